@@ -1,0 +1,107 @@
+"""Modes that change how ops record: ``no_grad``, ``detect_anomaly`` and ``scope``.
+
+The state lives in one small object that the engine reads on every op; the
+context managers here are the only writers. Modes nest and are restored on
+exit even when the body raises.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+
+class Scope:
+    """A named region of a computation (a layer, a neuron); nodes built inside carry it."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: tuple[str, ...]) -> None:
+        self.path = path
+
+    @property
+    def name(self) -> str:
+        """The dotted name of the scope, e.g. ``L1.N0``."""
+        return ".".join(self.path)
+
+    def __repr__(self) -> str:
+        return f"Scope({self.name!r})"
+
+
+class _State:
+    __slots__ = ("grad_enabled", "anomaly", "scope", "fast")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.scope: Scope | None = None
+        # True when an op needs nothing but its graph edges recorded.
+        self.fast = True
+
+    def refresh(self) -> None:
+        self.fast = self.grad_enabled and not self.anomaly
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops currently record a graph (False inside ``no_grad``)."""
+    return STATE.grad_enabled
+
+
+@contextmanager
+def _set_grad_enabled(enabled: bool) -> Iterator[None]:
+    previous = STATE.grad_enabled
+    STATE.grad_enabled = enabled
+    STATE.refresh()
+    try:
+        yield
+    finally:
+        STATE.grad_enabled = previous
+        STATE.refresh()
+
+
+def no_grad():  # type: ignore[no-untyped-def]
+    """Context manager: ops inside build no graph (for updates and evaluation)."""
+    return _set_grad_enabled(False)
+
+
+def enable_grad():  # type: ignore[no-untyped-def]
+    """Context manager: ops inside record a graph again, even within ``no_grad``."""
+    return _set_grad_enabled(True)
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Context manager: the first op or backward step giving inf or nan raises.
+
+    The error (a ``FloatingPointError``) names the op, its inputs' values and
+    their labels.
+    """
+    previous = STATE.anomaly
+    STATE.anomaly = True
+    STATE.refresh()
+    try:
+        yield
+    finally:
+        STATE.anomaly = previous
+        STATE.refresh()
+
+
+@contextmanager
+def scope(name: str) -> Iterator[Scope]:
+    """Context manager: every node built inside is tagged with this scope.
+
+    Scopes nest: ``scope("L1")`` then ``scope("N0")`` tags nodes ``L1.N0``.
+    Drawing groups nodes by scope.
+    """
+    if not isinstance(name, str) or not name or "." in name:
+        raise ValueError(f"a scope name must be a non-empty string without '.', got {name!r}")
+    outer = STATE.scope
+    inner = Scope((outer.path if outer is not None else ()) + (name,))
+    STATE.scope = inner
+    try:
+        yield inner
+    finally:
+        STATE.scope = outer

@@ -1,0 +1,1 @@
+"""tracegrad's neural networks: neurons, layers and MLPs made of autograd Values."""

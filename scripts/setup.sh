@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything tracegrad needs, from nothing, on a Debian-like machine
+# with Python 3: Graphviz's `dot`, Chromium and a CJK font through apt, then a
+# virtual environment in .venv with the package and its test dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Root installs directly; anyone else goes through sudo.
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
+system_packages=(graphviz chromium fonts-noto-cjk)
+missing=()
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "noto sans cjk" || missing+=(fonts-noto-cjk)
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]} with apt-get"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${system_packages[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+echo "setup: installing tracegrad and its dependencies into .venv"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+echo "setup: done ($(dot -V 2>&1), $(.venv/bin/python --version))"
