@@ -1,0 +1,145 @@
+"""``BatchNorm``: normalise each feature over a mini-batch, then scale and shift.
+
+In train mode, for feature j over the n samples of the batch::
+
+    mean_j = (1/n) sum_i x_ij
+    var_j  = (1/n) sum_i (x_ij - mean_j)^2           (biased, as PyTorch's forward)
+    y_ij   = gamma_j * (x_ij - mean_j) / sqrt(var_j + eps) + beta_j
+
+all built from Values, so the gradient flows through the batch statistics
+exactly as in PyTorch's ``BatchNorm1d``. The running statistics are updated
+as PyTorch does (with the unbiased variance, n/(n-1) var_j)::
+
+    running_mean_j = (1 - momentum) running_mean_j + momentum mean_j
+    running_var_j  = (1 - momentum) running_var_j  + momentum var_j n/(n-1)
+
+and eval mode uses them as constants: y = gamma (x - running_mean) /
+sqrt(running_var + eps) + beta, one sample at a time.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from autograd import Value, no_grad, scope
+
+from .functional import total
+from .module import Module
+
+
+def _check_number(value: Any, what: str, low: float, high: float | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{what} must be a number, got {value!r}")
+    if not (value >= low and (high is None or value <= high)):
+        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"{what} must be {bound}, got {value!r}")
+    return float(value)
+
+
+class BatchNorm(Module):
+    """Batch normalisation of ``num_features`` features (PyTorch's ``BatchNorm1d``).
+
+    Parameters ``gamma1..gammaN`` (start at 1) and ``beta1..betaN`` (start at
+    0); buffers ``running_mean1..N`` (start at 0) and ``running_var1..N``
+    (start at 1), saved with the state.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
+            raise ValueError(f"num_features must be a positive int, got {num_features!r}")
+        self.nin = num_features
+        self.num_features = num_features
+        self.eps = _check_number(eps, "eps", 0.0, None)
+        if self.eps == 0.0:
+            raise ValueError("eps must be > 0 (it keeps 1/sqrt(var + eps) finite)")
+        self.momentum = _check_number(momentum, "momentum", 0.0, 1.0)
+        self.gamma = [Value(1.0) for _ in range(num_features)]
+        self.beta = [Value(0.0) for _ in range(num_features)]
+        self.running_mean = [0.0] * num_features
+        self.running_var = [1.0] * num_features
+        self._assign_name("")
+
+    def _own_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"gamma{j}", g) for j, g in enumerate(self.gamma, start=1)] + [
+            (f"beta{j}", b) for j, b in enumerate(self.beta, start=1)
+        ]
+
+    def _own_buffers(self) -> list[tuple[str, float]]:
+        return [(f"running_mean{j}", m) for j, m in enumerate(self.running_mean, start=1)] + [
+            (f"running_var{j}", v) for j, v in enumerate(self.running_var, start=1)
+        ]
+
+    def _set_buffer(self, key: str, value: float) -> None:
+        for stem, store in (("running_mean", self.running_mean), ("running_var", self.running_var)):
+            if key.startswith(stem) and key[len(stem):].isdigit():
+                store[int(key[len(stem):]) - 1] = value
+                return
+        raise KeyError(key)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "type": "BatchNorm",
+            "num_features": self.num_features,
+            "eps": self.eps,
+            "momentum": self.momentum,
+        }
+
+    def _label(self, what: str, feature: int) -> str:
+        return f"{self.name}.{what}{feature}" if self.name else f"{what}{feature}"
+
+    # --- forward --------------------------------------------------------------------------
+
+    def _forward(self, inputs: list[Value]) -> list[Value]:
+        if self.training:
+            raise ValueError(
+                "BatchNorm in train mode normalises over a mini-batch: call forward_batch "
+                "with at least 2 samples (fit does), or switch to eval mode"
+            )
+        return self._forward_batch([inputs])[0]
+
+    def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
+        if self._scope_name is None:
+            return self._normalise(batch)
+        with scope(self._scope_name):
+            return self._normalise(batch)
+
+    def _normalise(self, batch: list[list[Value]]) -> list[list[Value]]:
+        if self.training and len(batch) < 2:
+            raise ValueError(
+                f"BatchNorm in train mode needs a batch of at least 2 samples, got {len(batch)}"
+            )
+        columns = []
+        for j in range(self.num_features):
+            column = [sample[j] for sample in batch]
+            if self.training:
+                column = self._normalise_with_batch_statistics(column, j)
+            else:
+                column = self._normalise_with_running_statistics(column, j)
+            gamma, beta = self.gamma[j], self.beta[j]
+            columns.append([gamma * x_hat + beta for x_hat in column])
+        return [list(row) for row in zip(*columns)]
+
+    def _normalise_with_batch_statistics(self, column: list[Value], j: int) -> list[Value]:
+        n = len(column)
+        mean = total(column) / n
+        mean.label = self._label("mean", j + 1)
+        centered = [x - mean for x in column]
+        variance = total(c * c for c in centered) / n
+        variance.label = self._label("var", j + 1)
+        std = (variance + self.eps).sqrt()
+        with no_grad():
+            m = self.momentum
+            self.running_mean[j] = (1.0 - m) * self.running_mean[j] + m * mean.data
+            unbiased = variance.data * n / (n - 1)
+            self.running_var[j] = (1.0 - m) * self.running_var[j] + m * unbiased
+        return [c / std for c in centered]
+
+    def _normalise_with_running_statistics(self, column: list[Value], j: int) -> list[Value]:
+        std = math.sqrt(self.running_var[j] + self.eps)
+        mean = self.running_mean[j]
+        return [(x - mean) / std for x in column]
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.num_features}, eps={self.eps}, momentum={self.momentum})"

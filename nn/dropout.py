@@ -1,0 +1,76 @@
+"""``Dropout(p)``: in train mode, zero each input with probability p and scale the rest.
+
+Each kept input is multiplied by 1 / (1 - p), so the expected output equals
+the input and eval mode can be the identity (PyTorch's "inverted dropout").
+The mask comes from the module's own ``random.Random(seed)``: the same seed
+gives the same sequence of masks, and ``last_mask`` / ``last_masks`` record
+the masks of the latest call so a test or a drawing can reproduce them.
+"""
+
+from __future__ import annotations
+
+import numbers
+import random
+from typing import Any
+
+from autograd import Value, scope
+
+from .module import Module
+
+
+class Dropout(Module):
+    """Zero each input with probability ``p`` in train mode, scaling the kept ones by 1/(1-p)."""
+
+    def __init__(self, p: float = 0.5, *, seed: int = 0) -> None:
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability p must be a number in [0, 1], got {p!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        self.p = float(p)
+        self.seed = seed
+        self._random = random.Random(seed)
+        #: The mask of the latest sample: 1.0 kept, 0.0 dropped (empty before any train call).
+        self.last_mask: list[float] = []
+        #: The masks of the latest ``forward_batch``, one per sample.
+        self.last_masks: list[list[float]] = []
+
+    def reseed(self, seed: int | None = None) -> None:
+        """Restart the mask sequence from ``seed`` (the constructor's seed if None)."""
+        self._random = random.Random(self.seed if seed is None else seed)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Dropout", "p": self.p}
+
+    def _draw_mask(self, size: int) -> list[float]:
+        draw = self._random.random
+        p = self.p
+        return [0.0 if draw() < p else 1.0 for _ in range(size)]
+
+    def _forward(self, inputs: list[Value]) -> list[Value]:
+        if not self.training or self.p == 0.0:
+            return list(inputs)
+        mask = self._draw_mask(len(inputs))
+        self.last_mask = mask
+        self.last_masks = [mask]
+        if self._scope_name is None:
+            return self._apply(inputs, mask)
+        with scope(self._scope_name):
+            return self._apply(inputs, mask)
+
+    def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
+        outputs = []
+        masks = []
+        for sample in batch:
+            outputs.append(self._forward(sample))
+            masks.append(self.last_mask)
+        if self.training and self.p != 0.0:
+            self.last_masks = masks
+        return outputs
+
+    def _apply(self, inputs: list[Value], mask: list[float]) -> list[Value]:
+        """x * mask / (1 - p): one multiplication node per input (x * 0 for a dropped one)."""
+        scale = 1.0 / (1.0 - self.p) if self.p < 1.0 else 0.0
+        return [x * (scale * keep) for x, keep in zip(inputs, mask)]
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"

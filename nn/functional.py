@@ -1,0 +1,110 @@
+"""Functions of Values that hold no parameters: activations by name, sums, softmax.
+
+Every result is built from ``autograd`` Values, so it can be drawn and its
+backward stepped node by node.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Callable, Iterable, Sequence, Union
+
+from autograd import Value
+
+Scalar = Union[Value, int, float]
+
+#: The default negative slope of ``leaky_relu`` (PyTorch's default too).
+LEAKY_RELU_SLOPE = 0.01
+
+
+def _identity(x: Value) -> Value:
+    """The linear activation: x itself, no node."""
+    return x
+
+
+def _leaky_relu(x: Value) -> Value:
+    """max(x, 0.01 x): one node."""
+    return x.leaky_relu(LEAKY_RELU_SLOPE)
+
+
+#: Each activation by name; each (but linear, which adds nothing) is one graph node.
+ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "relu": Value.relu,
+    "leaky_relu": _leaky_relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": _identity,
+}
+
+
+def activation(name: str) -> Callable[[Value], Value]:
+    """The activation function called ``name`` (one of ``ACTIVATIONS``)."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        known = ", ".join(ACTIVATIONS)
+        raise ValueError(f"unknown activation {name!r}; choose one of: {known}") from None
+
+
+def as_value(x: Scalar, what: str = "input") -> Value:
+    """``x`` itself if it is a Value, else a new leaf holding the number."""
+    if type(x) is Value:
+        return x
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__} ({x!r})")
+    return Value(float(x))
+
+
+def total(values: Iterable[Scalar]) -> Value:
+    """v1 + v2 + ... + vn, starting from the first term (no constant 0 node)."""
+    iterator = iter(values)
+    try:
+        result = next(iterator)
+    except StopIteration:
+        raise ValueError("cannot sum an empty sequence of values") from None
+    result = as_value(result)
+    for value in iterator:
+        result = result + value
+    return result
+
+
+def mean(values: Sequence[Scalar]) -> Value:
+    """(v1 + ... + vn) / n."""
+    if len(values) == 0:
+        raise ValueError("cannot average an empty sequence of values")
+    return total(values) / len(values)
+
+
+def _logits(logits: Sequence[Scalar]) -> tuple[list[Value], float]:
+    """The logits as Values, and their largest value as a plain float."""
+    if isinstance(logits, (Value, numbers.Number)) or len(logits) == 0:
+        raise ValueError("softmax needs a non-empty list of logits")
+    values = [as_value(z, f"logit {i}") for i, z in enumerate(logits)]
+    largest = max(v.data for v in values)
+    if math.isnan(largest) or largest == math.inf:
+        return values, 0.0  # nothing to gain by shifting; let nan / inf show
+    return values, largest
+
+
+def softmax(logits: Sequence[Scalar]) -> list[Value]:
+    """p_i = exp(z_i - m) / sum_j exp(z_j - m), with m = max z (a constant).
+
+    Shifting by the largest logit changes nothing mathematically (softmax is
+    shift-invariant, so m gets no gradient) but keeps every exp <= 1: logits
+    of +-1000 give finite probabilities and gradients.
+    """
+    values, largest = _logits(logits)
+    exps = [(z - largest).exp() for z in values]
+    denominator = total(exps)
+    return [e / denominator for e in exps]
+
+
+def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
+    """log p_i = (z_i - m) - log(sum_j exp(z_j - m)), with m = max z (a constant)."""
+    values, largest = _logits(logits)
+    shifted = [z - largest for z in values]
+    log_denominator = total(s.exp() for s in shifted).log()
+    return [s - log_denominator for s in shifted]

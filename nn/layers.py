@@ -1,0 +1,294 @@
+"""Neurons, layers and MLPs: y = f(w1*x1 + ... + wn*xn + b), stacked.
+
+A ``Neuron`` is the documents' single neuron: a weighted sum plus a bias,
+then an activation (one graph node each: ``relu``, ``leaky_relu``, ``tanh``,
+``sigmoid``; ``linear`` adds none). A ``Layer`` is a list of neurons that see
+the same inputs; an ``MLP`` stacks layers, micrograd's signature:
+``MLP(2, [16, 16, 1])`` has ReLU hidden layers and a linear output.
+
+Names are 1-based: in an MLP the first layer after the input is ``L1``, its
+neurons ``L1.N1``, ``L1.N2``, ..., and a neuron's parameters ``L1.N1.w1``,
+``L1.N1.w2``, ..., ``L1.N1.b``. The nodes a neuron builds are tagged with the
+scope ``("L1", "N1")`` and its output node is labelled ``L1.N1.out``.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Callable, Sequence
+
+from autograd import Value, scope
+
+from .functional import ACTIVATIONS, activation as activation_named
+from .module import Module
+
+Rng = random.Random
+
+
+def _rng(seed: int | None) -> Any:
+    """A private generator for ``seed``; the global ``random`` module if None (micrograd's way)."""
+    if seed is None:
+        return random
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+    return random.Random(seed)
+
+
+def _check_size(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive int, got {value!r}")
+    return value
+
+
+def _check_activation(name: Any) -> str:
+    activation_named(name)  # raises ValueError naming the choices
+    return name
+
+
+class Neuron(Module):
+    """One neuron: ``activation(w1*x1 + ... + w_nin*x_nin + b)``.
+
+    Weights start uniform in [-1, 1] (micrograd's choice) drawn from
+    ``random.Random(seed)``, or from the global ``random`` module when
+    ``seed`` is None; the bias starts at 0. ``weights`` and ``bias`` set
+    them explicitly instead.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        name: str = "",
+        seed: int | None = None,
+        weights: Sequence[float] | None = None,
+        bias: float = 0.0,
+        rng: Any = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.activation = _check_activation(activation)
+        self._activate: Callable[[Value], Value] = ACTIVATIONS[activation]
+        if weights is None:
+            source = rng if rng is not None else _rng(seed)
+            weights = [source.uniform(-1.0, 1.0) for _ in range(nin)]
+        elif len(weights) != nin:
+            raise ValueError(f"Neuron with nin={nin} needs {nin} weights, got {len(weights)}")
+        self.w = [Value(weight) for weight in weights]
+        self.b = Value(bias)
+        self._assign_name(name)
+
+    def _own_parameters(self) -> list[tuple[str, Value]]:
+        named = [(f"w{i}", weight) for i, weight in enumerate(self.w, start=1)]
+        named.append(("b", self.b))
+        return named
+
+    def _names_assigned(self) -> None:
+        self._out_label = f"{self.name}.out" if self.name else "out"
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
+
+    def _forward(self, inputs: list[Value]) -> list[Value]:
+        return [self._output(inputs)]
+
+    def _output(self, inputs: list[Value]) -> Value:
+        """The neuron's output node for one sample (inputs already checked)."""
+        if self._scope_name is None:
+            return self._compute(inputs)
+        with scope(self._scope_name):
+            return self._compute(inputs)
+
+    def _compute(self, inputs: list[Value]) -> Value:
+        weighted_sum = self.b
+        for weight, x in zip(self.w, inputs):
+            weighted_sum = weighted_sum + weight * x
+        out = self._activate(weighted_sum)
+        out.label = self._out_label
+        return out
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons over the same ``nin`` inputs; calling it returns a Value if nout == 1.
+
+    ``seed`` draws every neuron's weights from one ``random.Random(seed)``
+    (the global ``random`` module if None).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        name: str = "",
+        seed: int | None = None,
+        rng: Any = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.nout = _check_size(nout, "nout")
+        self.activation = _check_activation(activation)
+        source = rng if rng is not None else _rng(seed)
+        self.neurons = [Neuron(nin, activation, rng=source) for _ in range(nout)]
+        self._assign_name(name)
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"N{j}", neuron) for j, neuron in enumerate(self.neurons, start=1)]
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def _forward(self, inputs: list[Value]) -> list[Value]:
+        if self._scope_name is None:
+            return [neuron._output(inputs) for neuron in self.neurons]
+        with scope(self._scope_name):
+            return [neuron._output(inputs) for neuron in self.neurons]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron, micrograd's ``MLP(nin, nouts)``.
+
+    ``nouts`` lists each layer's size; hidden layers use ``activation`` and
+    the last one ``output_activation``. Layers are named ``L1`` (the first
+    after the input) to ``Ln``. ``model(x)`` takes ``nin`` numbers or Values
+    and returns a Value if the last layer has one neuron, else a list.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        *,
+        seed: int | None = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        self.nouts = [_check_size(n, f"layer size nouts[{i}]") for i, n in enumerate(nouts)]
+        self.activation = _check_activation(activation)
+        self.output_activation = _check_activation(output_activation)
+        source = _rng(seed)
+        sizes = [nin] + self.nouts
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng=source)
+            for i in range(len(self.nouts))
+        ]
+        self._assign_name("")
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"L{i}", layer) for i, layer in enumerate(self.layers, start=1)]
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "type": "MLP",
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+    def _forward(self, inputs: list[Value]) -> list[Value]:
+        for layer in self.layers:
+            inputs = layer._forward(inputs)
+        return inputs
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r})"
+        )
+
+
+class Activation(Module):
+    """An activation applied to every input on its own (for use inside ``Sequential``)."""
+
+    def __init__(self, activation: str = "relu") -> None:
+        self.activation = _check_activation(activation)
+        self._activate = ACTIVATIONS[activation]
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Activation", "activation": self.activation}
+
+    def _forward(self, inputs: list[Value]) -> list[Value]:
+        if self._scope_name is None:
+            return [self._activate(x) for x in inputs]
+        with scope(self._scope_name):
+            return [self._activate(x) for x in inputs]
+
+    def __repr__(self) -> str:
+        return f"Activation({self.activation!r})"
+
+
+class Sequential(Module):
+    """Modules applied one after the other, named ``L1``, ``L2``, ... in order.
+
+    For example a hidden layer with batch norm and dropout::
+
+        Sequential(Layer(2, 16, "linear"), BatchNorm(16), Activation("relu"),
+                   Dropout(0.2), Layer(16, 1, "linear"))
+
+    A model holding a ``BatchNorm`` must be fed whole mini-batches in train
+    mode (``forward_batch``; ``fit`` always does).
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        if not modules:
+            raise ValueError("Sequential needs at least one module")
+        for position, module in enumerate(modules, start=1):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential item {position} is not a Module: {type(module).__name__}")
+        if len({id(module) for module in modules}) != len(modules):
+            raise ValueError("Sequential got the same module twice; build one per position")
+        self.layers = list(modules)
+        self.nin = modules[0].nin
+        self._assign_name("")
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"L{i}", module) for i, module in enumerate(self.layers, start=1)]
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Sequential", "modules": [module.config() for module in self.layers]}
+
+    def _forward(self, inputs: list[Value]) -> list[Value]:
+        if self._scope_name is None:
+            return self._chain(inputs)
+        with scope(self._scope_name):
+            return self._chain(inputs)
+
+    def _chain(self, inputs: list[Value]) -> list[Value]:
+        for module in self.layers:
+            _check_width(module, inputs)
+            inputs = module._forward(inputs)
+        return inputs
+
+    def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
+        if self._scope_name is None:
+            return self._chain_batch(batch)
+        with scope(self._scope_name):
+            return self._chain_batch(batch)
+
+    def _chain_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
+        for module in self.layers:
+            if batch:
+                _check_width(module, batch[0])
+            batch = module._forward_batch(batch)
+        return batch
+
+    def __repr__(self) -> str:
+        return "Sequential(" + ", ".join(repr(module) for module in self.layers) + ")"
+
+
+def _check_width(module: Module, inputs: list[Value]) -> None:
+    if module.nin is not None and len(inputs) != module.nin:
+        raise ValueError(
+            f"{module.name or type(module).__name__} ({type(module).__name__}) expects "
+            f"{module.nin} input(s), got {len(inputs)} from the module before it"
+        )

@@ -1,0 +1,250 @@
+"""Loss functions and penalties, each a mean over samples built from Values.
+
+Every loss takes the model's outputs and the targets, sample by sample:
+
+* ``predictions``: one output per sample — a Value (one output) or a list of
+  Values — or, for a single sample, just that output;
+* ``targets``: numbers (or lists of numbers) in the same arrangement.
+
+and returns one Value, the mean over samples (and over outputs, for MSE and
+the binary losses), as PyTorch's ``reduction="mean"``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, Iterable, Sequence, Union
+
+from autograd import Value
+
+from .functional import as_value, log_softmax, total
+
+Loss = Callable[[Any, Any], Value]
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _target_number(y: Any, where: str) -> float:
+    if not _is_number(y):
+        raise TypeError(f"target {where} must be a number, got {type(y).__name__} ({y!r})")
+    y = float(y)
+    if not math.isfinite(y):
+        raise ValueError(f"target {where} must be finite, got {y!r}")
+    return y
+
+
+def _pairs(predictions: Any, targets: Any) -> list[tuple[Value, float]]:
+    """(output, target) for every output of every sample, checking the shapes agree."""
+    if isinstance(predictions, Value) or _is_number(predictions):
+        if isinstance(targets, Sequence) and not isinstance(targets, str) and len(targets) == 1:
+            targets = targets[0]
+        return [(as_value(predictions, "prediction"), _target_number(targets, "0"))]
+    if isinstance(predictions, (str, bytes)) or not isinstance(predictions, Sequence):
+        raise TypeError(f"predictions must be a Value or a list, got {type(predictions).__name__}")
+    if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
+        raise TypeError(f"targets must be a list like the predictions, got {type(targets).__name__}")
+    if len(predictions) != len(targets):
+        raise ValueError(f"{len(predictions)} predictions but {len(targets)} targets")
+    if not predictions:
+        raise ValueError("a loss needs at least one prediction")
+    pairs = []
+    for i, (prediction, target) in enumerate(zip(predictions, targets)):
+        if isinstance(prediction, Value) or _is_number(prediction):
+            if isinstance(target, Sequence) and len(target) == 1:
+                target = target[0]
+            pairs.append((as_value(prediction, f"prediction {i}"), _target_number(target, str(i))))
+            continue
+        if not isinstance(target, Sequence) or isinstance(target, str):
+            raise ValueError(
+                f"sample {i}: {len(prediction)} outputs but the target is {type(target).__name__} "
+                f"({target!r}), not a list of {len(prediction)} numbers"
+            )
+        if len(prediction) != len(target):
+            raise ValueError(f"sample {i}: {len(prediction)} outputs but {len(target)} targets")
+        for k, (output, value) in enumerate(zip(prediction, target)):
+            pairs.append((as_value(output, f"prediction {i}[{k}]"), _target_number(value, f"{i}[{k}]")))
+    return pairs
+
+
+def mse_loss(predictions: Any, targets: Any) -> Value:
+    """Mean squared error: (1/N) sum (prediction - target)^2 over all N outputs."""
+    pairs = _pairs(predictions, targets)
+    return total((p - y) ** 2 for p, y in pairs) / len(pairs)
+
+
+def _check_probability_target(y: float, index: int) -> None:
+    if not 0.0 <= y <= 1.0:
+        raise ValueError(f"binary target {index} must lie in [0, 1], got {y!r}")
+
+
+def binary_cross_entropy(probabilities: Any, targets: Any) -> Value:
+    """-(1/N) sum [y log p + (1 - y) log(1 - p)], from probabilities p (e.g. sigmoid outputs).
+
+    A target of exactly 0 or 1 keeps only its own term, so p = 0 with y = 0
+    costs 0 rather than 0 * log 0 = nan. A confidently wrong p (0 or 1) costs
+    inf; prefer ``binary_cross_entropy_with_logits`` for stability.
+    """
+    pairs = _pairs(probabilities, targets)
+    terms = []
+    for index, (p, y) in enumerate(pairs):
+        _check_probability_target(y, index)
+        if y == 1.0:
+            terms.append(-p.log())
+        elif y == 0.0:
+            terms.append(-(1.0 - p).log())
+        else:
+            terms.append(-(y * p.log() + (1.0 - y) * (1.0 - p).log()))
+    return total(terms) / len(terms)
+
+
+def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
+    """Binary cross-entropy of sigmoid(z), computed from the logit z without overflow.
+
+    Per output: softplus(z) - y z, written so that exp never sees a positive
+    argument: z (1 - y) + log(1 + exp(-z)) for z >= 0, and
+    -y z + log(1 + exp(z)) for z < 0. Both forms have derivative sigmoid(z) - y,
+    so logits of +-1000 give finite losses and exact gradients.
+    """
+    pairs = _pairs(logits, targets)
+    terms = []
+    for index, (z, y) in enumerate(pairs):
+        _check_probability_target(y, index)
+        if z.data >= 0.0:
+            terms.append(z * (1.0 - y) + ((-z).exp() + 1.0).log())
+        else:
+            terms.append(((z.exp() + 1.0).log()) - z * y)
+    return total(terms) / len(terms)
+
+
+def _class_index(target: Any, classes: int, index: int) -> int | None:
+    """The target as a class index, or None if it is a vector of class weights."""
+    if isinstance(target, bool):
+        raise TypeError(f"target {index} is a bool; use a class index (int) or a one-hot list")
+    if isinstance(target, numbers.Integral):
+        if not 0 <= target < classes:
+            raise ValueError(f"target {index} is class {target}, but there are {classes} classes (0..{classes - 1})")
+        return int(target)
+    if isinstance(target, float) and target.is_integer():
+        return _class_index(int(target), classes, index)
+    return None
+
+
+def cross_entropy(logits: Any, targets: Any) -> Value:
+    """Softmax cross-entropy from logits: mean over samples of -sum_k y_k log softmax(z)_k.
+
+    ``logits`` is one sample's list of logits or a list of such lists;
+    ``targets`` the matching class index (int) or target vector (one-hot or
+    probabilities) per sample. The gradient with respect to a sample's logits
+    is (softmax(z) - y) / number of samples. Stable for logits of +-1000.
+    """
+    if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence) or not logits:
+        raise TypeError("cross_entropy expects a non-empty list of logits (or of lists of logits)")
+    single = isinstance(logits[0], Value) or _is_number(logits[0])
+    batch = [logits] if single else list(logits)
+    labels = [targets] if single else targets
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+        raise TypeError(f"targets must be a list, got {type(labels).__name__}")
+    if len(batch) != len(labels):
+        raise ValueError(f"{len(batch)} samples of logits but {len(labels)} targets")
+    losses = []
+    for i, (sample, target) in enumerate(zip(batch, labels)):
+        if isinstance(sample, Value) or not isinstance(sample, Sequence):
+            raise TypeError(f"sample {i}: logits must be a list of Values or numbers")
+        log_probabilities = log_softmax(sample)
+        classes = len(log_probabilities)
+        index = _class_index(target, classes, i)
+        if index is not None:
+            losses.append(-log_probabilities[index])
+            continue
+        if isinstance(target, (str, bytes)) or not isinstance(target, Sequence) or len(target) != classes:
+            raise ValueError(
+                f"target {i} must be a class index or a list of {classes} numbers, got {target!r}"
+            )
+        weights = [_target_number(w, f"{i}[{k}]") for k, w in enumerate(target)]
+        terms = [w * lp for w, lp in zip(weights, log_probabilities) if w != 0.0]
+        if not terms:
+            raise ValueError(f"target {i} is all zeros; a target vector needs some weight")
+        losses.append(-total(terms))
+    return total(losses) / len(losses)
+
+
+def signed_label(label: Any, index: int) -> float:
+    """A binary label as +1.0 / -1.0: 1 is positive, -1 and 0 are negative."""
+    if _is_number(label):
+        if label == 1:
+            return 1.0
+        if label == -1 or label == 0:
+            return -1.0
+    raise ValueError(f"label {index} must be -1 or 1 (0 is read as -1), got {label!r}")
+
+
+def hinge_loss(scores: Any, labels: Any) -> Value:
+    """SVM max-margin loss, micrograd's demo: mean of relu(1 - y * score), labels y = +-1.
+
+    Labels 0/1 (as the data generators give) are accepted: 0 counts as -1.
+    """
+    if isinstance(scores, Value) or _is_number(scores):
+        scores, labels = [scores], [labels]
+    if isinstance(scores, (str, bytes)) or not isinstance(scores, Sequence) or not scores:
+        raise TypeError("hinge_loss expects a non-empty list of scores")
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+        raise TypeError(f"labels must be a list, got {type(labels).__name__}")
+    if len(scores) != len(labels):
+        raise ValueError(f"{len(scores)} scores but {len(labels)} labels")
+    margins = []
+    for i, (score, label) in enumerate(zip(scores, labels)):
+        if isinstance(score, Sequence) and len(score) == 1:
+            score = score[0]
+        score = as_value(score, f"score {i}")
+        if signed_label(label, i) > 0:
+            margins.append((1.0 - score).relu())
+        else:
+            margins.append((1.0 + score).relu())
+    return total(margins) / len(margins)
+
+
+def _parameter_list(parameters: Any) -> list[Value]:
+    if hasattr(type(parameters), "parameters") and callable(parameters.parameters):
+        parameters = parameters.parameters()
+    values = list(parameters)
+    if not values:
+        raise ValueError("a penalty needs at least one parameter")
+    for i, p in enumerate(values):
+        if not isinstance(p, Value):
+            raise TypeError(f"parameter {i} is not a Value: {type(p).__name__}")
+    return values
+
+
+def l1_penalty(parameters: Union[Iterable[Value], Any], alpha: float = 1.0) -> Value:
+    """alpha * sum |w| over the parameters (a Module or an iterable of Values): pushes weights to 0."""
+    penalty = total(p.abs() for p in _parameter_list(parameters))
+    return penalty if alpha == 1.0 else alpha * penalty
+
+
+def l2_penalty(parameters: Union[Iterable[Value], Any], alpha: float = 1.0) -> Value:
+    """alpha * sum w^2 over the parameters (a Module or an iterable of Values): keeps weights small."""
+    penalty = total(p * p for p in _parameter_list(parameters))
+    return penalty if alpha == 1.0 else alpha * penalty
+
+
+#: Every loss by the name the command line and ``fit(loss="...")`` accept.
+LOSSES: dict[str, Loss] = {
+    "mse": mse_loss,
+    "bce": binary_cross_entropy,
+    "bce_with_logits": binary_cross_entropy_with_logits,
+    "cross_entropy": cross_entropy,
+    "hinge": hinge_loss,
+}
+
+
+def get_loss(loss: Union[str, Loss]) -> Loss:
+    """A loss function given itself or its name (one of ``LOSSES``)."""
+    if callable(loss):
+        return loss
+    try:
+        return LOSSES[loss]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}") from None

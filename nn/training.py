@@ -1,0 +1,272 @@
+"""The training loop: ``fit`` and the ``History`` it returns.
+
+One step is the documents' recipe: forward a batch, compute the loss (plus
+any L1 / L2 penalty), zero the gradients, backward, let the optimiser update
+the parameters. The batch size picks the seed's three variants:
+
+* ``batch_size=None`` — (full-batch) gradient descent: one step per epoch;
+* ``batch_size=1`` — stochastic gradient descent: one step per sample;
+* ``batch_size=k`` — mini-batch gradient descent.
+
+An epoch's loss and accuracy are the averages, weighted by batch size, of
+the values measured on each batch before its update (for full batch this is
+exactly micrograd's demo printout).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence, Union
+
+from autograd import Value, no_grad
+
+from .data import batches
+from .losses import (
+    Loss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    get_loss,
+    hinge_loss,
+    l1_penalty,
+    l2_penalty,
+    signed_label,
+)
+from .module import Module
+from .optim import SGD, Optimizer
+
+Accuracy = Callable[[Sequence[Any], Sequence[Any]], float]
+
+
+@dataclass
+class History:
+    """What ``fit`` measured, one entry per epoch (accuracy lists stay empty for regression)."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    #: How many optimiser steps each epoch took.
+    steps: list[int] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """The number of epochs recorded."""
+        return len(self.loss)
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """The non-empty series, by name (JSON-ready)."""
+        series = {
+            "loss": self.loss,
+            "accuracy": self.accuracy,
+            "val_loss": self.val_loss,
+            "val_accuracy": self.val_accuracy,
+        }
+        return {name: list(values) for name, values in series.items() if values}
+
+
+# --- accuracy, chosen from the loss -------------------------------------------------------
+
+
+def _score(output: Any) -> float:
+    if isinstance(output, Value):
+        return output.data
+    if isinstance(output, (list, tuple)) and len(output) == 1:
+        return _score(output[0])
+    if isinstance(output, (int, float)):
+        return float(output)
+    raise ValueError("a binary accuracy needs one output per sample")
+
+
+def sign_accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
+    """Fraction of samples whose score has the label's sign (labels +-1, or 0/1)."""
+    hits = sum((_score(out) > 0.0) == (signed_label(label, i) > 0.0) for i, (out, label) in enumerate(zip(outputs, labels)))
+    return hits / len(outputs)
+
+
+def probability_accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
+    """Fraction of samples where the probability output is on the label's side of 0.5."""
+    hits = sum((_score(out) > 0.5) == (float(label) > 0.5) for out, label in zip(outputs, labels))
+    return hits / len(outputs)
+
+
+def logit_accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
+    """Fraction of samples where the logit is on the label's side of 0."""
+    hits = sum((_score(out) > 0.0) == (float(label) > 0.5) for out, label in zip(outputs, labels))
+    return hits / len(outputs)
+
+
+def argmax_accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
+    """Fraction of samples whose largest output is the label's class (index or one-hot)."""
+    hits = 0
+    for out, label in zip(outputs, labels):
+        scores = [v.data if isinstance(v, Value) else float(v) for v in out]
+        predicted = max(range(len(scores)), key=scores.__getitem__)
+        if isinstance(label, (list, tuple)):
+            label = max(range(len(label)), key=label.__getitem__)
+        hits += predicted == int(label)
+    return hits / len(outputs)
+
+
+#: The accuracy ``fit`` reports for each classification loss.
+ACCURACY_OF_LOSS: dict[Loss, Accuracy] = {
+    hinge_loss: sign_accuracy,
+    binary_cross_entropy: probability_accuracy,
+    binary_cross_entropy_with_logits: logit_accuracy,
+    cross_entropy: argmax_accuracy,
+}
+
+
+# --- the loop -----------------------------------------------------------------------------
+
+
+def _objective(model: Module, loss_fn: Loss, X: Sequence[Any], y: Sequence[Any], l1: float, l2: float) -> tuple[Value, Value, list[Any]]:
+    """(loss including penalties, data loss, outputs) for one batch."""
+    outputs = model.forward_batch(X)
+    data_loss = loss_fn(outputs, y)
+    objective = data_loss
+    if l1:
+        objective = objective + l1_penalty(model, l1)
+    if l2:
+        objective = objective + l2_penalty(model, l2)
+    return objective, data_loss, outputs
+
+
+def evaluate(
+    model: Module,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: Union[str, Loss],
+    accuracy: Union[Accuracy, None, bool] = None,
+) -> tuple[float, float | None]:
+    """(loss, accuracy or None) on (X, y) in eval mode without a graph; modes are restored."""
+    loss_fn = get_loss(loss)
+    metric = _metric(loss_fn, accuracy)
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        with no_grad():
+            outputs = model.forward_batch(X)
+            value = loss_fn(outputs, y).data
+    finally:
+        for module, mode in modes:
+            module.training = mode
+    return value, (metric(outputs, y) if metric else None)
+
+
+def _metric(loss_fn: Loss, accuracy: Union[Accuracy, None, bool]) -> Accuracy | None:
+    if accuracy is False:
+        return None
+    if accuracy is None or accuracy is True:
+        return ACCURACY_OF_LOSS.get(loss_fn)
+    if not callable(accuracy):
+        raise TypeError("accuracy must be a callable(outputs, labels) -> float, None or False")
+    return accuracy
+
+
+def _check_penalty(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0.0:
+        raise ValueError(f"{what} must be a number >= 0, got {value!r}")
+    return float(value)
+
+
+def fit(
+    model: Module,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: Union[str, Loss] = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    shuffle_seed: int | None = 0,
+    verbose: bool = True,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    accuracy: Union[Accuracy, None, bool] = None,
+    validation_data: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    callback: Callable[[int, History], Any] | None = None,
+) -> History:
+    """Train ``model`` on (X, y) and return the per-epoch ``History``.
+
+    * ``loss``: a loss function of (outputs, targets) or its name (``nn.losses.LOSSES``);
+    * ``optimizer``: default ``SGD(model.parameters(), lr=0.05)``;
+    * ``batch_size``: None = full-batch gradient descent, 1 = SGD, k = mini-batches;
+    * ``shuffle_seed``: seeds the order of the samples in each epoch (None: no shuffling);
+    * ``verbose``: a tqdm progress bar showing the running loss (False: silent);
+    * ``l1``, ``l2``: strengths of the L1 / L2 penalties added to the loss;
+    * ``accuracy``: a callable(outputs, labels) -> float; None picks the one that
+      fits the loss (hinge, binary cross-entropies, cross-entropy; none for MSE);
+      False disables it;
+    * ``validation_data``: (X_val, y_val), evaluated after each epoch in eval mode;
+    * ``callback(epoch, history)``: called after each epoch (epoch from 1).
+
+    A loss that becomes nan or inf stops training with a FloatingPointError
+    naming the epoch and batch; the parameters are left as they were before
+    that batch's update.
+    """
+    loss_fn = get_loss(loss)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
+    if not len(X):
+        raise ValueError("fit needs at least one sample")
+    l1 = _check_penalty(l1, "l1")
+    l2 = _check_penalty(l2, "l2")
+    metric = _metric(loss_fn, accuracy)
+    if optimizer is None:
+        optimizer = SGD(model.parameters(), lr=0.05)
+    history = History()
+    shuffler = random.Random(shuffle_seed) if shuffle_seed is not None else None
+
+    from tqdm.auto import tqdm
+
+    progress = tqdm(range(1, epochs + 1), disable=not verbose, unit="epoch", desc="training")
+    try:
+        for epoch in progress:
+            model.train()
+            loss_sum = accuracy_sum = 0.0
+            seen = steps = 0
+            epoch_seed = shuffler.randrange(2**32) if shuffler is not None else None
+            for batch_X, batch_y in batches(X, y, batch_size, epoch_seed):
+                objective, data_loss, outputs = _objective(model, loss_fn, batch_X, batch_y, l1, l2)
+                value = objective.data
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"training diverged: loss {value!r} at epoch {epoch}, batch {steps + 1}; "
+                        "try a smaller learning rate"
+                    )
+                optimizer.zero_grad()
+                objective.backward()
+                optimizer.step()
+                size = len(batch_X)
+                loss_sum += value * size
+                if metric is not None:
+                    accuracy_sum += metric(outputs, batch_y) * size
+                seen += size
+                steps += 1
+                if steps > 1:
+                    progress.set_postfix(loss=f"{loss_sum / seen:.4g}", refresh=False)
+            history.loss.append(loss_sum / seen)
+            history.steps.append(steps)
+            shown = {"loss": f"{history.loss[-1]:.4g}"}
+            if metric is not None:
+                history.accuracy.append(accuracy_sum / seen)
+                shown["acc"] = f"{history.accuracy[-1]:.3f}"
+            if validation_data is not None:
+                val_loss, val_accuracy = evaluate(model, validation_data[0], validation_data[1], loss_fn, metric or False)
+                history.val_loss.append(val_loss)
+                shown["val_loss"] = f"{val_loss:.4g}"
+                if val_accuracy is not None:
+                    history.val_accuracy.append(val_accuracy)
+            progress.set_postfix(shown)
+            if callback is not None:
+                callback(epoch, history)
+    finally:
+        progress.close()
+    return history
