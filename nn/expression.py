@@ -1,0 +1,406 @@
+"""A small, safe expression language for the command line: ``tanh(x*w + b)``.
+
+The text is parsed with :mod:`ast` and every node is checked against a
+whitelist; nothing is ever passed to ``eval``. Allowed are
+
+* numbers (``2``, ``0.5``, ``1e-3``) and variable names (``x``, ``w1``, ``权重``);
+* ``+  -  *  /  **``, unary ``-`` and ``+``, parentheses;
+* calls of the engine's functions: ``exp log sqrt abs tanh sigmoid relu`` and
+  ``leaky_relu(x)`` / ``leaky_relu(x, 0.1)`` (the slope, a number).
+
+Anything else (attribute access, subscripts, lambdas, comprehensions, strings,
+comparisons, calls of other names ...) is refused with an
+:class:`ExpressionError` that names the column where the problem starts. The
+input is bounded: at most :data:`MAX_LENGTH` characters, :data:`MAX_NODES`
+numbers, names and operations, and a constant exponent of at most :data:`MAX_EXPONENT` in size
+(``10**10**10`` is refused before anything is computed).
+
+>>> expression = parse("tanh(x*w + b)")
+>>> expression.names
+('x', 'w', 'b')
+>>> y, leaves = expression.build({"x": 2.0, "w": -3.0, "b": 6.88})
+>>> round(y.data, 4)
+0.7064
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence, Union
+
+from autograd import Value, no_grad
+
+MAX_LENGTH = 500
+"""The longest expression accepted, in characters."""
+
+MAX_NODES = 200
+"""The most numbers, names, operations and calls an expression may have."""
+
+MAX_EXPONENT = 1000.0
+"""The largest constant exponent, in absolute value, accepted after ``**``."""
+
+FUNCTIONS: dict[str, Callable[..., Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "sqrt": Value.sqrt,
+    "abs": Value.abs,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+}
+"""The functions an expression may call, each one an op of the engine."""
+
+_BINARY = {
+    ast.Add: ("+", lambda a, b: a + b),
+    ast.Sub: ("-", lambda a, b: a - b),
+    ast.Mult: ("*", lambda a, b: a * b),
+    ast.Div: ("/", lambda a, b: a / b),
+    ast.Pow: ("**", lambda a, b: a ** b),
+}
+
+_NAMED_SYNTAX = {
+    ast.Lambda: "lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.BoolOp: "'and' / 'or'",
+    ast.IfExp: "'if ... else'",
+    ast.NamedExpr: "':='",
+    ast.List: "a list",
+    ast.Tuple: "a tuple (a ',')",
+    ast.Set: "a set",
+    ast.Dict: "a dict",
+    ast.JoinedStr: "an f-string",
+    ast.Starred: "'*' unpacking",
+    ast.Await: "'await'",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield from'",
+    ast.Slice: "a slice",
+}
+
+Number = Union[int, float]
+Operand = Union[Value, float]
+
+
+class ExpressionError(ValueError):
+    """A refused expression, with the (1-based) column where the problem is.
+
+    ``str(error)`` is the message, the expression and a caret under the column::
+
+        unknown function 'foo' at column 1
+          foo(x)
+          ^
+    """
+
+    def __init__(self, message: str, source: str, column: int) -> None:
+        self.message = message
+        self.source = source
+        self.column = column
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """The message with the expression and a caret pointing at the column."""
+        shown, caret = _excerpt(self.source, self.column)
+        # Wide (CJK) characters take two cells in a terminal: pad the caret to match.
+        padding = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in shown[:caret])
+        return f"{self.message} at column {self.column}\n  {shown}\n  {' ' * padding}^"
+
+
+def _excerpt(source: str, column: int, width: int = 70) -> tuple[str, int]:
+    """A window of at most ``width`` characters around ``column``, and the caret's place in it."""
+    text = "".join(ch if ch.isprintable() else " " for ch in source)
+    index = column - 1
+    if len(text) <= width:
+        return text, index
+    start = max(0, min(index - width // 2, len(text) - width))
+    window = text[start:start + width]
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if start + width < len(text) else ""
+    return prefix + window + suffix, index - start + len(prefix)
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked expression: its text, its syntax tree and its variable names."""
+
+    source: str
+    tree: ast.expr
+    names: tuple[str, ...]
+    """The variables, in order of first appearance."""
+    indent: int = 0
+    """How many leading spaces ``source`` has (the tree's columns start after them)."""
+
+    def build(self, values: Mapping[str, Number]) -> tuple[Value, dict[str, Value]]:
+        """The expression's graph for these variable values: ``(root, {name: leaf})``.
+
+        Each variable becomes one leaf ``Value`` labelled with its name (used
+        as many times as it appears); constants become the engine's constant
+        nodes. Raises :class:`ExpressionError` for a variable without a value.
+        """
+        leaves: dict[str, Value] = {}
+        for name in self.names:
+            if name not in values:
+                column = _first_use(self, name)
+                raise ExpressionError(f"no value for {name!r} (give one with --set {name}=...)",
+                                      self.source, column)
+            leaves[name] = Value(float(values[name]), label=name)
+        root = _Builder(self.source, leaves, self.indent).visit(self.tree)
+        if not isinstance(root, Value):  # only numbers: still hand back a node
+            root = Value(root)
+        return root, leaves
+
+
+def parse(source: str) -> Expression:
+    """Check ``source`` against the whitelist and return it as an :class:`Expression`.
+
+    Raises :class:`ExpressionError` (a ``ValueError``) naming the column of
+    the first problem.
+    """
+    if not isinstance(source, str):
+        raise TypeError(f"an expression must be a str, got {type(source).__name__}")
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is too long ({len(source)} characters; at most {MAX_LENGTH})",
+            source, MAX_LENGTH + 1)
+    for index, character in enumerate(source):
+        if not (character.isprintable() or character == " "):
+            raise ExpressionError(f"unexpected character {character!r} (the expression is one line)",
+                                  source, index + 1)
+    stripped = source.lstrip()
+    if not stripped.strip():
+        raise ExpressionError("the expression is empty", source, 1)
+    indent = len(source) - len(stripped)
+    try:
+        module = ast.parse(stripped, mode="eval")
+    except SyntaxError as error:
+        column = indent + (error.offset or len(stripped) + 1)
+        column = min(max(column, 1), len(source) + 1)
+        reason = (error.msg or "invalid syntax").replace("'(' was never closed", "'(' is never closed")
+        message = reason if reason.startswith("invalid syntax") else f"invalid syntax: {reason}"
+        raise ExpressionError(message, source, column) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the expression is nested too deeply", source, 1) from None
+    nodes = [node for node in ast.walk(module.body) if isinstance(node, ast.expr)]
+    if len(nodes) > MAX_NODES:
+        raise ExpressionError(
+            f"the expression is too large ({len(nodes)} numbers, names and operations;"
+            f" at most {MAX_NODES})",
+            source, _column(nodes[MAX_NODES], stripped, indent))
+    names: list[str] = []
+    _Checker(stripped, indent, source, names).visit(module.body)
+    # Fold the constants once now, so a huge exponent such as 10**10**10 is
+    # refused at parse time, whatever values are given later.
+    _Builder(source, {name: Value(1.0) for name in names}, indent).visit(module.body)
+    return Expression(source=source, tree=module.body, names=tuple(names), indent=indent)
+
+
+def build(source: str, values: Mapping[str, Number]) -> tuple[Value, dict[str, Value]]:
+    """Parse ``source`` and build its graph: ``(root, {name: leaf})``."""
+    return parse(source).build(values)
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, float]:
+    """``["x=2", "w=-3"]`` as ``{"x": 2.0, "w": -3.0}``; a ValueError explains a bad item."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name.isidentifier():
+            raise ValueError(f"expected NAME=NUMBER, got {item!r}")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{name}: {text!r} is not a number") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{name}: the value must be finite, got {text!r}")
+        if name in values:
+            raise ValueError(f"{name} is given twice")
+        values[name] = number
+    return values
+
+
+# --- checking ---------------------------------------------------------------
+
+
+def _column(node: ast.AST, text: str, indent: int) -> int:
+    """The 1-based character column of ``node`` (ast counts UTF-8 bytes)."""
+    byte_offset = getattr(node, "col_offset", 0)
+    return indent + len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore")) + 1
+
+
+def _first_use(expression: Expression, name: str) -> int:
+    for node in ast.walk(expression.tree):
+        if isinstance(node, ast.Name) and node.id == name:
+            return _column(node, expression.source[expression.indent:], expression.indent)
+    return 1
+
+
+class _Checker(ast.NodeVisitor):
+    """Walks the tree and refuses anything outside the whitelist."""
+
+    def __init__(self, text: str, indent: int, source: str, names: list[str]) -> None:
+        self.text, self.indent, self.source, self.names = text, indent, source, names
+
+    def refuse(self, node: ast.AST, message: str) -> None:
+        raise ExpressionError(message, self.source, _column(node, self.text, self.indent))
+
+    def generic_visit(self, node: ast.AST) -> None:
+        described = _NAMED_SYNTAX.get(type(node))
+        if described is None:
+            described = f"this kind of expression ({type(node).__name__})"
+        self.refuse(node, f"{described} is not allowed (the language has numbers, names,"
+                          f" + - * / ** and the functions {', '.join(FUNCTIONS)})")
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            kind = "a string" if isinstance(value, (str, bytes)) else repr(value)
+            self.refuse(node, f"{kind} is not allowed; only real numbers are")
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            self.refuse(node, "the number is too large")
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in FUNCTIONS:
+            self.refuse(node, f"{node.id!r} is a function: call it, as in {node.id}(x)")
+        if node.id.startswith("__"):
+            self.refuse(node, f"the name {node.id!r} is not allowed (names may not start with '__')")
+        if node.id not in self.names:
+            self.names.append(node.id)
+
+    def refuse_at(self, column: int, message: str) -> None:
+        raise ExpressionError(message, self.source, column)
+
+    def between(self, left: ast.AST, right: ast.AST) -> int:
+        """The column of the first symbol after ``left`` (an operator, a dot), before ``right``."""
+        encoded = self.text.encode("utf-8")
+        start = getattr(left, "end_col_offset", None) or 0
+        stop = getattr(right, "col_offset", None) or len(encoded)
+        gap = encoded[start:stop].decode("utf-8", "ignore")
+        skipped = len(gap) - len(gap.lstrip(" )"))
+        prefix = encoded[:start].decode("utf-8", "ignore")
+        return self.indent + len(prefix) + skipped + 1
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.visit(node.value)  # the leftmost problem first: __import__('os').system
+        encoded = self.text.encode("utf-8")
+        end = node.end_col_offset or len(encoded)
+        before = encoded[:end - len(node.attr.encode("utf-8"))].decode("utf-8", "ignore").rstrip()
+        self.refuse_at(self.indent + len(before), f"attribute access ('.{node.attr}') is not allowed")
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.visit(node.value)
+        self.refuse_at(self.between(node.value, node.slice), "indexing ('[...]') is not allowed")
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        self.refuse_at(self.between(node.left, node.comparators[0]),
+                       "a comparison is not allowed; use + - * / **")
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        if type(node.op) not in _BINARY:
+            symbol = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
+                      ast.RShift: ">>", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
+            shown = symbol.get(type(node.op), type(node.op).__name__)
+            self.visit(node.left)
+            self.refuse_at(self.between(node.left, node.right),
+                           f"the operator {shown!r} is not allowed; use + - * / **")
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            shown = {ast.Not: "not", ast.Invert: "~"}.get(type(node.op), "?")
+            self.refuse(node, f"the operator {shown!r} is not allowed")
+        self.visit(node.operand)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        function = node.func
+        if not isinstance(function, ast.Name):
+            self.visit(function)  # refuses attribute access, lambdas, ...
+            self.refuse(node, "only the engine's functions may be called")
+        assert isinstance(function, ast.Name)
+        if function.id not in FUNCTIONS:
+            self.refuse(function, f"unknown function {function.id!r}; known: {', '.join(FUNCTIONS)}")
+        expected = "1 or 2 arguments (x, slope)" if function.id == "leaky_relu" else "1 argument"
+        keywords = node.keywords
+        if function.id == "leaky_relu" and len(keywords) == 1 and keywords[0].arg == "slope":
+            arguments = list(node.args) + [keywords[0].value]
+        elif keywords:
+            self.refuse(keywords[0].value, f"{function.id}() takes no keyword arguments"
+                        if function.id != "leaky_relu" else "the only keyword of leaky_relu is slope")
+        else:
+            arguments = list(node.args)
+        allowed = (1, 2) if function.id == "leaky_relu" else (1,)
+        if len(arguments) not in allowed:
+            where = arguments[max(allowed)] if len(arguments) > max(allowed) else node
+            self.refuse(where, f"{function.id}() takes {expected}, got {len(arguments)}")
+        for argument in node.args:
+            if isinstance(argument, ast.Starred):
+                self.refuse(argument, "'*' unpacking is not allowed")
+        self.visit(arguments[0])
+        if len(arguments) == 2:
+            slope = arguments[1]
+            if not _is_number(slope):
+                self.refuse(slope, "the slope of leaky_relu must be a number, e.g. leaky_relu(x, 0.1)")
+            self.visit(slope)
+
+
+def _is_number(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _is_number(node.operand)
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+# --- building ---------------------------------------------------------------
+
+
+class _Builder:
+    """Evaluates a checked tree into engine nodes; numbers fold into constants."""
+
+    def __init__(self, source: str, leaves: Mapping[str, Value], indent: int) -> None:
+        self.source, self.leaves, self.indent = source, leaves, indent
+
+    def column(self, node: ast.AST) -> int:
+        return _column(node, self.source[self.indent:], self.indent)
+
+    def visit(self, node: ast.AST) -> Operand:
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return self.leaves[node.id]
+        if isinstance(node, ast.UnaryOp):
+            operand = self.visit(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            left, right = self.visit(node.left), self.visit(node.right)
+            symbol, apply = _BINARY[type(node.op)]
+            if symbol == "**" and not isinstance(right, Value) and not abs(right) <= MAX_EXPONENT:
+                raise ExpressionError(
+                    f"the exponent {right:g} is too large (at most {MAX_EXPONENT:g} in size)",
+                    self.source, self.column(node.right))
+            if isinstance(left, Value) or isinstance(right, Value):
+                return apply(left, right)
+            # Two numbers: fold them with the engine's IEEE arithmetic
+            # (1/0 is inf, as it is for nodes), outside any graph.
+            with no_grad():
+                return apply(Value(left), right).data
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)
+            arguments = list(node.args) + [keyword.value for keyword in node.keywords]
+            operand = self.visit(arguments[0])
+            function = FUNCTIONS[node.func.id]
+            if isinstance(operand, Value):
+                extra = [self.visit(argument) for argument in arguments[1:]]
+                return function(operand, *extra)
+            with no_grad():
+                extra = [self.visit(argument) for argument in arguments[1:]]
+                return function(Value(operand), *extra).data
+        raise AssertionError(f"unchecked node {type(node).__name__}")  # pragma: no cover

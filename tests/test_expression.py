@@ -1,0 +1,180 @@
+"""The command line's expression language: what it builds, and what it refuses."""
+
+import math
+
+import pytest
+
+from autograd import Value
+from nn.expression import (
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_NODES,
+    ExpressionError,
+    build,
+    parse,
+    parse_assignments,
+)
+
+
+def test_neuron_expression_matches_the_engine_written_by_hand():
+    y, leaves = build("tanh(x*w + b)", {"x": 2, "w": -3, "b": 6.88})
+    y.backward()
+    x, w, b = Value(2.0), Value(-3.0), Value(6.88)
+    reference = (x * w + b).tanh()
+    reference.backward()
+    assert y.data == reference.data
+    assert [leaves[name].grad for name in "xwb"] == [x.grad, w.grad, b.grad]
+    assert [leaves[name].label for name in "xwb"] == ["x", "w", "b"]
+
+
+def test_names_come_in_order_of_first_use_and_a_reused_name_is_one_leaf():
+    expression = parse("y*x + x*x - z")
+    assert expression.names == ("y", "x", "z")
+    root, leaves = expression.build({"x": 3.0, "y": 2.0, "z": 1.0})
+    root.backward()
+    assert root.data == 2 * 3 + 9 - 1
+    assert leaves["x"].grad == 2.0 + 2 * 3.0  # the sum over its three uses
+
+
+@pytest.mark.parametrize(
+    "source, values, expected, grad_x",
+    [
+        ("x - 2", {"x": 5}, 3.0, 1.0),
+        ("2 / x", {"x": 4}, 0.5, -2 / 16),
+        ("-x ** 2", {"x": 3}, -9.0, -6.0),  # ** binds tighter than unary minus, as in Python
+        ("2 ** x", {"x": 3}, 8.0, 8 * math.log(2)),
+        ("x ** 0.5", {"x": 4}, 2.0, 0.25),
+        ("+x", {"x": 1.5}, 1.5, 1.0),
+        ("exp(x) + log(x) + sqrt(x)", {"x": 1.0}, math.e + 0 + 1, math.e + 1 + 0.5),
+        ("abs(x) + sigmoid(x) + relu(x)", {"x": -2.0}, 2 + 1 / (1 + math.e ** 2), -1 + 0.104993585),
+        ("leaky_relu(x)", {"x": -2.0}, -0.02, 0.01),
+        ("leaky_relu(x, 0.2)", {"x": -2.0}, -0.4, 0.2),
+        ("leaky_relu(x, slope=-0.5)", {"x": -2.0}, 1.0, -0.5),
+        ("权重 * x", {"权重": 3.0, "x": 2.0}, 6.0, 3.0),
+        ("x * (1/0)", {"x": 1.0}, math.inf, math.inf),  # numbers fold with the engine's IEEE rules
+    ],
+)
+def test_operators_and_functions(source, values, expected, grad_x):
+    root, leaves = build(source, values)
+    root.backward()
+    assert root.data == pytest.approx(expected)
+    assert leaves["x"].grad == pytest.approx(grad_x)
+
+
+def test_constants_fold_but_stay_in_the_graph_as_constant_nodes():
+    root, leaves = build("x * (2 * 3)", {"x": 1.5})
+    assert root.data == 9.0
+    constants = [node for node in root.inputs if node.is_constant]
+    assert [node.data for node in constants] == [6.0]
+
+
+def test_an_expression_without_names_is_still_a_node():
+    root, leaves = build("2 + 3", {})
+    assert isinstance(root, Value) and root.data == 5.0 and leaves == {}
+
+
+def test_a_missing_value_names_the_variable_and_its_column():
+    with pytest.raises(ExpressionError) as caught:
+        build("x * y", {"x": 1.0})
+    assert caught.value.column == 5
+    assert "'y'" in caught.value.message and "--set y=" in caught.value.message
+
+
+HOSTILE = [
+    # (source, column of the problem, a word the message must contain)
+    ("__import__('os').system('echo hi')", 1, "unknown function '__import__'"),
+    ("x.__class__", 2, "attribute"),
+    ("x . __class__ . __bases__", 3, "attribute"),
+    ("(lambda: 0)()", 2, "lambda"),
+    ("[x for x in y]", 1, "comprehension"),
+    ("sum(x for x in y)", 1, "unknown function 'sum'"),
+    ("open('/etc/passwd')", 1, "unknown function 'open'"),
+    ("eval('1')", 1, "unknown function 'eval'"),
+    ("exp(x).real", 7, "attribute"),
+    ("x[0]", 2, "indexing"),
+    ("'abc'", 1, "string"),
+    ("True + x", 1, "True"),
+    ("x if y else z", 1, "if"),
+    ("x < 2", 3, "comparison"),
+    ("x // 2", 3, "'//'"),
+    ("x % 2", 3, "'%'"),
+    ("x @ y", 3, "'@'"),
+    ("~x", 1, "'~'"),
+    ("(x := 2)", 2, ":="),
+    ("x, y", 1, "tuple"),
+    ("tanh(*x)", 6, "unpacking"),
+    ("tanh(x, y)", 9, "takes 1 argument"),
+    ("tanh(x=1)", 8, "keyword"),
+    ("leaky_relu(x, y)", 15, "slope"),
+    ("exp", 1, "is a function"),
+    ("__x + 1", 1, "'__x'"),
+    ("10**10**10", 5, "exponent"),
+    ("x ** 1e308", 6, "exponent"),
+    ("x ** (10 ** 4)", 7, "exponent"),
+    ("2 ** -5000", 6, "exponent"),
+    ("1e999 * x", 1, "too large"),
+    ("9" * 400, 1, "too large"),
+    ("x +", 4, "invalid syntax"),
+    ("tanh(x", 5, "never closed"),
+    ("x\ny", 2, "one line"),
+    ("", 1, "empty"),
+    ("x" * (MAX_LENGTH + 1), MAX_LENGTH + 1, "too long"),
+    ("+".join(["x"] * 150), 0, "too large"),
+    ("-" * 400 + "x", 0, "too large"),
+]
+
+
+@pytest.mark.parametrize("source, column, needle", HOSTILE, ids=[repr(case[0])[:40] for case in HOSTILE])
+def test_hostile_or_malformed_expressions_are_refused_with_a_column(source, column, needle):
+    with pytest.raises(ExpressionError) as caught:
+        parse(source)
+    error = caught.value
+    assert needle in error.message
+    if column:
+        assert error.column == column
+    assert 1 <= error.column <= len(source) + 1
+    rendered = str(error)
+    assert f"at column {error.column}" in rendered
+    assert rendered.splitlines()[-1].strip() == "^"
+
+
+def test_the_caret_sits_under_the_column():
+    with pytest.raises(ExpressionError) as caught:
+        parse("tanh(x) + x.y")
+    lines = str(caught.value).splitlines()
+    expression_line, caret_line = lines[-2], lines[-1]
+    assert expression_line[caret_line.index("^")] == "."
+
+
+def test_leading_spaces_keep_the_columns_of_the_original_text():
+    with pytest.raises(ExpressionError) as caught:
+        parse("   x.y")
+    assert caught.value.column == 5
+
+
+def test_nothing_is_ever_evaluated(monkeypatch):
+    import builtins
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("eval/exec must never be called")
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    root, _ = build("tanh(x*w + b)", {"x": 2, "w": -3, "b": 6.88})
+    assert root.data == pytest.approx(0.7064193)
+    with pytest.raises(ExpressionError):
+        parse("__import__('os').system('echo hi')")
+
+
+def test_limits_are_generous_enough_for_teaching_expressions():
+    parse("sigmoid(w1*x1 + w2*x2 + b) * tanh(v1*x1 + v2*x2 + c) + relu(x1)**2 / (1 + exp(-x2))")
+    parse("x ** " + str(int(MAX_EXPONENT)))
+    parse("+".join(["x"] * (MAX_NODES // 2)))
+
+
+def test_assignments():
+    assert parse_assignments(["x=2", "w = -3", "b=6.88", "t=1e-3"]) == {
+        "x": 2.0, "w": -3.0, "b": 6.88, "t": 0.001}
+    for bad in (["x"], ["x=abc"], ["x=nan"], ["x=inf"], ["1x=2"], ["x=1", "x=2"], ["=1"]):
+        with pytest.raises(ValueError):
+            parse_assignments(bad)
