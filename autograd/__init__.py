@@ -35,10 +35,14 @@ __version__ = "0.1.0"
 # Drawing and notebook helpers import graphviz / ipywidgets, so they load on
 # first use: `import autograd` stays instant and works without them.
 _LAZY = {
-    "draw": "draw",
+    # Modules named apart from the functions: importing a submodule sets it as
+    # an attribute of the package, which would shadow a function of its name.
+    "draw": "_draw",
     "backward_steps": "steps",
     "BackwardStep": "steps",
-    "explain": "explain",
+    "Contribution": "steps",
+    "explain": "_explain",
+    "chain_rule": "_explain",
     "Stepper": "stepper",
     "export_html": "html_export",
 }

@@ -1,0 +1,546 @@
+"""Drawing a computation graph with Graphviz: ``draw(root) -> graphviz.Digraph``.
+
+Every value is a rounded box showing its label, ``data`` and ``grad``; every
+op is a small node showing the op's symbol, between its inputs and its
+result. A value used twice (``a + a``) gets two edges, so gradient
+accumulation is visible. Labels go into Graphviz HTML-like labels with every
+character escaped, so any text (``| { } < > " \\ &``, newlines, Chinese) shows
+as given, and the font has CJK glyphs.
+
+Nodes built inside ``autograd.scope(...)`` (``nn``'s layers and neurons) are
+grouped into nested clusters, and a scope can be collapsed into one box
+showing its inputs and outputs, which keeps an MLP's graph readable. Node
+ids are ``autograd.node_ids``: the same graph always yields the same DOT.
+
+Only the drawing modules import ``graphviz``, and only when they are used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Union
+
+from ._text import FONT, Names, html_label_text, number, partial
+from .graph import topological_order
+from .value import Value
+
+if TYPE_CHECKING:
+    import graphviz
+
+CollapseSpec = Union[str, Iterable[Union[str, tuple[str, ...]]]]
+
+# The palette. GRAD_COLOR also marks gradient text in the SVG: the stepper
+# and the HTML page find a node's gradient by it.
+INK = "#1f2328"
+MUTED = "#57606a"
+GRAD_COLOR = "#b0281e"
+EDGE_COLOR = "#6e7781"
+EDGE_LABEL_COLOR = "#6639ba"
+OK_COLOR = "#1a7f37"
+BAD_COLOR = "#cf222e"
+HIGHLIGHT = "#e66100"
+FILL = {
+    "leaf": "#e7f0fb",
+    "inner": "#ffffff",
+    "root": "#fdf0dc",
+    "constant": "#f3f4f6",
+    "op": "#fff6d5",
+    "group": "#eef6ee",
+    "highlight": "#fff1b8",
+}
+BORDER = {
+    "leaf": "#4a78b5",
+    "inner": "#57606a",
+    "root": "#9a6700",
+    "constant": "#afb8c1",
+    "op": "#bf8700",
+    "group": "#2f7d32",
+}
+CLUSTER_FILLS = ("#f6f8fa", "#eef3f9", "#f3f0f8")
+
+# Keeps a node's gradient cell wide enough that the stepper's changing
+# numbers rarely overflow it (about "grad -0.0000").
+GRAD_CELL_WIDTH = 78
+
+
+@dataclass
+class Element:
+    """One drawn node: a value, an op, a constant or a collapsed group."""
+
+    id: str
+    kind: str  # "value", "op", "constant" or "group"
+    members: list[Value]  # the values this element stands for
+    grad_nodes: list[Value] = field(default_factory=list)  # whose grads it shows, in order
+
+
+@dataclass
+class Scene:
+    """A drawing and what the stepper needs to restyle it frame by frame."""
+
+    graph: "graphviz.Digraph"
+    order: list[Value]
+    ids: dict[int, str]
+    names: Names
+    elements: list[Element]
+    value_element: dict[int, str]  # id(node) -> element showing its data and grad
+    op_element: dict[int, str]  # id(non-leaf node) -> element showing its op
+    edge_consumers: dict[str, list[Value]]  # edge id -> the nodes whose steps use it
+
+
+def draw(
+    root: Value,
+    *,
+    show_grads: bool = True,
+    highlight: Iterable[Value] | Value = (),
+    group_scopes: bool = True,
+    collapse: CollapseSpec = (),
+    hide_constants: bool = False,
+    edge_labels: bool | str = False,
+    check_grads: bool = False,
+    rankdir: str = "LR",
+) -> "graphviz.Digraph":
+    """The computation graph of ``root`` as a ``graphviz.Digraph`` (render it to SVG).
+
+    - ``show_grads``: show each value's ``grad`` under its ``data``.
+    - ``highlight``: values drawn with an orange border.
+    - ``group_scopes``: nodes built in ``autograd.scope`` (nn's layers and
+      neurons) are drawn inside nested boxes.
+    - ``collapse``: scopes folded into one box showing their inputs and
+      outputs: dotted names (``"L1.N2"``), path tuples, ``"neurons"`` (every
+      scope two deep, ``L1.N2``) or ``"layers"`` (every scope one deep).
+    - ``hide_constants``: numbers written into an expression (the 2 of
+      ``x * 2``) are shown inside the op node rather than as nodes.
+    - ``edge_labels``: each edge shows its local derivative; ``"rules"`` adds
+      the op's rule (``d(a*b)/da = b``).
+    - ``check_grads``: each leaf's gradient is checked by central differences
+      (the root is evaluated again around the leaf) and marked ✓ or ✗.
+    - ``rankdir``: ``"LR"`` (left to right), ``"TB"``, ``"RL"`` or ``"BT"``.
+    """
+    return build_scene(
+        root,
+        show_grads=show_grads,
+        highlight=highlight,
+        group_scopes=group_scopes,
+        collapse=collapse,
+        hide_constants=hide_constants,
+        edge_labels=edge_labels,
+        check_grads=check_grads,
+        rankdir=rankdir,
+    ).graph
+
+
+def build_scene(
+    root: Value,
+    *,
+    show_grads: bool = True,
+    highlight: Iterable[Value] | Value = (),
+    group_scopes: bool = True,
+    collapse: CollapseSpec = (),
+    hide_constants: bool = False,
+    edge_labels: bool | str = False,
+    check_grads: bool = False,
+    rankdir: str = "LR",
+    grads: dict[int, float] | None = None,
+    only: set[int] | None = None,
+) -> Scene:
+    """``draw``'s work, keeping the element ids.
+
+    ``grads`` (by ``id(node)``) replaces ``node.grad``; ``only`` (a set of
+    ``id(node)``) draws just those nodes and the edges between them, with
+    the ids they have in the whole graph.
+    """
+    import graphviz
+
+    if not isinstance(root, Value):
+        raise TypeError(f"draw needs a Value, got {type(root).__name__}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if edge_labels not in (True, False, "rules"):
+        raise ValueError(f"edge_labels must be True, False or 'rules', got {edge_labels!r}")
+    order = topological_order(root)
+    builder = _Builder(
+        root, order, show_grads, _highlighted(highlight), group_scopes, hide_constants,
+        edge_labels, grads, only,
+    )
+    builder.fold(_collapsed_paths(order, collapse))
+    if check_grads:
+        builder.check()
+    dot = graphviz.Digraph(
+        name="tracegrad",
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": FONT,
+            "bgcolor": "white",
+            "nodesep": "0.22",
+            "ranksep": "0.32",
+            "pad": "0.15",
+        },
+        node_attr={"fontname": FONT, "fontsize": "11", "fontcolor": INK, "penwidth": "1.2"},
+        edge_attr={"fontname": FONT, "fontsize": "9", "color": EDGE_COLOR, "arrowsize": "0.6"},
+    )
+    builder.emit(dot)
+    return Scene(
+        dot, order, builder.ids, builder.names, builder.elements, builder.value_element,
+        builder.op_element, builder.edge_consumers,
+    )
+
+
+def _highlighted(highlight: Iterable[Value] | Value) -> set[int]:
+    if isinstance(highlight, Value):
+        return {id(highlight)}
+    chosen = set()
+    for node in highlight:
+        if not isinstance(node, Value):
+            raise TypeError(f"highlight takes Values, got {type(node).__name__}")
+        chosen.add(id(node))
+    return chosen
+
+
+def _scope_path(node: Value) -> tuple[str, ...]:
+    node_scope = node.scope
+    return node_scope.path if node_scope is not None else ()
+
+
+def _collapsed_paths(order: list[Value], collapse: CollapseSpec) -> list[tuple[str, ...]]:
+    """The scope paths to fold, outermost first.
+
+    ``collapse`` is a name or a collection of names: a dotted scope name
+    (``"L1.N2"``), a path tuple inside a collection (``[("L1", "N2")]``),
+    ``"neurons"`` (every scope two deep) or ``"layers"`` (every scope one deep).
+    """
+    items = [collapse] if isinstance(collapse, str) else list(collapse)
+    known: set[tuple[str, ...]] = set()
+    for node in order:
+        path = _scope_path(node)
+        for depth in range(1, len(path) + 1):
+            known.add(path[:depth])
+    chosen: set[tuple[str, ...]] = set()
+    for item in items:
+        if item in ("neurons", "layers"):
+            depth = 2 if item == "neurons" else 1
+            chosen.update(path for path in known if len(path) == depth)
+            continue
+        if isinstance(item, str):
+            path = tuple(item.split("."))
+        elif isinstance(item, tuple) and all(isinstance(part, str) for part in item):
+            path = item
+        else:
+            raise TypeError(f"collapse takes scope names or path tuples, got {item!r}")
+        if path not in known:
+            listed = ", ".join(sorted(".".join(p) for p in known)[:12]) or "none"
+            raise ValueError(f"collapse: no scope {'.'.join(path)!r} in this graph (scopes: {listed})")
+        chosen.add(path)
+    return sorted(chosen, key=lambda path: (len(path), path))
+
+
+class _Builder:
+    """Turns the nodes of one graph into elements, clusters and edges."""
+
+    def __init__(
+        self, root: Value, order: list[Value], show_grads: bool, highlight: set[int],
+        group_scopes: bool, hide_constants: bool, edge_labels: bool | str,
+        grads: dict[int, float] | None, only: set[int] | None = None,
+    ) -> None:
+        self.root = root
+        self.order = order
+        self.ids = {id(node): f"n{index}" for index, node in enumerate(order)}
+        self.names = Names(self.ids)
+        self.show_grads = show_grads
+        self.highlight = highlight
+        self.group_scopes = group_scopes
+        self.hide_constants = hide_constants
+        self.edge_labels = edge_labels
+        self.grads = grads
+        self.only = only
+        self.group_of: dict[int, int] = {}  # id(node) -> index of its collapsed group
+        self.groups: list[tuple[str, ...]] = []
+        self.checks: dict[int, object] = {}
+        self.elements: list[Element] = []
+        self.value_element: dict[int, str] = {}
+        self.op_element: dict[int, str] = {}
+        self.edge_consumers: dict[str, list[Value]] = {}
+        self.cluster_count = 0
+        self.consumers: dict[int, list[Value]] = {}
+        for node in order:
+            for node_input in node.inputs:
+                self.consumers.setdefault(id(node_input), []).append(node)
+
+    def grad(self, node: Value) -> float:
+        return self.grads[id(node)] if self.grads is not None else node.grad
+
+    def hidden(self, node: Value) -> bool:
+        if self.only is not None and id(node) not in self.only:
+            return True
+        return self.folded(node)
+
+    def folded(self, node: Value) -> bool:
+        """Whether a constant is written into its op's node instead of drawn."""
+        return self.hide_constants and node.is_constant and node is not self.root
+
+    # --- collapsing and checking ---
+
+    def fold(self, paths: list[tuple[str, ...]]) -> None:
+        if not paths:
+            return
+        index_of: dict[tuple[str, ...], int] = {}
+        for node in self.order:
+            path = _scope_path(node)
+            for depth in range(1, len(path) + 1):
+                if path[:depth] in paths:  # outermost collapsed scope wins
+                    group = index_of.get(path[:depth])
+                    if group is None:
+                        group = index_of[path[:depth]] = len(self.groups)
+                        self.groups.append(path[:depth])
+                    self.group_of[id(node)] = group
+                    break
+
+    def check(self) -> None:
+        from ._numeric import check_leaf_grads
+
+        leaves = [node for node in self.order if node.is_leaf and not self.hidden(node)
+                  and id(node) not in self.group_of]
+        analytic = {id(node): self.grad(node) for node in leaves}
+        self.checks = check_leaf_grads(self.root, leaves, analytic)
+
+    # --- labels ---
+
+    def value_label(self, node: Value) -> str:
+        rows = []
+        if node.label:
+            rows.append(f"<B>{html_label_text(node.label)}</B>")
+        else:
+            rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{html_label_text(self.names(node))}</FONT>')
+        rows.append(f"data {html_label_text(number(node.data))}")
+        if self.show_grads:
+            rows.append(self.grad_cell(node))
+        check = self.checks.get(id(node))
+        if check is not None:
+            if check.ok:
+                rows.append(f'<FONT POINT-SIZE="9" COLOR="{OK_COLOR}">✓ numeric {number(check.numeric)}</FONT>')
+            else:
+                rows.append(f'<FONT POINT-SIZE="9" COLOR="{BAD_COLOR}">✗ numeric {number(check.numeric)}</FONT>')
+        # The label is centred; data, grad and the check read as a left-aligned
+        # column, as wide as a changing gradient needs.
+        width = f' WIDTH="{GRAD_CELL_WIDTH}"'
+        cells = f"<TR><TD>{rows[0]}</TD></TR>" + "".join(
+            f'<TR><TD ALIGN="LEFT"{width if index == 0 else ""}>{row}</TD></TR>' for index, row in enumerate(rows[1:])
+        )
+        return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
+
+    def grad_cell(self, node: Value) -> str:
+        return f'<FONT COLOR="{GRAD_COLOR}">grad {number(self.grad(node))}</FONT>'
+
+    def op_label(self, node: Value) -> str:
+        op = node.op
+        assert op is not None
+        inputs = node.inputs
+        if any(self.folded(x) for x in inputs):
+            text = op.write(*(number(x.data) if self.folded(x) else "·" for x in inputs))
+        else:
+            text = op.symbol
+        return f"<{html_label_text(text)}>"
+
+    def group_label(self, index: int, members: list[Value], outputs: list[Value], inputs: int) -> str:
+        path = self.groups[index]
+        parameters = sum(1 for node in members if node.is_leaf and not node.is_constant)
+        ops = sum(1 for node in members if not node.is_leaf)
+        summary = f"{inputs} input{'s' * (inputs != 1)} · {parameters} parameter{'s' * (parameters != 1)} · {ops} op{'s' * (ops != 1)}"
+        rows = [
+            f'<TR><TD COLSPAN="3"><B>{html_label_text(".".join(path))}</B></TD></TR>',
+            f'<TR><TD COLSPAN="3"><FONT POINT-SIZE="9" COLOR="{MUTED}">{summary}</FONT></TD></TR>',
+        ]
+        for position, node in enumerate(outputs):
+            name = html_label_text(self.names(node))
+            # The last cell is the port the output's edges leave from.
+            last = (f'<TD ALIGN="LEFT" PORT="o{position}">{self.grad_cell(node)}</TD>' if self.show_grads
+                    else f'<TD PORT="o{position}"></TD>')
+            rows.append(
+                f'<TR><TD ALIGN="LEFT">out {name}</TD><TD ALIGN="LEFT">data {number(node.data)}</TD>{last}</TR>'
+            )
+        return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
+
+    # --- the graph ---
+
+    def emit(self, dot: "graphviz.Digraph") -> None:
+        placed: dict[tuple[str, ...], list[tuple[str, str, dict[str, str]]]] = {}
+        cluster_order: list[tuple[str, ...]] = []
+
+        def place(cluster: tuple[str, ...], name: str, label: str, attrs: dict[str, str]) -> None:
+            if not self.group_scopes:
+                cluster = ()
+            if cluster not in placed:
+                placed[cluster] = []
+                cluster_order.append(cluster)
+            placed[cluster].append((name, label, attrs))
+
+        group_members: dict[int, list[Value]] = {}
+        for node in self.order:
+            group = self.group_of.get(id(node))
+            if group is not None:
+                group_members.setdefault(group, []).append(node)
+        group_ids = {index: f"g{index}" for index in range(len(self.groups))}
+        group_outputs: dict[int, list[Value]] = {}
+        output_port: dict[int, str] = {}
+        group_emitted: set[int] = set()
+
+        for node in self.order:
+            key = id(node)
+            node_id = self.ids[key]
+            group = self.group_of.get(key)
+            if group is not None:
+                if group in group_emitted:
+                    continue
+                group_emitted.add(group)
+                members = group_members[group]
+                member_ids = {id(member) for member in members}
+                outputs = [
+                    member for member in members
+                    if member is self.root
+                    or any(id(consumer) not in member_ids for consumer in self.consumers.get(id(member), ()))
+                ]
+                external = {
+                    id(x) for member in members for x in member.inputs
+                    if id(x) not in member_ids and not self.hidden(x)
+                }
+                group_outputs[group] = outputs
+                gid = group_ids[group]
+                for position, output in enumerate(outputs):
+                    output_port[id(output)] = f"{gid}:o{position}:e"
+                for member in members:
+                    self.value_element[id(member)] = gid
+                    if not member.is_leaf:
+                        self.op_element[id(member)] = gid
+                self.elements.append(Element(gid, "group", members, list(outputs) if self.show_grads else []))
+                highlighted = any(id(member) in self.highlight for member in members)
+                attrs = {
+                    "id": gid, "class": "group", "shape": "box", "style": "rounded,filled",
+                    "fillcolor": FILL["highlight"] if highlighted else FILL["group"],
+                    "color": HIGHLIGHT if highlighted else BORDER["group"],
+                    "penwidth": "3" if highlighted else "1.4",
+                    "margin": "0.06,0.04",
+                }
+                label = self.group_label(group, members, outputs, len(external))
+                place(self.groups[group][:-1], gid, label, attrs)
+                continue
+            if self.hidden(node):
+                continue
+            cluster = _scope_path(node)
+            if node.is_constant:
+                kind = "constant"
+                label = f"<{html_label_text(number(node.data))}>"
+                attrs = {"id": node_id, "class": "constant", "shape": "box", "style": "rounded,filled",
+                         "fillcolor": FILL["constant"], "color": BORDER["constant"], "fontsize": "10",
+                         "fontcolor": MUTED, "margin": "0.04,0.02", "width": "0.3", "height": "0.25"}
+                self.elements.append(Element(node_id, kind, [node]))
+            else:
+                kind = "root" if node is self.root else "leaf" if node.is_leaf else "inner"
+                label = self.value_label(node)
+                highlighted = key in self.highlight
+                attrs = {
+                    "id": node_id, "class": f"value {kind}", "shape": "box", "style": "rounded,filled",
+                    "fillcolor": FILL["highlight"] if highlighted else FILL[kind],
+                    "color": HIGHLIGHT if highlighted else BORDER[kind],
+                    "penwidth": "3" if highlighted else "1.6" if kind == "root" else "1.2",
+                    "margin": "0.06,0.03",
+                }
+                self.elements.append(Element(node_id, "value", [node], [node] if self.show_grads else []))
+            self.value_element[key] = node_id
+            place(cluster, node_id, label, attrs)
+            if not node.is_leaf:
+                op_id = f"{node_id}_op"
+                op_label = self.op_label(node)
+                short = len(op_label) <= 4  # "<+>" or "<**>": a circle fits
+                place(cluster, op_id, op_label, {
+                    "id": op_id, "class": "op", "shape": "circle" if short else "ellipse",
+                    "style": "filled", "fillcolor": FILL["op"], "color": BORDER["op"],
+                    "fontsize": "14" if short else "10", "width": "0.32", "height": "0.32",
+                    "margin": "0.02,0.01", "fixedsize": "false",
+                })
+                self.op_element[key] = op_id
+                self.elements.append(Element(op_id, "op", [node]))
+
+        # Clusters, outermost first; root-level nodes (shared inputs) before any cluster.
+        for name, label, attrs in placed.get((), []):
+            dot.node(name, label, **attrs)
+        self.emit_clusters(dot, (), placed, cluster_order)
+        self.emit_edges(dot, group_ids, output_port)
+
+    def emit_clusters(
+        self, parent: "graphviz.Digraph", prefix: tuple[str, ...],
+        placed: dict[tuple[str, ...], list[tuple[str, str, dict[str, str]]]],
+        cluster_order: list[tuple[str, ...]],
+    ) -> None:
+        children: list[tuple[str, ...]] = []
+        for path in cluster_order:
+            if len(path) > len(prefix) and path[: len(prefix)] == prefix:
+                child = path[: len(prefix) + 1]
+                if child not in children:
+                    children.append(child)
+        for child in children:
+            self.cluster_count += 1
+            name = f"cluster_{self.cluster_count}"
+            with parent.subgraph(name=name) as cluster:
+                depth = len(child)
+                cluster.attr(
+                    label=f"<<B>{html_label_text('.'.join(child))}</B>>",
+                    style="rounded,filled", fillcolor=CLUSTER_FILLS[(depth - 1) % len(CLUSTER_FILLS)],
+                    color="#8c959f", fontsize="11", fontcolor=MUTED, labeljust="l", id=name,
+                )
+                for node_name, label, attrs in placed.get(child, []):
+                    cluster.node(node_name, label, **attrs)
+                self.emit_clusters(cluster, child, placed, cluster_order)
+
+    def emit_edges(self, dot: "graphviz.Digraph", group_ids: dict[int, str], output_port: dict[int, str]) -> None:
+        merged: dict[tuple[str, str], list[Value]] = {}
+        merged_order: list[tuple[str, str]] = []
+        for node in self.order:
+            if node.is_leaf or self.hidden(node):
+                continue
+            key = id(node)
+            node_id = self.ids[key]
+            node_group = self.group_of.get(key)
+            if node_group is None:
+                out_id = f"e_{node_id}_out"
+                dot.edge(f"{node_id}_op", node_id, id=out_id, **{"class": "out"})
+                self.edge_consumers[out_id] = [node]
+            for position, (source, local_grad) in enumerate(zip(node.inputs, node.local_grads)):
+                if self.hidden(source):
+                    continue
+                source_group = self.group_of.get(id(source))
+                if node_group is not None and source_group == node_group:
+                    continue  # inside one collapsed box
+                tail = output_port[id(source)] if source_group is not None else self.ids[id(source)]
+                head = group_ids[node_group] if node_group is not None else f"{node_id}_op"
+                if source_group is not None or node_group is not None:
+                    pair = (tail, head)
+                    if pair not in merged:
+                        merged[pair] = []
+                        merged_order.append(pair)
+                    merged[pair].append(node)
+                    continue
+                edge_id = f"e_{node_id}_{position}"
+                attrs = {"id": edge_id, "class": "in"}
+                if self.edge_labels:
+                    attrs["label"] = self.edge_label(node, source, position, local_grad)
+                    attrs["fontcolor"] = EDGE_LABEL_COLOR
+                dot.edge(tail, head, **attrs)
+                self.edge_consumers[edge_id] = [node]
+        for index, (tail, head) in enumerate(merged_order):
+            users = merged[(tail, head)]
+            edge_id = f"e_m{index}"
+            attrs = {"id": edge_id, "class": "in"}
+            if len(users) > 1:
+                attrs["label"] = f"<×{len(users)}>"
+                attrs["fontcolor"] = MUTED
+            dot.edge(tail, head, **attrs)
+            self.edge_consumers[edge_id] = users
+
+    def edge_label(self, node: Value, source: Value, position: int, local_grad: float) -> str:
+        op = node.op
+        assert op is not None
+        text = html_label_text(f"{partial(self.names(node), self.names(source))} = {number(local_grad)}")
+        if self.edge_labels == "rules":
+            rule = html_label_text(op.rules[position])
+            text += f'<BR/><FONT POINT-SIZE="8" COLOR="{MUTED}">{rule}</FONT>'
+        return f"<{text}>"

@@ -1,0 +1,256 @@
+"""The chain rule written out: ``explain(loss, wrt=w)`` derives ∂loss/∂w path by path.
+
+∂loss/∂w is the sum, over every path from ``loss`` down to ``w``, of the
+product of the local derivatives along the path (each one read from the op
+table, as backward reads it). A value used twice opens two paths, which is
+why gradients accumulate.
+
+Paths are counted without being listed (one pass over the graph), so a large
+graph with millions of paths is explained at once: up to ``max_paths`` are
+shown, chosen as those that contribute most, and the rest are summed in one
+line so the total still equals the gradient.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+
+from ._text import Names, factor, number, partial
+from .graph import topological_order
+from .steps import backward_steps
+from .value import Value
+
+
+@dataclass(frozen=True)
+class PathEdge:
+    """One factor of a path: ``consumer`` uses ``source`` as input ``position``."""
+
+    consumer: Value
+    source: Value
+    position: int
+    local_grad: float
+
+
+@dataclass(frozen=True)
+class ChainPath:
+    """A path from the loss down to the node, and the product of its local derivatives."""
+
+    edges: tuple[PathEdge, ...]
+    product: float
+
+
+@dataclass(frozen=True)
+class ChainRule:
+    """∂loss/∂node as a sum over paths; ``paths`` may be fewer than ``path_count``."""
+
+    loss: Value
+    node: Value
+    paths: tuple[ChainPath, ...]
+    path_count: int
+    gradient: float  # ∂loss/∂node as backward computes it
+    rest: float  # what the paths not shown add up to (0 when all are shown)
+
+    @property
+    def shown_sum(self) -> float:
+        return math.fsum(path.product for path in self.paths) if self.paths else 0.0
+
+
+def chain_rule(loss: Value, wrt: Value, max_paths: int = 10) -> ChainRule:
+    """The paths from ``loss`` to ``wrt`` with their products (at most ``max_paths`` of them)."""
+    if not isinstance(loss, Value) or not isinstance(wrt, Value):
+        raise TypeError("explain needs two Values: explain(loss, wrt=node)")
+    if not isinstance(max_paths, int) or max_paths < 1:
+        raise ValueError(f"max_paths must be a positive int, got {max_paths!r}")
+    order = topological_order(loss)
+    target = id(wrt)
+    # Which nodes depend on wrt: only those lie on a path.
+    reaches: set[int] = set()
+    for node in order:
+        if id(node) == target or any(id(x) in reaches for x in node.inputs):
+            reaches.add(id(node))
+    if target not in reaches:
+        return ChainRule(loss, wrt, (), 0, 0.0, 0.0)
+    # Paths from the loss to each node, counted (one per use of an input).
+    counts: dict[int, int] = {id(loss): 1}
+    for node in reversed(order):
+        count = counts.get(id(node), 0)
+        if count and id(node) != target:
+            for node_input in node.inputs:
+                if id(node_input) in reaches:
+                    counts[id(node_input)] = counts.get(id(node_input), 0) + count
+    path_count = counts[target]
+    grads: dict[int, float] = {}
+    for step in backward_steps(loss):
+        for contribution in step.contributions:
+            grads[id(contribution.input)] = contribution.grad_after
+    gradient = 1.0 if wrt is loss else grads[target]
+    if path_count <= max_paths:
+        paths = _all_paths(loss, wrt, reaches)
+        return ChainRule(loss, wrt, paths, path_count, gradient, 0.0)
+    paths = _largest_paths(order, loss, wrt, reaches, max_paths)
+    shown = math.fsum(path.product for path in paths)
+    return ChainRule(loss, wrt, paths, path_count, gradient, gradient - shown)
+
+
+def _all_paths(loss: Value, wrt: Value, reaches: set[int]) -> tuple[ChainPath, ...]:
+    """Every path, depth first, inputs left to right (no recursion)."""
+    found = []
+    stack: list[tuple[Value, tuple[PathEdge, ...], float]] = [(loss, (), 1.0)]
+    while stack:
+        node, edges, product = stack.pop()
+        if node is wrt:
+            found.append(ChainPath(edges, product))
+            continue
+        branches = [
+            (node_input, edges + (PathEdge(node, node_input, position, local_grad),), product * local_grad)
+            for position, (node_input, local_grad) in enumerate(zip(node.inputs, node.local_grads))
+            if id(node_input) in reaches
+        ]
+        stack.extend(reversed(branches))
+    return tuple(found)
+
+
+def _magnitude(x: float) -> float:
+    return math.inf if x != x else abs(x)  # nan sorts first: it is what needs seeing
+
+
+def _largest_paths(
+    order: list[Value], loss: Value, wrt: Value, reaches: set[int], k: int
+) -> tuple[ChainPath, ...]:
+    """The k paths with the largest |product|, by dynamic programming over the graph.
+
+    Each node keeps the k best partial paths from the loss; since every
+    factor's magnitude multiplies in, the best paths to an input extend the
+    best paths to its consumers. A partial path is a linked list
+    ``(product, edge, previous)`` so nothing is copied.
+    """
+    Partial = tuple  # (product, PathEdge | None, previous Partial | None)
+    candidates: dict[int, list[Partial]] = {id(loss): [(1.0, None, None)]}
+    best: list[Partial] = []
+    for node in reversed(order):
+        pending = candidates.pop(id(node), None)
+        if not pending:
+            continue
+        kept = heapq.nlargest(k, pending, key=lambda entry: _magnitude(entry[0]))
+        if node is wrt:
+            best = kept
+            break
+        for position, (node_input, local_grad) in enumerate(zip(node.inputs, node.local_grads)):
+            if id(node_input) not in reaches:
+                continue
+            edge = PathEdge(node, node_input, position, local_grad)
+            bucket = candidates.setdefault(id(node_input), [])
+            bucket.extend((entry[0] * local_grad, edge, entry) for entry in kept)
+    paths = []
+    for entry in best:
+        edges = []
+        product = entry[0]
+        while entry is not None and entry[1] is not None:
+            edges.append(entry[1])
+            entry = entry[2]
+        edges.reverse()
+        paths.append(ChainPath(tuple(edges), product))
+    return tuple(paths)
+
+
+def explain(loss: Value, wrt: Value, max_paths: int = 10) -> str:
+    """The chain-rule derivation of ∂loss/∂wrt: each path's product of local derivatives, summed.
+
+    Every factor is written with names and with numbers; the sum equals the
+    gradient that backward computes. Past ``max_paths`` paths, the largest
+    contributions are shown and the others are summed in one line.
+    """
+    rule = chain_rule(loss, wrt, max_paths)
+    names = Names({id(node): f"n{index}" for index, node in enumerate(topological_order(loss))})
+    loss_name, node_name = names(loss), names(wrt)
+    target = partial(loss_name, node_name)
+    if wrt is loss:
+        return f"{target} = 1: the loss's derivative with respect to itself, the seed of backward."
+    if rule.path_count == 0:
+        return f"{loss_name} does not depend on {node_name}: no path leads from one to the other, so {target} = 0."
+    lines = []
+    if rule.path_count == 1:
+        lines.append(
+            f"{target} by the chain rule: one path leads from {loss_name} to {node_name}; "
+            f"multiply the local derivatives along it."
+        )
+    else:
+        lines.append(
+            f"{target} by the chain rule: {rule.path_count:,} paths lead from {loss_name} to {node_name}; "
+            f"multiply the local derivatives along each path, then add the paths up."
+        )
+    if len(rule.paths) < rule.path_count:
+        lines.append(
+            f"Showing the {len(rule.paths)} paths that contribute most; "
+            f"the other {rule.path_count - len(rule.paths):,} are summed at the end."
+        )
+    locals_used: dict[tuple[int, int], tuple[str, PathEdge]] = {}
+    width = len(str(len(rule.paths)))
+    for number_shown, path in enumerate(rule.paths, start=1):
+        head = f"path {number_shown:>{width}}: "
+        chain = [loss_name] + [names(edge.source) for edge in path.edges]
+        symbols = [_local_symbol(names, edge) for edge in path.edges]
+        numbers = " · ".join(factor(edge.local_grad) for edge in path.edges)
+        indent = " " * (len(head) + len(target))
+        lines.append("")
+        lines.append(head + " ← ".join(chain))
+        lines.append(f"{' ' * len(head)}{target} = {' · '.join(symbols)}")
+        if len(path.edges) > 1:
+            lines.append(f"{indent} = {numbers}")
+        lines.append(f"{indent} = {number(path.product)}")
+        for edge, symbol in zip(path.edges, symbols):
+            locals_used.setdefault((id(edge.consumer), edge.position), (symbol, edge))
+    lines.append("")
+    terms = [factor(path.product) for path in rule.paths]
+    if len(rule.paths) < rule.path_count:
+        terms.append(f"{factor(rule.rest)} (the other {rule.path_count - len(rule.paths):,} paths)")
+        total = rule.gradient
+    else:
+        total = rule.shown_sum
+    if len(terms) > 1:
+        lines.append(f"{target} = " + " + ".join(terms))
+        lines.append(f"{' ' * len(target)} = {number(total)}")
+    else:
+        lines.append(f"{target} = {number(total)}")
+    lines.append(_grad_note(wrt, node_name, rule.gradient))
+    lines.append("")
+    lines.append("Local derivatives used, each from its op's rule:")
+    listed = list(locals_used.values())
+    shown = listed if len(listed) <= MAX_LOCALS_LISTED else listed[:MAX_LOCALS_LISTED]
+    texts = [f"{symbol} = {number(edge.local_grad)}" for symbol, edge in shown]
+    column = max(len(text) for text in texts)
+    for text, (symbol, edge) in zip(texts, shown):
+        op = edge.consumer.op
+        assert op is not None
+        note = ""
+        if edge.consumer.inputs.count(edge.source) > 1:
+            note = f"  ({names(edge.source)} is both inputs of {names(edge.consumer)}; the subscript tells which)"
+        lines.append(f"  {text:<{column}}   {op.name}: {op.rules[edge.position]}{note}")
+    if len(listed) > len(shown):
+        lines.append(f"  … and {len(listed) - len(shown)} more.")
+    return "\n".join(lines)
+
+
+MAX_LOCALS_LISTED = 12
+_SUBSCRIPTS = "₁₂₃₄"
+
+
+def _local_symbol(names: Names, edge: PathEdge) -> str:
+    """∂consumer/∂source, with a subscript when the source is more than one input of the consumer."""
+    source_name = names(edge.source)
+    if edge.consumer.inputs.count(edge.source) > 1:
+        source_name += _SUBSCRIPTS[edge.position]
+    return partial(names(edge.consumer), source_name)
+
+
+def _grad_note(wrt: Value, node_name: str, gradient: float) -> str:
+    held = wrt.grad
+    if held == gradient or math.isclose(held, gradient, rel_tol=1e-9, abs_tol=1e-12):
+        return f"which is {node_name}.grad = {number(held)}, as backward() computed it."
+    if held == 0.0:
+        return (f"backward() gives {number(gradient)}; {node_name}.grad holds 0 until "
+                f"backward() is called on the loss.")
+    return (f"backward() gives {number(gradient)}; {node_name}.grad holds {number(held)} "
+            f"(a leaf's grad accumulates over backward() calls until it is zeroed).")

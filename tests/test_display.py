@@ -1,0 +1,83 @@
+"""A Value in Jupyter: its graph as SVG, or text with an install hint when `dot` is missing."""
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import graphviz
+import pytest
+
+from autograd import Value
+from autograd._examples import neuron, scoped_mlp
+from autograd.display import INSTALL_HINT, mimebundle
+
+
+def test_a_value_displays_as_the_svg_of_its_graph():
+    y = neuron()
+    bundle = y._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "text/plain"}
+    assert bundle["text/plain"] == repr(y)
+    root = ET.fromstring(bundle["image/svg+xml"])
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "tanh" in texts and "grad 1.002" in texts
+
+
+def test_without_dot_it_falls_back_to_text_with_one_install_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no `dot` anywhere
+    with pytest.raises(graphviz.ExecutableNotFound):
+        graphviz.Digraph().pipe(format="svg")
+    y = neuron()
+    bundle = mimebundle(y)
+    assert set(bundle) == {"text/plain"}
+    lines = bundle["text/plain"].splitlines()
+    assert lines == [repr(y), INSTALL_HINT]
+    assert "install Graphviz" in lines[1] and "apt-get install graphviz" in lines[1]
+
+
+def test_the_fallback_also_catches_graphviz_raising(monkeypatch):
+    def missing(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", missing)
+    assert mimebundle(Value(1.0)) == {"text/plain": f"{Value(1.0)!r}\n{INSTALL_HINT}"}
+
+
+def test_include_and_exclude_choose_the_mime_types():
+    y = neuron()
+    assert set(mimebundle(y, include={"text/plain"})) == {"text/plain"}
+    assert set(mimebundle(y, exclude={"image/svg+xml"})) == {"text/plain"}
+    assert set(mimebundle(y, include={"image/svg+xml"})) == {"image/svg+xml"}
+
+
+def test_big_graphs_are_collapsed_or_summarised():
+    loss = scoped_mlp((2, 16, 16, 1), samples=2)
+    svg = mimebundle(loss)["image/svg+xml"]
+    root = ET.fromstring(svg)
+    groups = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if "group" in (g.get("class") or "").split()]
+    assert len(groups) == 33  # one box per neuron
+    chain = Value(1.0)
+    for _ in range(500):
+        chain = chain * 1.0
+    bundle = mimebundle(chain)
+    assert set(bundle) == {"text/plain"} and "too big to draw inline" in bundle["text/plain"]
+
+
+def test_importing_autograd_loads_neither_graphviz_nor_ipywidgets():
+    program = (
+        "import sys, autograd; from autograd import Value; y = Value(1.0) * 2; y.backward(); "
+        "print('graphviz' in sys.modules, 'ipywidgets' in sys.modules); "
+        "autograd.draw; autograd.explain(y, y); autograd.backward_steps(y); "
+        "print('graphviz' in sys.modules, 'ipywidgets' in sys.modules); "
+        "autograd.draw(y); print('graphviz' in sys.modules, 'ipywidgets' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False", "False", "False", "True", "False"]
+
+
+def test_public_names_stay_functions_after_their_modules_load():
+    import autograd
+    from autograd import Stepper, backward_steps, draw, explain, export_html  # noqa: F401
+    import autograd.stepper  # noqa: F401  (imports the drawing module too)
+
+    assert callable(autograd.draw) and autograd.draw.__name__ == "draw"
+    assert callable(autograd.explain) and autograd.explain.__name__ == "explain"

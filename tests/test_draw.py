@@ -1,0 +1,326 @@
+"""Drawing graphs: escaping, determinism, edges per use, constants, checks, clusters and collapsing."""
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value, draw, scope, topological_order
+from autograd._draw import HIGHLIGHT, build_scene
+from autograd._examples import neuron, scoped_mlp
+from autograd._text import printable
+from autograd.steps import backward_steps
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(graph) -> str:
+    return graph.pipe(format="svg", encoding="utf-8")
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)  # raises if the SVG is not well-formed XML
+    return ["".join(text.itertext()) for text in root.iter(f"{SVG}text")]
+
+
+def svg_groups(svg: str, kind: str) -> list[ET.Element]:
+    root = ET.fromstring(svg)
+    return [g for g in root.iter(f"{SVG}g") if kind in (g.get("class") or "").split()]
+
+
+HOSTILE = [
+    'a|b{c}<d>"e"\\f&g',
+    "权重",
+    "偏置 b\n第二行",
+    "\\N\\G\\E\\T\\H\\L\\l\\n",
+    "]]> <!-- --> &amp; &#92;",
+    "{|}<>\"'",
+    "tab\there",
+]
+
+
+def hostile_graph(labels):
+    values = [Value(float(index + 1), label=label) for index, label in enumerate(labels)]
+    total = values[0]
+    for value in values[1:]:
+        total = total * value + 1.0
+    total.label = labels[-1]
+    total.backward()
+    return total
+
+
+def test_hostile_labels_give_valid_svg_showing_each_label():
+    graph = draw(hostile_graph(HOSTILE), edge_labels="rules", check_grads=True)
+    texts = svg_texts(svg_of(graph))
+    for label in HOSTILE:
+        for line in printable(label).split("\n"):
+            assert line in texts, (line, texts)
+
+
+def test_cjk_label_is_drawn_with_a_cjk_font():
+    svg = svg_of(draw(hostile_graph(["权重", "偏置"])))
+    root = ET.fromstring(svg)
+    fonts = {text.get("font-family") for text in root.iter(f"{SVG}text") if "权重" in "".join(text.itertext())}
+    assert fonts == {"Noto Sans CJK SC"}
+
+
+def test_control_characters_and_lone_surrogates_still_give_valid_svg():
+    label = "x\x00\x01\x1by\ud800z\ufffe"
+    texts = svg_texts(svg_of(draw(hostile_graph([label, "ok"]))))
+    assert printable(label) in texts
+    assert "\\x00" in printable(label)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Zs")) | st.sampled_from('|{}<>"\\& \n权重'),
+                        min_size=1, max_size=12), min_size=1, max_size=3))
+def test_any_label_shows_as_given(labels):
+    texts = svg_texts(svg_of(draw(hostile_graph(labels))))
+    joined = "\n".join(" ".join(text.split()) for text in texts)
+    for label in labels:
+        for line in printable(label).split("\n"):
+            if line.strip():
+                assert " ".join(line.split()) in joined, (line, texts)
+
+
+def build_twice(builder):
+    first = builder()
+    second = builder()
+    return first, second
+
+
+@pytest.mark.parametrize("options", [{}, {"edge_labels": "rules", "hide_constants": True},
+                                     {"collapse": "neurons"}, {"collapse": ["L1"], "rankdir": "TB"}])
+def test_same_program_gives_the_same_dot(options):
+    def build():
+        loss = scoped_mlp((2, 3, 2, 1))
+        backward_steps(loss, apply=True)
+        return draw(loss, **options).source
+
+    first, second = build_twice(build)
+    assert first == second
+    assert "0x" not in first  # no memory addresses leak into ids
+
+
+def test_dot_is_the_same_across_processes_and_hash_seeds():
+    program = textwrap.dedent("""
+        from autograd._examples import scoped_mlp
+        from autograd import draw
+        loss = scoped_mlp((3, 2, 1)); loss.backward()
+        print(draw(loss, collapse=["L1.N2", "L2"], edge_labels=True).source)
+    """)
+    outputs = set()
+    for seed in ("1", "2", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        result = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True)
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+
+
+def test_node_ids_are_autograd_node_ids():
+    y = neuron()
+    source = draw(y).source
+    for node in topological_order(y):
+        node_id = autograd.node_ids(y)[id(node)]
+        assert re.search(rf"^\s*{node_id} \[", source, flags=re.M)
+
+
+def test_value_nodes_show_label_data_and_grad_and_ops_their_symbol():
+    y = neuron()
+    texts = svg_texts(svg_of(draw(y)))
+    for expected in ["x", "data 2", "grad -1.503", "w", "grad 1.002", "tanh", "*", "+", "y", "grad 1"]:
+        assert expected in texts
+    texts = svg_texts(svg_of(draw(y, show_grads=False)))
+    assert not any(text.startswith("grad") for text in texts)
+
+
+def test_a_value_used_twice_has_two_edges_each_with_its_local_derivative():
+    a = Value(3.0, label="a")
+    b = a * a
+    b.label = "b"
+    b.backward()
+    svg = svg_of(draw(b, edge_labels=True))
+    edges = svg_groups(svg, "edge")
+    into_op = [edge for edge in edges if "in" in edge.get("class").split()]
+    assert len(into_op) == 2
+    labels = ["".join(t.itertext()) for edge in into_op for t in edge.iter(f"{SVG}text")]
+    assert labels == ["∂b/∂a = 3", "∂b/∂a = 3"]
+    assert "grad 6" in svg_texts(svg)
+
+
+def test_edge_labels_with_rules_read_the_op_table():
+    y = neuron()
+    texts = svg_texts(svg_of(draw(y, edge_labels="rules")))
+    assert "d(tanh(a))/da = 1 - tanh(a)**2" in texts
+    assert "d(a*b)/db = a" in texts
+
+
+def test_hide_constants_folds_numbers_into_the_op():
+    x = Value(1.5, label="x")
+    y = 2.0 - x * 3.0
+    y.label = "y"
+    shown = svg_groups(svg_of(draw(y)), "constant")
+    assert len(shown) == 2
+    svg = svg_of(draw(y, hide_constants=True))
+    assert svg_groups(svg, "constant") == []
+    texts = svg_texts(svg)
+    assert "· * 3" in texts and "2 - ·" in texts
+
+
+def test_check_grads_marks_right_and_wrong_leaf_gradients():
+    y = neuron()
+    svg = svg_of(draw(y, check_grads=True))
+    assert sum(text.startswith("✓ numeric") for text in svg_texts(svg)) == 3
+    w = next(node for node in topological_order(y) if node.label == "w")
+    w.grad += 0.5  # as if backward had been run twice on part of the graph
+    texts = svg_texts(svg_of(draw(y, check_grads=True)))
+    assert sum(text.startswith("✓ numeric") for text in texts) == 2
+    assert "✗ numeric 1.002" in texts
+
+
+def test_highlight_marks_the_given_nodes():
+    y = neuron()
+    w = next(node for node in topological_order(y) if node.label == "w")
+    scene = build_scene(y, highlight=[w])
+    body = "\n".join(scene.graph.body)
+    line = next(line for line in scene.graph.body if line.strip().startswith(scene.ids[id(w)] + " "))
+    assert HIGHLIGHT in line
+    assert body.count(f'color="{HIGHLIGHT}"') == 1
+    assert draw(y, highlight=w).source == scene.graph.source
+
+
+def test_bad_options_are_rejected_with_a_clear_message():
+    y = neuron()
+    with pytest.raises(ValueError, match="rankdir"):
+        draw(y, rankdir="sideways")
+    with pytest.raises(ValueError, match="no scope 'L9'"):
+        draw(scoped_mlp(), collapse="L9")
+    with pytest.raises(TypeError, match="Value"):
+        draw(3.0)
+
+
+# --- scopes: clusters and collapsing ---
+
+def cluster_members(source: str) -> dict[str, set[str]]:
+    """For each cluster of a DOT text: its label and the node ids declared in it (nested included)."""
+    members: dict[str, set[str]] = {}
+    stack: list[str] = []
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("subgraph cluster"):
+            stack.append("?")
+            continue
+        if stripped.startswith("label=<<B>") or " label=<<B>" in stripped and stack and stack[-1] == "?":
+            match = re.search(r"label=<<B>(.*?)</B>>", stripped)
+            if match and stack and stack[-1] == "?":
+                stack[-1] = match.group(1)
+                members[stack[-1]] = set()
+        if stripped == "}" and stack:
+            stack.pop()
+            continue
+        node = re.match(r"(n\d+(?:_op)?|g\d+) \[", stripped)
+        if node:
+            for name in stack:
+                members[name].add(node.group(1))
+    return members
+
+
+def by_label(root: Value) -> dict[str, Value]:
+    return {node.label: node for node in topological_order(root) if node.label}
+
+
+def test_scopes_become_nested_clusters_and_shared_inputs_stay_outside():
+    loss = scoped_mlp((2, 3, 1))
+    backward_steps(loss, apply=True)
+    scene = build_scene(loss)
+    members = cluster_members(scene.graph.source)
+    assert set(members) == {"L1", "L1.N1", "L1.N2", "L1.N3", "L2", "L2.N1"}
+    named = by_label(loss)
+    for neuron_name in ["L1.N1", "L1.N2", "L1.N3", "L2.N1"]:
+        for parameter in ["w1", "w2", "b"]:
+            assert scene.ids[id(named[f"{neuron_name}.{parameter}"])] in members[neuron_name]
+        assert members[neuron_name] <= members[neuron_name.split(".")[0]]
+    for shared in ["x1", "x2", "loss"]:
+        assert not any(scene.ids[id(named[shared])] in ids for ids in members.values())
+    assert len(svg_groups(svg_of(scene.graph), "cluster")) == 6
+    assert "subgraph" not in draw(loss, group_scopes=False).source
+
+
+def test_collapsing_neurons_gives_one_box_per_neuron():
+    loss = scoped_mlp((2, 3, 1))
+    backward_steps(loss, apply=True)
+    svg = svg_of(draw(loss, collapse="neurons"))
+    assert len(svg_groups(svg, "group")) == 4
+    # Outside the neurons: x1, x2, the target 1, loss - 1 and the loss; two ops.
+    assert len(svg_groups(svg, "value")) + len(svg_groups(svg, "constant")) == 5
+    assert len(svg_groups(svg, "op")) == 2
+    texts = svg_texts(svg)
+    assert "L1.N2" in texts and "2 inputs · 3 parameters · 5 ops" in texts
+    # Each L1 neuron feeds L2.N1: three edges into its box, plus x1 and x2 into each L1 box.
+    assert len(svg_groups(svg, "edge")) == 2 * 3 + 3 + 1 + 2 + 2
+
+
+def test_collapsing_layers_and_single_neurons():
+    loss = scoped_mlp((2, 3, 1))
+    backward_steps(loss, apply=True)
+    layers = svg_of(draw(loss, collapse="layers", hide_constants=True))
+    assert len(svg_groups(layers, "group")) == 2
+    assert "×3" in svg_texts(layers)  # x1 feeds the three neurons of L1: one edge, marked
+    one = svg_of(draw(loss, collapse="L1.N2"))
+    assert len(svg_groups(one, "group")) == 1
+    full = svg_of(draw(loss))
+    # The folded neuron's 3 parameters and 5 op results (each value with its op) are gone.
+    assert len(svg_groups(full, "node")) - len(svg_groups(one, "node")) == 3 + 5 * 2 - 1
+    assert draw(loss, collapse=[("L1", "N2")]).source == draw(loss, collapse=["L1.N2"]).source
+
+
+def test_collapsed_box_shows_outputs_with_data_and_grad():
+    loss = scoped_mlp((2, 3, 1))
+    backward_steps(loss, apply=True)
+    scene = build_scene(loss, collapse="layers")
+    group = next(element for element in scene.elements if element.kind == "group" and len(element.grad_nodes) == 3)
+    texts = svg_texts(svg_of(scene.graph))
+    for output in group.grad_nodes:
+        assert f"out {scene.names(output)}" in texts
+        assert f"grad {autograd._text.number(output.grad)}" in texts
+
+
+def test_collapse_with_a_hand_built_scope():
+    x = Value(1.0, label="x")
+    with scope("block"):
+        inner = (x * 2.0).tanh()
+    y = inner + x
+    y.backward()
+    svg = svg_of(draw(y, collapse="block"))
+    assert len(svg_groups(svg, "group")) == 1
+    assert "block" in svg_texts(svg)
+
+
+def make_nn_mlp():
+    nn = pytest.importorskip("nn")
+    if not hasattr(nn, "MLP"):
+        pytest.skip("nn.MLP has not landed yet")
+    model = nn.MLP(2, [3, 1])
+    output = model([Value(0.5, label="x1"), Value(-1.5, label="x2")])
+    if isinstance(output, (list, tuple)):
+        output = output[0]
+    loss = (output - 1.0) ** 2
+    loss.backward()
+    return loss
+
+
+def test_nn_mlp_draws_one_cluster_per_neuron_and_collapses():
+    loss = make_nn_mlp()
+    members = cluster_members(draw(loss).source)
+    neurons = sorted(name for name in members if re.fullmatch(r"L\d+\.N\d+", name))
+    assert neurons == ["L1.N1", "L1.N2", "L1.N3", "L2.N1"]
+    assert len(svg_groups(svg_of(draw(loss, collapse="neurons")), "group")) == 4
+    assert len(svg_groups(svg_of(draw(loss, collapse="layers")), "group")) == 2
+    assert any(node.label == "L1.N1.w1" for node in topological_order(loss))

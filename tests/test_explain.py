@@ -1,0 +1,119 @@
+"""explain: the chain rule as a sum over paths, equal to the gradient."""
+
+import math
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, chain_rule, explain, topological_order
+from autograd._examples import neuron, random_graph, scoped_mlp
+
+
+def by_label(root):
+    return {node.label: node for node in topological_order(root) if node.label}
+
+
+def test_neuron_derivation_names_every_factor_and_equals_the_grad():
+    y = neuron()
+    text = explain(y, wrt=by_label(y)["w"])
+    lines = text.splitlines()
+    assert "path 1: y ← n ← mul#2 ← w" in lines
+    assert "        ∂y/∂w = ∂y/∂n · ∂n/∂mul#2 · ∂mul#2/∂w" in lines
+    assert "              = 0.501 · 1 · 2" in lines
+    assert "which is w.grad = 1.002, as backward() computed it." in lines
+    assert any("tanh: d(tanh(a))/da = 1 - tanh(a)**2" in line for line in lines)
+
+
+def test_a_value_used_twice_opens_two_paths():
+    a = Value(3.0, label="a")
+    z = a * a + a
+    z.label = "z"
+    z.backward()
+    rule = chain_rule(z, a)
+    assert rule.path_count == 3
+    assert [path.product for path in rule.paths] == [3.0, 3.0, 1.0]
+    text = explain(z, a)
+    assert "∂mul#1/∂a₁ · " not in text  # the subscript names the use without parentheses
+    assert "∂z/∂mul#1 · ∂mul#1/∂a₁" in text and "∂z/∂mul#1 · ∂mul#1/∂a₂" in text
+    assert "∂z/∂a = 3 + 3 + 1" in text and "      = 7" in text
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(0, 10**9), st.integers(1, 25))
+def test_paths_sum_to_the_gradient_on_random_graphs(seed, size):
+    loss, leaves = random_graph(seed, size)
+    loss.backward()
+    for leaf in leaves:
+        rule = chain_rule(loss, leaf, max_paths=10**9)
+        assert len(rule.paths) == rule.path_count
+        magnitude = math.fsum(abs(path.product) for path in rule.paths)
+        if not math.isfinite(magnitude):
+            continue
+        assert abs(rule.shown_sum - leaf.grad) <= 1e-9 * magnitude + 1e-12
+        assert rule.gradient == leaf.grad
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**9), st.integers(5, 25), st.integers(1, 4))
+def test_capped_paths_are_the_largest_and_the_rest_completes_the_sum(seed, size, cap):
+    loss, leaves = random_graph(seed, size)
+    loss.backward()
+    for leaf in leaves:
+        everything = chain_rule(loss, leaf, max_paths=10**9)
+        capped = chain_rule(loss, leaf, max_paths=cap)
+        assert capped.path_count == everything.path_count
+        if everything.path_count <= cap:
+            assert capped.paths == everything.paths
+            continue
+        assert len(capped.paths) == cap
+        largest = sorted((abs(p.product) for p in everything.paths), reverse=True)[:cap]
+        if all(math.isfinite(x) for x in largest):
+            assert [abs(p.product) for p in capped.paths] == pytest.approx(largest, rel=1e-12)
+        assert capped.shown_sum + capped.rest == pytest.approx(leaf.grad, rel=1e-9, abs=1e-12)
+
+
+def test_path_cap_message_in_a_big_graph():
+    loss = scoped_mlp((2, 4, 4, 1), samples=3)
+    loss.backward()
+    weight = by_label(loss)["L1.N1.w1"]
+    text = explain(loss, weight, max_paths=3)
+    assert "12 paths lead from loss to L1.N1.w1" in text
+    assert "Showing the 3 paths that contribute most; the other 9 are summed at the end." in text
+    assert "(the other 9 paths)" in text
+    assert text.count("\npath ") == 3
+
+
+def test_paths_are_counted_without_being_listed():
+    x = Value(1.0, label="x")
+    node = x
+    for _ in range(200):  # each x + x doubles the paths: 2**200 of them
+        node = node + node
+    node.label = "y"
+    start = time.perf_counter()
+    text = explain(node, x, max_paths=5)
+    assert time.perf_counter() - start < 5.0
+    assert f"{2 ** 200:,} paths lead from y to x" in text
+    assert chain_rule(node, x, max_paths=5).path_count == 2 ** 200
+
+
+def test_special_cases():
+    y = neuron()
+    assert "seed" in explain(y, y)
+    stranger = Value(1.0, label="s")
+    assert "does not depend on s" in explain(y, stranger)
+    fresh_x = Value(2.0, label="x")
+    fresh = fresh_x * 3.0
+    fresh.label = "f"
+    assert "holds 0 until backward() is called" in explain(fresh, fresh_x)
+    with pytest.raises(ValueError):
+        explain(y, y, max_paths=0)
+
+
+def test_unlabelled_nodes_get_readable_names():
+    a, b = Value(2.0), Value(5.0)
+    c = (a * b).exp()
+    c.backward()
+    text = explain(c, a)
+    assert "path 1: exp#3 ← mul#2 ← value#0" in text

@@ -1,0 +1,178 @@
+"""export_html: one self-contained page, stepped in a real headless Chromium."""
+
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from autograd import export_html, topological_order
+from autograd._examples import neuron, scoped_mlp
+from autograd._frames import Frames
+from autograd._text import number
+from autograd._timeline import Timeline
+from autograd._draw import build_scene
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def page_data(text: str) -> dict:
+    match = re.search(r'<script type="application/json" id="tg-data">(.*?)</script>', text, flags=re.S)
+    return json.loads(match.group(1))
+
+
+def test_page_is_one_self_contained_file(tmp_path):
+    loss = scoped_mlp((2, 3, 1))
+    path = export_html(loss, tmp_path / "mlp.html")
+    assert path == tmp_path / "mlp.html"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.html"]  # no temporary file left
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 1
+    # Nothing is fetched: no external scripts, styles, images or links.
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", text)
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", text))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    data = page_data(text)
+    assert len(data["texts"]) == len(data["current"]) == 23
+    assert all(loss.grad == 0.0 for loss in topological_order(loss))  # nothing was changed
+
+
+def test_labels_cannot_break_out_of_the_page(tmp_path, browser):
+    from autograd import Value
+
+    x = Value(1.0, label="</script><script>alert(1)</script>")
+    y = x * 2.0
+    y.label = "<!-- ]]> & </pre>"
+    path = export_html(y, tmp_path / "hostile.html")
+    text = path.read_text(encoding="utf-8")
+    assert text.count("<script") == 2 and text.count("</script>") == 2
+    assert "</pre>" not in text.split('<pre id="tg-arithmetic">')[1].split("</pre>")[0]
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(path.as_uri())
+    assert dialogs == []
+    assert page.inner_text("#tg-counter") == "Step 1 of 1: <!-- ]]> & </pre>"
+    assert "</script><script>alert(1)</script>" in page.inner_text("#tg-arithmetic")
+
+
+def test_page_size_grows_with_the_graph_not_with_the_steps(tmp_path):
+    loss = scoped_mlp((2, 8, 8, 1), samples=2)
+    size = export_html(loss, tmp_path / "big.html").stat().st_size
+    nodes = len(topological_order(loss))
+    assert size < 2_500 * nodes  # one SVG plus per-step text, about 1 to 2 kB per node
+
+
+def launch(playwright):
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: scripts/setup.sh installs it")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+def current_ids(page) -> list[str]:
+    return page.eval_on_selector_all("svg g.tg-current", "nodes => nodes.map(n => n.id)")
+
+
+def test_browser_steps_with_slider_and_arrow_keys(tmp_path, browser):
+    loss = scoped_mlp((2, 3, 1))
+    path = export_html(loss, tmp_path / "mlp.html")
+    timeline = Timeline(loss)
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.as_uri())
+
+    loss_id = timeline.ids[id(loss)]
+    assert sorted(current_ids(page)) == [loss_id, f"{loss_id}_op"]
+    first_text = page.inner_text("#tg-arithmetic")
+    assert first_text == timeline.text(0)
+
+    page.keyboard.press("ArrowRight")
+    second = timeline.ids[id(timeline.steps[1].node)]
+    assert second in current_ids(page) and loss_id not in current_ids(page)
+    assert page.inner_text("#tg-arithmetic") == timeline.text(1) != first_text
+    assert page.inner_text("#tg-counter").startswith("Step 2 of 23")
+
+    page.keyboard.press("ArrowLeft")
+    assert loss_id in current_ids(page)
+    assert page.inner_text("#tg-arithmetic") == first_text
+
+    # Move the slider as a user does: set it and fire its input event.
+    page.eval_on_selector("#tg-slider", "s => { s.value = '15'; s.dispatchEvent(new Event('input')); }")
+    fifteenth = timeline.ids[id(timeline.steps[14].node)]
+    assert fifteenth in current_ids(page)
+    assert page.inner_text("#tg-arithmetic") == timeline.text(14)
+
+    # Arrow keys on the focused slider move one step, not two.
+    page.focus("#tg-slider")
+    page.keyboard.press("ArrowRight")
+    assert page.eval_on_selector("#tg-slider", "s => s.value") == "16"
+    assert timeline.ids[id(timeline.steps[15].node)] in current_ids(page)
+
+    page.click("#tg-next")
+    page.click("#tg-prev")
+    page.click("#tg-prev")
+    assert page.inner_text("#tg-counter").startswith("Step 15 of 23")
+    assert errors == []
+    assert all(url.startswith("file:") for url in requests)
+
+
+def test_browser_frames_match_the_python_stepper(tmp_path, browser):
+    loss = scoped_mlp((2, 2, 1))
+    path = export_html(loss, tmp_path / "small.html")
+    timeline = Timeline(loss)
+    scene = build_scene(loss, grads=timeline.final_grads)
+    frames = Frames(timeline, scene, scene.graph.pipe(format="svg", encoding="utf-8"))
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    for index in [0, 3, 7, len(timeline) - 1]:
+        page.evaluate(f"window.tracegrad.show({index})")
+        in_browser = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('svg g[id]')]"
+            ".map(g => [g.id, (g.getAttribute('class') || '').split(/\\s+/).filter(c => c.startsWith('tg-')).sort()]))"
+        )
+        for element_id, classes in frames.classes(index).items():
+            assert in_browser[element_id] == sorted(classes.split()), (index, element_id)
+        grads = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('svg g.value')]"
+            ".map(g => [g.id, g.querySelector('text.tg-grad').textContent]))"
+        )
+        for node in timeline.order:
+            node_id = timeline.ids[id(node)]
+            if node_id in grads:
+                assert grads[node_id] == f"grad {number(timeline.grad_at(node, index))}"
+
+
+def test_screenshot_of_the_page_is_not_blank(tmp_path, browser):
+    path = export_html(neuron(), tmp_path / "neuron.html")
+    page = browser.new_page(viewport={"width": 1000, "height": 600})
+    page.goto(path.as_uri())
+    page.keyboard.press("End")
+    assert page.inner_text("#tg-counter").startswith("Step 3 of 3")
+    shot = page.screenshot()
+    assert len(shot) > 10_000
+
+
+def test_export_refuses_non_values_and_options_it_sets(tmp_path):
+    with pytest.raises(TypeError):
+        export_html(1.0, tmp_path / "x.html")
+    with pytest.raises(TypeError):
+        export_html(neuron(), tmp_path / "x.html", highlight=())
+    assert not (tmp_path / "x.html").exists()
+    assert shutil.which  # keep the import used when chromium is absent

@@ -1,0 +1,150 @@
+"""The Jupyter Stepper, driven headless through its own controls."""
+
+import re
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from autograd import Stepper, Value, topological_order  # noqa: E402
+from autograd._examples import neuron, scoped_mlp  # noqa: E402
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def classes_by_id(svg: str) -> dict[str, set[str]]:
+    root = ET.fromstring(svg)
+    return {g.get("id"): set((g.get("class") or "").split()) for g in root.iter(f"{SVG}g") if g.get("id")}
+
+
+def grad_texts(svg: str) -> dict[str, str]:
+    """Node id -> the text of its gradient cell."""
+    root = ET.fromstring(svg)
+    found = {}
+    for group in root.iter(f"{SVG}g"):
+        for text in group.iter(f"{SVG}text"):
+            if "tg-grad" in (text.get("class") or ""):
+                found[group.get("id")] = "".join(text.itertext())
+    return found
+
+
+def test_the_widget_steps_when_its_controls_are_used():
+    y = neuron()
+    stepper = Stepper(y)
+    stepper.widget  # builds the controls and the first frame
+    assert stepper.index == 0 and stepper.slider.value == 1 and stepper.slider.max == 3
+    assert stepper.prev_button.disabled and not stepper.next_button.disabled
+    first_figure, first_text = stepper.figure.value, stepper.arithmetic.value
+    assert "Step 1 of 3: y = tanh(n)" in first_text
+
+    stepper.next_button.click()
+    assert stepper.index == 1
+    assert stepper.figure.value != first_figure
+    assert "Step 2 of 3: n = mul#2 + b" in stepper.arithmetic.value
+    assert "step 2 of 3</b>: n" in stepper.counter.value
+
+    stepper.slider.value = 3
+    assert stepper.index == 2 and stepper.next_button.disabled
+    assert "Step 3 of 3: mul#2 = x * w" in stepper.arithmetic.value
+    stepper.next_button.click()  # past the end: stays
+    assert stepper.index == 2
+    stepper.prev_button.click()
+    assert stepper.index == 1 and stepper.slider.value == 2
+
+
+def test_frames_highlight_the_current_node_and_show_grads_as_they_stand():
+    y = neuron()
+    ids = {node.label or "mul": f"n{i}" for i, node in enumerate(topological_order(y))}
+    stepper = Stepper(y)
+    frame = classes_by_id(stepper.frame_svg(0))
+    assert "tg-current" in frame[ids["y"]] and "tg-current" in frame[ids["y"] + "_op"]
+    assert "tg-receiving" in frame[ids["n"]]
+    assert "tg-pending" in frame[ids["x"]] and "tg-pending" in frame[ids["w"]]
+    grads = grad_texts(stepper.frame_svg(0))
+    assert grads[ids["x"]] == "grad 0" and grads[ids["n"]] == "grad 0.501"
+
+    stepper.next()
+    stepper.next()
+    last = stepper.frame_svg()
+    frame = classes_by_id(last)
+    assert "tg-current" in frame[ids["mul"]] and "tg-current" not in frame[ids["y"]]
+    assert "tg-done" in frame[ids["y"]]
+    assert {"tg-done", "tg-receiving"} <= frame[ids["x"]]
+    grads = grad_texts(last)
+    assert grads[ids["x"]] == "grad -1.503" and grads[ids["w"]] == "grad 1.002"
+    assert stepper.frame_text() == stepper.steps[2].text(total=3)
+
+
+def test_partial_state_while_a_reused_value_accumulates():
+    a = Value(3.0, label="a")
+    b = a * 2.0
+    c = b + a
+    stepper = Stepper(c)
+    frame = classes_by_id(stepper.frame_svg(0))
+    assert "tg-partial" in frame["n0"]  # a received from c; b's use is still to come
+    assert grad_texts(stepper.frame_svg(0))["n0"] == "grad 1"
+    assert "tg-done" in classes_by_id(stepper.frame_svg(1))["n0"]
+    assert grad_texts(stepper.frame_svg(1))["n0"] == "grad 3"
+
+
+def test_the_stepper_leaves_the_graph_alone():
+    y = neuron()
+    before = [node.grad for node in topological_order(y)]
+    stepper = Stepper(y)
+    stepper.widget
+    stepper.go(2)
+    assert [node.grad for node in topological_order(y)] == before
+
+
+def test_a_big_stepper_opens_at_once_and_makes_frames_lazily(monkeypatch):
+    import graphviz
+
+    loss = scoped_mlp((2, 16, 16, 1), samples=2)
+    calls = []
+    real_pipe = graphviz.Digraph.pipe
+
+    def counting_pipe(self, *args, **kwargs):
+        calls.append(len(self.body))
+        return real_pipe(self, *args, **kwargs)
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", counting_pipe)
+    start = time.perf_counter()
+    stepper = Stepper(loss)
+    stepper.widget
+    assert time.perf_counter() - start < 5.0  # generous; the benchmark reports real figures
+    assert stepper.view == "local" and len(stepper) > 1000
+    assert len(calls) == 1 and calls[0] < 200  # one small frame, not the whole graph
+    stepper.slider.value = 700
+    assert len(calls) == 2
+    frame = classes_by_id(stepper.frame_svg())
+    node = stepper.steps[699].node
+    node_id = stepper.timeline.ids[id(node)]
+    assert "tg-current" in frame[node_id]
+    for node_input in node.inputs:
+        assert "tg-receiving" in frame[stepper.timeline.ids[id(node_input)]]
+    stepper.slider.value = 1
+    stepper.slider.value = 700  # both frames are cached: no new layout
+    assert len(calls) == 2
+
+
+def test_whole_graph_view_of_a_bigger_graph_is_cropped_around_the_current_node():
+    loss = scoped_mlp((2, 8, 1))
+    stepper = Stepper(loss, view="graph")
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', stepper.frame_svg(40))
+    assert float(size.group(1)) <= 980 and float(size.group(2)) <= 560
+    assert 'viewBox="0.00 0.00' not in stepper.frame_svg(40)
+
+
+def test_leaf_loss_and_bad_arguments():
+    stepper = Stepper(Value(2.0, label="v"))
+    assert len(stepper) == 0
+    stepper.widget
+    assert "is a leaf" in stepper.frame_text()
+    ET.fromstring(stepper.frame_svg())
+    with pytest.raises(ValueError):
+        Stepper(neuron(), view="everything")
+    with pytest.raises(TypeError):
+        Stepper(neuron(), highlight=())
+    assert "Stepper(3 steps" in repr(Stepper(neuron()))
