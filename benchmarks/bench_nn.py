@@ -4,8 +4,9 @@ One step = forward 100 two-moons points through an MLP(2, [16, 16, 1]),
 SVM max-margin (hinge) loss + 1e-4 L2, zero grads, backward, SGD update —
 the loop of micrograd's ``demo.ipynb``. Both models start from the same
 weights and see the same data; their steps are interleaved (alternating which
-goes first) in one process, each after an untimed ``gc.collect()``, and the
-medians are compared. The process never
+goes first) in one process, each from a collected heap, with the release of
+the step's graph timed apart (as ``bench_engine.py`` does), and the medians
+are compared. The process never
 imports torch (a big import slows every pure-Python engine down through the
 garbage collector), and the interpreter keeps its default settings.
 
@@ -22,18 +23,21 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import micrograd.nn as micrograd_nn  # noqa: E402
 from micrograd.engine import Value as MicrogradValue  # noqa: E402
 
+from autograd import Value  # noqa: E402
 from nn import MLP, SGD, data, hinge_loss, l2_penalty  # noqa: E402
 
 ALPHA = 1e-4
+TARGET_SPEEDUP = 12.0
 
 
-def micrograd_step(model: micrograd_nn.MLP, X: list[list[float]], y: list[float], k: int) -> float:
+def micrograd_step(model: micrograd_nn.MLP, X: list[list[float]], y: list[float], k: int) -> MicrogradValue:
     """micrograd's demo loss(), backward and update, written as its notebook does."""
     inputs = [list(map(MicrogradValue, row)) for row in X]
     scores = list(map(model, inputs))
@@ -46,17 +50,35 @@ def micrograd_step(model: micrograd_nn.MLP, X: list[list[float]], y: list[float]
     learning_rate = 1.0 - 0.9 * k / 100
     for p in model.parameters():
         p.data -= learning_rate * p.grad
-    return total_loss.data
+    return total_loss
 
 
-def nn_step(model: MLP, optimizer: SGD, X: list[list[float]], y: list[float]) -> float:
+def timed(step: Callable[[], Any]) -> tuple[float, float]:
+    """Seconds of the step, then seconds to release the graph it returns.
+
+    As in ``bench_engine.py``: each step starts from a collected heap, and
+    the release is timed apart — nn's graph is freed by reference counting
+    when dropped, micrograd's (a web of closures and cycles) only by the
+    cycle collector.
+    """
+    gc.collect()
+    start = time.perf_counter()
+    result = step()
+    elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    del result
+    gc.collect()
+    return elapsed, time.perf_counter() - start
+
+
+def nn_step(model: MLP, optimizer: SGD, X: list[list[float]], y: list[float]) -> Value:
     """The same step with nn: forward_batch, hinge_loss + l2_penalty, SGD with the same schedule."""
     scores = model.forward_batch(X)
     loss = hinge_loss(scores, y) + l2_penalty(model, ALPHA)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    return loss.data
+    return loss
 
 
 def main() -> int:
@@ -74,36 +96,40 @@ def main() -> int:
     optimizer = SGD(ours.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100)
 
     # One untimed step each (warm-up), and a check that both compute the same loss.
-    first_ours = nn_step(ours, optimizer, X, y)
-    first_theirs = micrograd_step(theirs, X, y, 0)
+    first_ours = nn_step(ours, optimizer, X, y).data
+    first_theirs = micrograd_step(theirs, X, y, 0).data
     if abs(first_ours - first_theirs) > 1e-9 * max(1.0, abs(first_theirs)):
         print(f"warning: first losses differ: nn {first_ours!r}, micrograd {first_theirs!r}")
 
-    times_ours: list[float] = []
-    times_theirs: list[float] = []
+    steps = {
+        "nn": lambda k: nn_step(ours, optimizer, X, y),
+        "micrograd": lambda k: micrograd_step(theirs, X, y, k),
+    }
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    releases: dict[str, list[float]] = {name: [] for name in steps}
     for k in range(1, args.repeats + 1):
-        runs = [("nn", lambda: nn_step(ours, optimizer, X, y)), ("micrograd", lambda: micrograd_step(theirs, X, y, k))]
-        if k % 2:
-            runs.reverse()
-        for name, run in runs:
-            # Start each step from a clean heap: micrograd's graphs are webs of
-            # cycles that linger until collected and would be walked during the
-            # other implementation's step otherwise.
-            gc.collect()
-            start = time.perf_counter()
-            run()
-            gc.collect()  # timed: a step pays for freeing its own graph
-            elapsed = time.perf_counter() - start
-            (times_ours if name == "nn" else times_theirs).append(elapsed)
+        # Interleaved, alternating which goes first.
+        for name in (list(steps) if k % 2 else list(reversed(steps))):
+            step_seconds, release_seconds = timed(lambda: steps[name](k))
+            times[name].append(step_seconds)
+            releases[name].append(release_seconds)
 
     assert "torch" not in sys.modules, "the benchmark process must not import torch"
-    median_ours = statistics.median(times_ours)
-    median_theirs = statistics.median(times_theirs)
-    print(f"python {platform.python_version()} on {platform.machine()}, {args.repeats} interleaved steps each")
-    print("micrograd demo step (100 moons, MLP 2-16-16-1, hinge + 1e-4 L2, backward, SGD):")
-    print(f"  micrograd.nn.MLP : {median_theirs * 1e3:8.1f} ms (median)")
-    print(f"  nn.MLP           : {median_ours * 1e3:8.1f} ms (median)")
-    print(f"  speed-up         : {median_theirs / median_ours:8.1f}x  (goal >= 12x)")
+    median = {name: statistics.median(values) for name, values in times.items()}
+    release = {name: statistics.median(values) for name, values in releases.items()}
+    print(f"micrograd's demo step through an MLP 2-16-16-1: {len(X)} two-moons points, hinge + {ALPHA:g} L2,")
+    print(f"forward + backward + SGD update; median of {args.repeats} interleaved runs, "
+          f"gc {'on' if gc.isenabled() else 'off'}, Python {platform.python_version()}, torch not imported")
+    for name, label in (("micrograd", "micrograd.nn.MLP"), ("nn", "nn.MLP")):
+        print(
+            f"  {label:<17} {median[name] * 1e3:8.1f} ms  (min {min(times[name]) * 1e3:.1f}, "
+            f"max {max(times[name]) * 1e3:.1f}); releasing the graph afterwards: {release[name] * 1e3:.1f} ms"
+        )
+    speedup = median["micrograd"] / median["nn"]
+    with_release = (median["micrograd"] + release["micrograd"]) / (median["nn"] + release["nn"])
+    verdict = "met" if speedup >= TARGET_SPEEDUP else "MISSED"
+    print(f"  micrograd / nn.MLP = {speedup:.2f}x   target >= {TARGET_SPEEDUP:g}x   {verdict}")
+    print(f"  (counting the release of each step's graph too: {with_release:.2f}x)")
     return 0
 
 

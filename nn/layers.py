@@ -106,6 +106,29 @@ class Neuron(Module):
         out.label = self._out_label
         return out
 
+    def _outputs(self, batch: list[list[Value]]) -> list[Value]:
+        """The neuron's output node for each sample of a batch, built in one scope."""
+        if self._scope_name is None:
+            return self._compute_all(batch)
+        with scope(self._scope_name):
+            return self._compute_all(batch)
+
+    def _compute_all(self, batch: list[list[Value]]) -> list[Value]:
+        # _compute for every sample, inlined: this loop builds most of a training step's graph.
+        weights, bias, activate, label = self.w, self.b, self._activate, self._out_label
+        outputs = []
+        for inputs in batch:
+            weighted_sum = bias
+            for weight, x in zip(weights, inputs):
+                weighted_sum = weighted_sum + weight * x
+            out = activate(weighted_sum)
+            out.label = label
+            outputs.append(out)
+        return outputs
+
+    def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
+        return [[out] for out in self._outputs(batch)]
+
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
@@ -145,6 +168,15 @@ class Layer(Module):
             return [neuron._output(inputs) for neuron in self.neurons]
         with scope(self._scope_name):
             return [neuron._output(inputs) for neuron in self.neurons]
+
+    def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
+        # Neuron by neuron over the whole batch: one scope per neuron, not per sample.
+        if self._scope_name is None:
+            columns = [neuron._outputs(batch) for neuron in self.neurons]
+        else:
+            with scope(self._scope_name):
+                columns = [neuron._outputs(batch) for neuron in self.neurons]
+        return [list(row) for row in zip(*columns)]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
@@ -199,6 +231,11 @@ class MLP(Module):
         for layer in self.layers:
             inputs = layer._forward(inputs)
         return inputs
+
+    def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
+        for layer in self.layers:
+            batch = layer._forward_batch(batch)
+        return batch
 
     def __repr__(self) -> str:
         return (

@@ -78,7 +78,12 @@ class Module:
         return outputs[0] if len(outputs) == 1 else outputs
 
     def forward_batch(self, samples: Sequence[Any]) -> list[Any]:
-        """The outputs for a list of samples (a Value or a list of Values each)."""
+        """The outputs for a list of samples (a Value or a list of Values each).
+
+        Layers build the batch neuron by neuron (one scope per neuron rather
+        than per sample); the graph is the same as calling the model on each
+        sample.
+        """
         if isinstance(samples, (str, bytes)) or not isinstance(samples, Sequence):
             raise TypeError(f"forward_batch expects a list of samples, got {type(samples).__name__}")
         batch = [self._inputs(x, index) for index, x in enumerate(samples)]

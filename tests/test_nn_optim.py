@@ -1,0 +1,162 @@
+"""SGD and Adam: update rules against torch.optim, schedules, no graph, bad settings."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import autograd
+from autograd import Value
+from nn import MLP, SGD, Adam, mse_loss
+
+torch = pytest.importorskip("torch")
+
+START = [0.5, -1.25, 2.0, 0.0, -0.75]
+
+
+def fake_gradient(step, index, value):
+    """A gradient that depends on the step, the parameter and its current value."""
+    return math.sin(1.7 * value + index) + 0.3 * (step + 1) * (-1) ** index
+
+
+def run_ours(make, steps):
+    parameters = [Value(v) for v in START]
+    optimizer = make(parameters)
+    history = []
+    for step in range(steps):
+        for i, p in enumerate(parameters):
+            p.grad = fake_gradient(step, i, p.data)
+        optimizer.step()
+        history.append([p.data for p in parameters])
+    return history
+
+
+def run_torch(make, steps):
+    parameters = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in START]
+    optimizer = make(parameters)
+    history = []
+    for step in range(steps):
+        for i, p in enumerate(parameters):
+            p.grad = torch.tensor(fake_gradient(step, i, p.item()), dtype=torch.float64)
+        optimizer.step()
+        history.append([p.item() for p in parameters])
+    return history
+
+
+@pytest.mark.parametrize("settings", [
+    {"lr": 0.1},
+    {"lr": 0.1, "momentum": 0.9},
+    {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.01},
+    {"lr": 0.05, "momentum": 0.5, "dampening": 0.3},
+    {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
+    {"lr": 0.2, "weight_decay": 0.5},
+])
+def test_sgd_matches_torch_over_several_steps(settings):
+    ours = run_ours(lambda ps: SGD(ps, **settings), 6)
+    theirs = run_torch(lambda ps: torch.optim.SGD(ps, **settings), 6)
+    for step, (a, b) in enumerate(zip(ours, theirs)):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-14), f"step {step}"
+
+
+@pytest.mark.parametrize("settings", [
+    {"lr": 0.01},
+    {"lr": 0.1, "betas": (0.8, 0.99)},
+    {"lr": 0.05, "weight_decay": 0.1, "eps": 1e-6},
+])
+def test_adam_matches_torch_over_several_steps(settings):
+    ours = run_ours(lambda ps: Adam(ps, **settings), 8)
+    theirs = run_torch(lambda ps: torch.optim.Adam(ps, **settings), 8)
+    for step, (a, b) in enumerate(zip(ours, theirs)):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-14), f"step {step}"
+
+
+def test_plain_sgd_step_is_p_minus_lr_times_grad_exactly():
+    p = Value(1.5)
+    p.grad = 0.25
+    SGD([p], lr=0.1).step()
+    assert p.data == 1.5 - 0.1 * 0.25
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+    lambda ps: Adam(ps, lr=0.1),
+])
+def test_updates_build_no_graph(make):
+    model = MLP(2, [3, 1], seed=0)
+    loss = mse_loss([model([1.0, 2.0])], [0.5])
+    loss.backward()
+    optimizer = make(model)
+    for _ in range(2):
+        optimizer.step()
+    for p in model.parameters():
+        assert p.is_leaf and p.inputs == () and p.op is None
+        assert type(p.data) is float and type(p.grad) is float
+    assert autograd.is_grad_enabled()
+
+
+def test_step_runs_under_no_grad(monkeypatch):
+    seen = []
+    optimizer = SGD([Value(1.0)], lr=0.1)
+    original = optimizer._update
+
+    def spy(rate):
+        seen.append(autograd.is_grad_enabled())
+        original(rate)
+
+    monkeypatch.setattr(optimizer, "_update", spy)
+    optimizer.step()
+    assert seen == [False]
+
+
+def test_learning_rate_schedule_is_called_with_the_step_number():
+    calls = []
+
+    def schedule(k):
+        calls.append(k)
+        return 1.0 - 0.9 * k / 100
+
+    p = Value(0.0)
+    optimizer = SGD([p], lr=schedule)
+    for _ in range(3):
+        p.grad = 1.0
+        optimizer.step()
+    assert calls == [0, 1, 2] and optimizer.steps == 3
+    assert p.data == -(1.0 + 0.991 + 0.982)
+    assert optimizer.learning_rate(99) == pytest.approx(0.109)
+
+
+def test_schedule_returning_nan_is_refused():
+    optimizer = SGD([Value(0.0)], lr=lambda k: math.nan)
+    with pytest.raises(ValueError, match="schedule gave nan at step 0"):
+        optimizer.step()
+
+
+def test_zero_grad_clears_the_optimisers_parameters():
+    parameters = [Value(1.0), Value(2.0)]
+    for p in parameters:
+        p.grad = 3.0
+    Adam(parameters).zero_grad()
+    assert [p.grad for p in parameters] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda: SGD([], lr=0.1), "at least one parameter"),
+    (lambda: SGD([Value(1.0)], lr=-0.1), "lr must be >= 0"),
+    (lambda: SGD([Value(1.0)], lr=0.1, momentum=-1.0), "momentum"),
+    (lambda: SGD([1.0], lr=0.1), "parameter 0 is not a Value"),
+    (lambda: Adam([Value(1.0)], betas=(0.9, 1.0)), "betas[1]"),
+    (lambda: Adam([Value(1.0)], betas=(0.9,)), "two numbers"),
+    (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), "nesterov"),
+])
+def test_bad_settings_are_refused(make, text):
+    with pytest.raises((ValueError, TypeError)) as caught:
+        make()
+    assert text in str(caught.value)
+
+
+def test_the_same_parameter_twice_is_refused():
+    p = Value(1.0, label="w")
+    with pytest.raises(ValueError, match=r"parameter 1 \(w\) is listed twice"):
+        SGD([p, p], lr=0.1)
