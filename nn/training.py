@@ -8,9 +8,9 @@ the parameters. The batch size picks the seed's three variants:
 * ``batch_size=1`` — stochastic gradient descent: one step per sample;
 * ``batch_size=k`` — mini-batch gradient descent.
 
-An epoch's loss and accuracy are the averages, weighted by batch size, of
-the values measured on each batch before its update (for full batch this is
-exactly micrograd's demo printout).
+An epoch's loss (including any penalty) and accuracy are the averages,
+weighted by batch size, of the values measured on each batch before its
+update (for full batch this is exactly micrograd's demo printout).
 """
 
 from __future__ import annotations
@@ -125,16 +125,17 @@ ACCURACY_OF_LOSS: dict[Loss, Accuracy] = {
 # --- the loop -----------------------------------------------------------------------------
 
 
-def _objective(model: Module, loss_fn: Loss, X: Sequence[Any], y: Sequence[Any], l1: float, l2: float) -> tuple[Value, Value, list[Any]]:
-    """(loss including penalties, data loss, outputs) for one batch."""
+def _objective(
+    model: Module, loss_fn: Loss, X: Sequence[Any], y: Sequence[Any], l1: float, l2: float
+) -> tuple[Value, list[Any]]:
+    """(loss including penalties, outputs) for one batch."""
     outputs = model.forward_batch(X)
-    data_loss = loss_fn(outputs, y)
-    objective = data_loss
+    objective = loss_fn(outputs, y)
     if l1:
         objective = objective + l1_penalty(model, l1)
     if l2:
         objective = objective + l2_penalty(model, l2)
-    return objective, data_loss, outputs
+    return objective, outputs
 
 
 def evaluate(
@@ -234,7 +235,7 @@ def fit(
             seen = steps = 0
             epoch_seed = shuffler.randrange(2**32) if shuffler is not None else None
             for batch_X, batch_y in batches(X, y, batch_size, epoch_seed):
-                objective, data_loss, outputs = _objective(model, loss_fn, batch_X, batch_y, l1, l2)
+                objective, outputs = _objective(model, loss_fn, batch_X, batch_y, l1, l2)
                 value = objective.data
                 if not math.isfinite(value):
                     raise FloatingPointError(

@@ -1,0 +1,201 @@
+"""save / load: bit-exact floats, strict JSON, atomic writes, every malformed file refused."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+
+import pytest
+
+import nn.serialization as serialization
+from nn import MLP, BatchNorm, Dropout, Layer, Sequential, StateError, load_model
+
+AWKWARD = [0.1 + 0.2, -0.0, 5e-324, 1.7976931348623157e308, 1 / 3, -2.5e-310, 123456789.12345679, 1e-7]
+
+
+def bits(x):
+    return struct.pack("<d", x)
+
+
+def awkward_model():
+    model = MLP(2, [3, 1], seed=0)
+    state = model.state_dict()
+    for name, value in zip(state, AWKWARD * 3):
+        state[name] = value
+    model.load_state_dict(state)
+    return model
+
+
+def test_save_then_load_is_bit_exact(tmp_path):
+    model = awkward_model()
+    path = tmp_path / "model.json"
+    model.save(path)
+    again = MLP(2, [3, 1], seed=99).load(path)
+    for (name, a), (_, b) in zip(model.state_dict().items(), again.state_dict().items()):
+        assert bits(a) == bits(b), name
+    assert bits(again.state_dict()["L1.N1.w2"]) == bits(-0.0)
+
+
+def test_saved_file_is_strict_json_with_architecture(tmp_path):
+    path = tmp_path / "m.json"
+    awkward_model().save(path)
+
+    def refuse(token):
+        raise AssertionError(f"non-standard JSON token {token}")
+
+    document = json.loads(path.read_text(), parse_constant=refuse)
+    assert document["format"] == "tracegrad.nn" and document["version"] == 1
+    assert document["model"] == {"type": "MLP", "nin": 2, "nouts": [3, 1], "activation": "relu",
+                                 "output_activation": "linear"}
+    assert list(document["state"])[:2] == ["L1.N1.w1", "L1.N1.w2"]
+
+
+def test_buffers_round_trip_and_load_model_rebuilds(tmp_path):
+    model = Sequential(Layer(2, 3, "linear", seed=0), BatchNorm(3), Dropout(0.2), Layer(3, 2, "tanh", seed=1))
+    model.forward_batch([[1.0, 2.0], [0.5, -1.0], [3.0, 0.25]])  # moves the running statistics
+    path = tmp_path / "seq.json"
+    model.save(path)
+    rebuilt = load_model(path)
+    assert isinstance(rebuilt, Sequential) and rebuilt.config() == model.config()
+    assert rebuilt.state_dict() == model.state_dict()
+    assert rebuilt.layers[1].running_var == model.layers[1].running_var
+    model.eval(), rebuilt.eval()
+    assert [v.data for v in rebuilt([0.3, 0.4])] == [v.data for v in model([0.3, 0.4])]
+    mlp = awkward_model()
+    mlp.save(path)
+    assert isinstance(load_model(path), MLP)
+
+
+def good_document(model):
+    return serialization.model_document(model)
+
+
+def malformed_cases(model):
+    document = good_document(model)
+    state = document["state"]
+
+    def with_state(**changes):
+        return json.dumps({**document, "state": {**state, **changes}})
+
+    missing = {k: v for k, v in state.items() if k != "L1.N2.b"}
+    return [
+        ("not json", "{ this is not json", "is not valid JSON"),
+        ("a list", "[1, 2]", "expected a JSON object"),
+        ("wrong format", json.dumps({**document, "format": "other"}), "not a tracegrad model file"),
+        ("wrong version", json.dumps({**document, "version": 7}), "unsupported version 7"),
+        ("no state", json.dumps({k: v for k, v in document.items() if k != "state"}), "'state' must be a JSON object"),
+        ("no model", json.dumps({k: v for k, v in document.items() if k != "model"}), "'model' must be a JSON object"),
+        ("other sizes", json.dumps({**document, "model": {**document["model"], "nouts": [4, 1]}}),
+         "different architecture: nouts.0: file has 4, model has 3"),
+        ("other activation", json.dumps({**document, "model": {**document["model"], "activation": "tanh"}}),
+         "activation: file has 'tanh', model has 'relu'"),
+        ("other kind", json.dumps({**document, "model": {"type": "Sequential", "modules": []}}),
+         "different architecture"),
+        ("missing entry", json.dumps({**document, "state": missing}), "missing entry 'L1.N2.b'"),
+        ("extra entry", with_state(**{"L3.N1.w1": 0.5}), "unexpected entry 'L3.N1.w1'"),
+        ("string", with_state(**{"L1.N1.w1": "0.5"}), "entry 'L1.N1.w1' is not a number: str '0.5'"),
+        ("bool", with_state(**{"L1.N1.b": True}), "entry 'L1.N1.b' is a bool"),
+        ("null", with_state(**{"L2.N1.w3": None}), "entry 'L2.N1.w3' is not a number: NoneType"),
+        ("list", with_state(**{"L2.N1.w3": [1.0]}), "entry 'L2.N1.w3' is not a number: list"),
+        ("NaN", with_state(**{"L1.N3.w1": math.nan}), "entry 'L1.N3.w1' is nan"),
+        ("Infinity", with_state(**{"L1.N3.w1": -math.inf}), "entry 'L1.N3.w1' is -inf"),
+        ("overflowing number", json.dumps({**document, "state": {**state, "L1.N3.w2": 0.0}}).replace(
+            '"L1.N3.w2": 0.0', '"L1.N3.w2": 1e400'), "entry 'L1.N3.w2' is inf"),
+        ("huge int", json.dumps({**document, "state": {**state, "L1.N3.w2": 10 ** 400}}),
+         "entry 'L1.N3.w2' is too large for a float"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(19))
+def test_every_malformed_file_is_refused_naming_the_entry_and_model_unchanged(tmp_path, case):
+    model = awkward_model()
+    name, text, message = malformed_cases(model)[case]
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    before = {k: bits(v) for k, v in model.state_dict().items()}
+    with pytest.raises(StateError) as caught:
+        model.load(path)
+    assert message in str(caught.value), name
+    assert {k: bits(v) for k, v in model.state_dict().items()} == before
+
+
+def test_case_list_is_complete():
+    assert len(malformed_cases(awkward_model())) == 19
+
+
+def test_ints_in_a_file_are_read_as_floats(tmp_path):
+    model = MLP(1, [1], seed=0)
+    document = good_document(model)
+    document["state"] = {"L1.N1.w1": 2, "L1.N1.b": -1}
+    path = tmp_path / "ints.json"
+    path.write_text(json.dumps(document))
+    model.load(path)
+    assert model.state_dict() == {"L1.N1.w1": 2.0, "L1.N1.b": -1.0}
+
+
+def _old_file(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=1).save(path)
+    return path, path.read_bytes()
+
+
+def test_crash_inside_json_dump_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    path, old = _old_file(tmp_path)
+    real_dump = json.dump
+
+    def dump_half_then_crash(document, handle, **kwargs):
+        handle.write(json.dumps(document, **kwargs)[:40])
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(serialization.json, "dump", dump_half_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        awkward_model().save(path)
+    monkeypatch.setattr(serialization.json, "dump", real_dump)
+    assert path.read_bytes() == old
+    assert os.listdir(tmp_path) == ["model.json"]  # no temporary file left behind
+    MLP(2, [3, 1], seed=5).load(path)  # still loads
+
+
+def test_crash_at_replace_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    path, old = _old_file(tmp_path)
+
+    def refuse(source, target):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serialization.os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        awkward_model().save(path)
+    assert path.read_bytes() == old and os.listdir(tmp_path) == ["model.json"]
+
+
+def test_crash_while_creating_a_new_file_leaves_nothing(tmp_path, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("crash")
+
+    monkeypatch.setattr(serialization.json, "dump", crash)
+    with pytest.raises(RuntimeError):
+        awkward_model().save(tmp_path / "new.json")
+    assert os.listdir(tmp_path) == []
+
+
+def test_saving_a_non_finite_model_is_refused_and_the_old_file_kept(tmp_path):
+    path, old = _old_file(tmp_path)
+    model = MLP(2, [3, 1], seed=0)
+    model.parameters()[4].data = math.nan
+    with pytest.raises(StateError, match="cannot save: entry 'L1.N2.w2' is nan"):
+        model.save(path)
+    assert path.read_bytes() == old
+
+
+def test_overwrite_keeps_the_file_permissions(tmp_path):
+    path, _ = _old_file(tmp_path)
+    os.chmod(path, 0o640)
+    awkward_model().save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+def test_missing_file_is_a_plain_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        MLP(2, [3, 1]).load(tmp_path / "absent.json")

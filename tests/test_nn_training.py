@@ -1,0 +1,168 @@
+"""fit: micrograd's demo reaches 100%, the ice-cream net learns, GD / SGD / mini-batch, History."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from nn import (
+    MLP,
+    SGD,
+    Activation,
+    Adam,
+    BatchNorm,
+    Dropout,
+    History,
+    Layer,
+    Sequential,
+    data,
+    hinge_loss,
+    mse_loss,
+)
+
+
+def test_micrograd_demo_setting_reaches_full_training_accuracy():
+    # micrograd's demo.ipynb: MLP(2, [16, 16, 1]), 100 moons, SVM loss + 1e-4 L2,
+    # SGD with learning rate 1.0 - 0.9 k / 100 for 100 full-batch steps.
+    X, y = data.make_moons(100, noise=0.1, seed=1)
+    model = MLP(2, [16, 16, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100)
+    history = model.fit(X, y, loss=hinge_loss, optimizer=optimizer, epochs=100, l2=1e-4, verbose=False)
+    assert history.epochs == 100 and history.steps == [1] * 100 and optimizer.steps == 100
+    assert history.loss[-1] < history.loss[0] / 10
+    scores = model.predict(X)
+    accuracy = sum((s > 0) == (label == 1) for s, label in zip(scores, y)) / len(y)
+    assert accuracy == 1.0
+    assert history.accuracy[-1] >= 0.99  # measured before the last update
+
+
+def test_icecream_network_learns_below_the_documented_mse():
+    X, y = data.icecream()
+    model = data.icecream_network(output_bias=0.0)
+    start = mse_loss(model.forward_batch(X), y).data
+    history = model.fit(X, y, loss="mse", optimizer=SGD(model, lr=0.002), epochs=500, verbose=False)
+    final = mse_loss(model.forward_batch(X), y).data
+    assert start > 0.08 and final < data.ICECREAM_MSE_TARGET
+    assert history.accuracy == []  # regression: no accuracy
+    assert all(b <= a + 1e-12 for a, b in zip(history.loss, history.loss[1:]))  # GD on a smooth valley
+
+
+@pytest.mark.parametrize("batch_size, steps", [(None, 1), (1, 12), (5, 3), (12, 1), (50, 1)])
+def test_batch_size_selects_gradient_descent_sgd_or_mini_batch(batch_size, steps):
+    X, y = data.make_xor(12, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    optimizer = SGD(model, lr=0.01)
+    history = model.fit(X, y, loss="hinge", optimizer=optimizer, epochs=3, batch_size=batch_size, verbose=False)
+    assert history.steps == [steps] * 3 and optimizer.steps == 3 * steps
+
+
+def test_shuffle_seed_makes_sgd_reproducible():
+    X, y = data.make_moons(20, seed=0)
+
+    def train(seed):
+        model = MLP(2, [4, 1], seed=3)
+        model.fit(X, y, loss=hinge_loss, optimizer=SGD(model, lr=0.05), epochs=2, batch_size=3,
+                  shuffle_seed=seed, verbose=False)
+        return [p.data for p in model.parameters()]
+
+    assert train(7) == train(7)
+    assert train(7) != train(8)
+
+
+def test_full_batch_step_equals_a_hand_written_step():
+    X, y = data.make_moons(10, seed=2)
+    model = MLP(2, [3, 1], seed=1)
+    twin = MLP(2, [3, 1], seed=1)
+    model.fit(X, y, loss=hinge_loss, optimizer=SGD(model, lr=0.3), epochs=1, l2=0.01, verbose=False)
+    from nn import l2_penalty
+
+    loss = hinge_loss(twin.forward_batch(X), y) + l2_penalty(twin, 0.01)
+    twin.zero_grad()
+    loss.backward()
+    for p in twin.parameters():
+        p.data -= 0.3 * p.grad
+    assert [p.data for p in model.parameters()] == [p.data for p in twin.parameters()]
+
+
+def test_classification_losses_report_accuracy():
+    X, labels = data.make_xor(40, noise=0.1, seed=3)
+    model = MLP(2, [8, 2], activation="tanh", seed=2)
+    history = model.fit(X, labels, loss="cross_entropy", optimizer=Adam(model, lr=0.05), epochs=60, verbose=False)
+    assert len(history.accuracy) == 60 and history.accuracy[-1] == 1.0
+    probability_model = MLP(2, [8, 1], activation="tanh", output_activation="sigmoid", seed=2)
+    history = probability_model.fit(X, labels, loss="bce", optimizer=Adam(probability_model, lr=0.05), epochs=60, verbose=False)
+    assert history.accuracy[-1] == 1.0
+    logit_model = MLP(2, [8, 1], activation="tanh", seed=2)
+    history = logit_model.fit(X, labels, loss="bce_with_logits", optimizer=Adam(logit_model, lr=0.05), epochs=60, verbose=False)
+    assert history.accuracy[-1] == 1.0
+
+
+def test_validation_data_is_evaluated_in_eval_mode_each_epoch():
+    X, y = data.make_moons(30, seed=0)
+    Xv, yv = data.make_moons(20, seed=9)
+    dropout = Dropout(0.5, seed=0)
+    model = Sequential(Layer(2, 8, seed=0), dropout, Layer(8, 1, "linear", seed=1))
+    history = model.fit(X, y, loss="hinge", optimizer=SGD(model, lr=0.05), epochs=4, verbose=False,
+                        validation_data=(Xv, yv))
+    assert len(history.val_loss) == len(history.val_accuracy) == 4
+    assert model.training and dropout.training
+    assert set(history.as_dict()) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+
+
+def test_model_with_batchnorm_and_dropout_trains_with_mini_batches():
+    X, y = data.make_circles(40, noise=0.05, seed=1)
+    model = Sequential(Layer(2, 8, "linear", seed=0), BatchNorm(8), Activation("relu"),
+                       Dropout(0.1, seed=2), Layer(8, 1, "linear", seed=1))
+    history = model.fit(X, y, loss="bce_with_logits", optimizer=Adam(model, lr=0.05), epochs=15,
+                        batch_size=10, verbose=False)
+    assert history.loss[-1] < history.loss[0]
+    assert history.steps == [4] * 15
+
+
+def test_silent_when_not_verbose_and_a_progress_bar_with_the_loss_otherwise(capsys):
+    X, y = data.make_xor(8, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    model.fit(X, y, loss="hinge", optimizer=SGD(model, lr=0.01), epochs=2, verbose=False)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    model.fit(X, y, loss="hinge", optimizer=SGD(model, lr=0.01), epochs=2, verbose=True)
+    captured = capsys.readouterr()
+    assert "loss=" in captured.err and "2/2" in captured.err
+
+
+def test_divergence_stops_with_a_clear_error_and_finite_parameters():
+    X, y = data.make_tower(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    with pytest.raises(FloatingPointError, match=r"loss .* at epoch \d+, batch 1"):
+        model.fit(X, y, loss="mse", optimizer=SGD(model, lr=1e6), epochs=50, verbose=False)
+    # the model keeps the numbers that produced the non-finite loss, not an update made from it
+    assert not any(math.isnan(p.data) for p in model.parameters())
+
+
+def test_callback_sees_each_epoch():
+    seen = []
+    X, y = data.make_xor(8, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    model.fit(X, y, loss="hinge", optimizer=SGD(model, lr=0.01), epochs=3, verbose=False,
+              callback=lambda epoch, history: seen.append((epoch, len(history.loss))))
+    assert seen == [(1, 1), (2, 2), (3, 3)]
+
+
+@pytest.mark.parametrize("kwargs, error, text", [
+    ({"epochs": -1}, ValueError, "epochs"),
+    ({"loss": "nope"}, ValueError, "unknown loss"),
+    ({"l2": -0.1}, ValueError, "l2"),
+    ({"accuracy": "yes"}, TypeError, "accuracy"),
+])
+def test_fit_refuses_bad_options(kwargs, error, text):
+    X, y = data.make_xor(8, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    options = {"loss": "hinge", "verbose": False, **kwargs}
+    with pytest.raises(error, match=text):
+        model.fit(X, y, **options)
+
+
+def test_history_shape():
+    history = History(loss=[1.0, 0.5])
+    assert history.epochs == len(history) == 2 and history.as_dict() == {"loss": [1.0, 0.5]}
