@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, Iterable, Sequence, Union
+from typing import Any, Callable, Iterable, Sequence, Union
 
 from autograd import Value
 
@@ -47,6 +47,13 @@ def activation(name: str) -> Callable[[Value], Value]:
         raise ValueError(f"unknown activation {name!r}; choose one of: {known}") from None
 
 
+def is_list_like(x: Any) -> bool:
+    """True for lists, tuples, NumPy arrays and the like; False for strings, dicts and Values."""
+    if isinstance(x, (str, bytes, dict, Value)):
+        return False
+    return hasattr(x, "__len__") and hasattr(x, "__getitem__")
+
+
 def as_value(x: Scalar, what: str = "input") -> Value:
     """``x`` itself if it is a Value, else a new leaf holding the number."""
     if type(x) is Value:
@@ -80,7 +87,7 @@ def mean(values: Sequence[Scalar]) -> Value:
 
 def _logits(logits: Sequence[Scalar]) -> tuple[list[Value], float]:
     """The logits as Values, and their largest value as a plain float."""
-    if isinstance(logits, (Value, numbers.Number)) or len(logits) == 0:
+    if not is_list_like(logits) or len(logits) == 0:
         raise ValueError("softmax needs a non-empty list of logits")
     values = [as_value(z, f"logit {i}") for i, z in enumerate(logits)]
     largest = max(v.data for v in values)

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence, Union
 
 from autograd import Value
 
-from .functional import as_value, log_softmax, total
+from .functional import as_value, is_list_like, log_softmax, total
 
 Loss = Callable[[Any, Any], Value]
 
@@ -39,25 +39,25 @@ def _target_number(y: Any, where: str) -> float:
 def _pairs(predictions: Any, targets: Any) -> list[tuple[Value, float]]:
     """(output, target) for every output of every sample, checking the shapes agree."""
     if isinstance(predictions, Value) or _is_number(predictions):
-        if isinstance(targets, Sequence) and not isinstance(targets, str) and len(targets) == 1:
+        if is_list_like(targets) and len(targets) == 1:
             targets = targets[0]
         return [(as_value(predictions, "prediction"), _target_number(targets, "0"))]
-    if isinstance(predictions, (str, bytes)) or not isinstance(predictions, Sequence):
+    if not is_list_like(predictions):
         raise TypeError(f"predictions must be a Value or a list, got {type(predictions).__name__}")
-    if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
+    if not is_list_like(targets):
         raise TypeError(f"targets must be a list like the predictions, got {type(targets).__name__}")
     if len(predictions) != len(targets):
         raise ValueError(f"{len(predictions)} predictions but {len(targets)} targets")
-    if not predictions:
+    if len(predictions) == 0:
         raise ValueError("a loss needs at least one prediction")
     pairs = []
     for i, (prediction, target) in enumerate(zip(predictions, targets)):
         if isinstance(prediction, Value) or _is_number(prediction):
-            if isinstance(target, Sequence) and len(target) == 1:
+            if is_list_like(target) and len(target) == 1:
                 target = target[0]
             pairs.append((as_value(prediction, f"prediction {i}"), _target_number(target, str(i))))
             continue
-        if not isinstance(target, Sequence) or isinstance(target, str):
+        if not is_list_like(target):
             raise ValueError(
                 f"sample {i}: {len(prediction)} outputs but the target is {type(target).__name__} "
                 f"({target!r}), not a list of {len(prediction)} numbers"
@@ -140,18 +140,18 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
     probabilities) per sample. The gradient with respect to a sample's logits
     is (softmax(z) - y) / number of samples. Stable for logits of +-1000.
     """
-    if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence) or not logits:
+    if not is_list_like(logits) or len(logits) == 0:
         raise TypeError("cross_entropy expects a non-empty list of logits (or of lists of logits)")
     single = isinstance(logits[0], Value) or _is_number(logits[0])
     batch = [logits] if single else list(logits)
     labels = [targets] if single else targets
-    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+    if not is_list_like(labels):
         raise TypeError(f"targets must be a list, got {type(labels).__name__}")
     if len(batch) != len(labels):
         raise ValueError(f"{len(batch)} samples of logits but {len(labels)} targets")
     losses = []
     for i, (sample, target) in enumerate(zip(batch, labels)):
-        if isinstance(sample, Value) or not isinstance(sample, Sequence):
+        if not is_list_like(sample):
             raise TypeError(f"sample {i}: logits must be a list of Values or numbers")
         log_probabilities = log_softmax(sample)
         classes = len(log_probabilities)
@@ -159,7 +159,7 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
         if index is not None:
             losses.append(-log_probabilities[index])
             continue
-        if isinstance(target, (str, bytes)) or not isinstance(target, Sequence) or len(target) != classes:
+        if not is_list_like(target) or len(target) != classes:
             raise ValueError(
                 f"target {i} must be a class index or a list of {classes} numbers, got {target!r}"
             )
@@ -188,15 +188,15 @@ def hinge_loss(scores: Any, labels: Any) -> Value:
     """
     if isinstance(scores, Value) or _is_number(scores):
         scores, labels = [scores], [labels]
-    if isinstance(scores, (str, bytes)) or not isinstance(scores, Sequence) or not scores:
+    if not is_list_like(scores) or len(scores) == 0:
         raise TypeError("hinge_loss expects a non-empty list of scores")
-    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+    if not is_list_like(labels):
         raise TypeError(f"labels must be a list, got {type(labels).__name__}")
     if len(scores) != len(labels):
         raise ValueError(f"{len(scores)} scores but {len(labels)} labels")
     margins = []
     for i, (score, label) in enumerate(zip(scores, labels)):
-        if isinstance(score, Sequence) and len(score) == 1:
+        if is_list_like(score) and len(score) == 1:
             score = score[0]
         score = as_value(score, f"score {i}")
         if signed_label(label, i) > 0:

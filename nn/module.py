@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from autograd import Value, no_grad
 
+from .functional import is_list_like
+
 if TYPE_CHECKING:
     from .training import History
 
@@ -84,7 +86,7 @@ class Module:
         than per sample); the graph is the same as calling the model on each
         sample.
         """
-        if isinstance(samples, (str, bytes)) or not isinstance(samples, Sequence):
+        if not is_list_like(samples):
             raise TypeError(f"forward_batch expects a list of samples, got {type(samples).__name__}")
         batch = [self._inputs(x, index) for index, x in enumerate(samples)]
         outputs = self._forward_batch(batch)
@@ -111,7 +113,7 @@ class Module:
         where = "" if index is None else f" (sample {index})"
         if isinstance(x, Value) or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
             x = [x]
-        elif isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        elif not is_list_like(x):
             raise TypeError(
                 f"{type(self).__name__} expects a list of numbers or Values{where}, "
                 f"got {type(x).__name__}"

@@ -278,3 +278,16 @@ def test_module_base_without_forward_says_so():
 
     with pytest.raises(NotImplementedError, match="Empty"):
         Empty()([1.0])
+
+
+def test_numpy_arrays_work_as_samples_and_targets():
+    np = pytest.importorskip("numpy")
+    from nn import data, hinge_loss
+
+    X, y = data.make_moons(12, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    as_lists = hinge_loss(model.forward_batch(X), y).data
+    assert hinge_loss(model.forward_batch(np.array(X)), np.array(y)).data == as_lists
+    assert model(np.array([0.5, 1.0])).data == model([0.5, 1.0]).data
+    history = model.fit(np.array(X), np.array(y), loss="hinge", epochs=1, verbose=False)
+    assert history.loss[0] == as_lists
