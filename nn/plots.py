@@ -1,0 +1,183 @@
+"""Matplotlib helpers for the command line and the notebooks: loss curves, decision boundaries.
+
+matplotlib (and NumPy, which it brings) is imported only inside these
+functions, so ``import nn`` never loads it. Every function draws on the
+``ax`` it is given (in a notebook: ``fig, ax = plt.subplots()``) or, with no
+``ax``, on a fresh :class:`matplotlib.figure.Figure` that belongs to no
+pyplot window -- so the command line needs no display and leaves pyplot's
+state alone. :func:`png_bytes` renders a figure with the Agg backend.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+# Two colours that stay apart for colour-blind readers and in grey print.
+CLASS_COLOURS = ("#1f77b4", "#ff7f0e")
+
+
+def new_axes(ax: "Axes | None" = None, figsize: tuple[float, float] = (5.0, 3.6)) -> tuple["Figure", "Axes"]:
+    """``ax`` with its figure, or a fresh pyplot-free figure and axes."""
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize, layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def png_bytes(figure: "Figure", dpi: int = 100) -> bytes:
+    """The figure rendered as PNG by the Agg backend (no display needed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _series(history: Any, name: str) -> list[float]:
+    """A list of numbers from a History (``history.loss``), a dict or a plain sequence."""
+    if isinstance(history, dict):
+        return [float(v) for v in history.get(name, [])]
+    if hasattr(history, name):
+        return [float(v) for v in getattr(history, name) or []]
+    if name == "loss" and isinstance(history, Iterable):
+        return [float(v) for v in history]
+    return []
+
+
+def loss_curve(
+    history: Any,
+    *,
+    validation: Sequence[float] | None = None,
+    ax: "Axes | None" = None,
+    title: str = "Training loss",
+    log_scale: bool = False,
+    label: str = "training",
+    xlabel: str = "epoch",
+) -> "Figure":
+    """The loss per epoch; ``history`` is a ``History``, a dict with ``"loss"`` or a list.
+
+    A held-out curve is drawn too when ``validation`` is given (or the
+    history has ``val_loss``).
+    """
+    figure, ax = new_axes(ax)
+    losses = _series(history, "loss")
+    held_out = list(validation) if validation is not None else _series(history, "val_loss")
+    epochs = range(1, len(losses) + 1)
+    ax.plot(epochs, losses, color=CLASS_COLOURS[0], label=label)
+    if held_out:
+        ax.plot(range(1, len(held_out) + 1), held_out, color=CLASS_COLOURS[1], label="held out")
+    if held_out or label != "training":
+        ax.legend()
+    if log_scale and losses and min(losses) > 0:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def decision_boundary(
+    predict: Callable[[Sequence[Sequence[float]]], Sequence[float]],
+    X: Sequence[Sequence[float]],
+    y: Sequence[float],
+    *,
+    ax: "Axes | None" = None,
+    resolution: int = 60,
+    threshold: float = 0.0,
+    title: str = "Decision boundary",
+    margin: float = 0.5,
+) -> "Figure":
+    """The plane coloured by the model's score, its ``threshold`` contour, and the points.
+
+    ``predict`` maps a list of 2-D points to one score per point (a logit,
+    a probability -- then pass ``threshold=0.5`` -- or a margin); the
+    classes in ``y`` are told apart by ``y > threshold`` after mapping -1 to 0.
+    """
+    import numpy as np
+
+    figure, ax = new_axes(ax, figsize=(4.6, 4.0))
+    points = np.asarray(X, dtype=float)
+    labels = np.asarray(y, dtype=float).reshape(-1)
+    x_min, y_min = points.min(axis=0) - margin
+    x_max, y_max = points.max(axis=0) + margin
+    xs = np.linspace(x_min, x_max, resolution)
+    ys = np.linspace(y_min, y_max, resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    scores = np.asarray(predict(grid.tolist()), dtype=float).reshape(grid_x.shape)
+    low, high = float(scores.min()), float(scores.max())
+    if low < threshold < high:
+        ax.contourf(grid_x, grid_y, scores, levels=[low - 1.0, threshold, high + 1.0],
+                    colors=[CLASS_COLOURS[0], CLASS_COLOURS[1]], alpha=0.25)
+        ax.contour(grid_x, grid_y, scores, levels=[threshold], colors="k", linewidths=1.0)
+    else:  # one class everywhere
+        ax.set_facecolor(CLASS_COLOURS[int(low > threshold)] + "40")
+    is_positive = labels > (0.5 if labels.min() >= 0 else 0.0)
+    for klass, colour, marker in ((False, CLASS_COLOURS[0], "o"), (True, CLASS_COLOURS[1], "s")):
+        chosen = points[is_positive == klass]
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=18, c=colour, marker=marker,
+                   edgecolors="k", linewidths=0.4, label=f"class {int(klass)}")
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_title(title)
+    return figure
+
+
+def curve(
+    function: Callable[[float], float],
+    xs: Sequence[float],
+    *,
+    ax: "Axes | None" = None,
+    label: str = "",
+    title: str = "",
+    **style: Any,
+) -> "Figure":
+    """A plain curve y = function(x) for each x (activations and their gradients)."""
+    figure, ax = new_axes(ax)
+    ax.plot(list(xs), [function(x) for x in xs], label=label or None, **style)
+    if label:
+        ax.legend()
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def surface(
+    function: Callable[[float, float], float],
+    xs: Sequence[float],
+    ys: Sequence[float],
+    *,
+    ax: "Axes | None" = None,
+    title: str = "",
+    cmap: str = "viridis",
+) -> "Figure":
+    """A 3-D surface z = function(x, y) over the grid ``xs`` x ``ys``.
+
+    ``ax``, when given, must be a 3-D axes (``projection="3d"``).
+    """
+    import numpy as np
+
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(5.0, 4.0), layout="constrained")
+        ax = figure.add_subplot(projection="3d")
+    else:
+        figure = ax.figure
+    grid_x, grid_y = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
+    heights = np.vectorize(function)(grid_x, grid_y)
+    ax.plot_surface(grid_x, grid_y, heights, cmap=cmap, linewidth=0, antialiased=True)
+    if title:
+        ax.set_title(title)
+    return figure  # type: ignore[return-value]

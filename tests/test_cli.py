@@ -1,0 +1,334 @@
+"""The ``tracegrad`` command line, end to end: each command runs in a fresh process
+in a temporary directory, and what it writes is opened and checked."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from autograd import Value
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+
+
+def tracegrad(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``python -m nn.cli ARGS`` with this interpreter (the .venv's) in ``cwd``."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="100")
+    return subprocess.run(
+        [sys.executable, "-m", "nn.cli", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, encoding="utf-8",
+    )
+
+
+def files_in(directory: Path) -> list[str]:
+    return sorted(str(path.relative_to(directory)) for path in directory.rglob("*"))
+
+
+def check_svg(path: Path) -> ElementTree.Element:
+    root = ElementTree.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    return root
+
+
+def svg_text(path: Path) -> str:
+    return " ".join(text for text in check_svg(path).itertext())
+
+
+def check_png(path: Path, min_side: int = 50) -> tuple[int, int]:
+    """The PNG's (width, height) from its header, after checking matplotlib can read it."""
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= min_side and height >= min_side
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(path)
+    assert pixels.shape[:2] == (height, width)
+    assert pixels.std() > 0  # not a blank image
+    return width, height
+
+
+# --- help and usage -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [[], ["draw"], ["trace"], ["train"], ["demo"]])
+def test_every_command_has_help(tmp_path, command):
+    result = tracegrad(*command, "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: tracegrad {' '.join(command)}".rstrip())
+    assert result.stderr == ""
+    assert files_in(tmp_path) == []
+
+
+def test_the_console_script_is_installed_and_runs(tmp_path):
+    script = shutil.which("tracegrad", path=str(Path(sys.executable).parent))
+    assert script is not None, "the tracegrad console script is not installed next to python"
+    result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.startswith("tracegrad ")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "required: COMMAND"),
+        (["frobnicate"], "invalid choice"),
+        (["draw"], "required: expression"),
+        (["draw", "x", "--set", "x=2", "--bogus"], "unrecognized arguments"),
+        (["draw", "x", "--set", "x"], "expected NAME=NUMBER"),
+        (["draw", "x", "--set", "x=two"], "is not a number"),
+        (["draw", "x", "--set", "x=1", "y=2"], "does not use"),
+        (["draw", "x*y", "--set", "x=1"], "no value for 'y'"),
+        (["draw", "x", "--set", "x=1", "-o", "graph.pdf"], ".svg or .png or .dot"),
+        (["trace", "x", "--set", "x=1", "-o", "steps.txt"], ".html"),
+        (["trace", "x*y", "--set", "x=1", "y=2", "--wrt", "z"], "--wrt z"),
+        (["train", "mnist"], "invalid choice"),
+        (["train", "xor", "--hidden", "8,x"], "--hidden"),
+        (["train", "xor", "--hidden", "0"], "--hidden"),
+        (["train", "xor", "--lr", "-1"], "--lr"),
+        (["train", "xor", "--epochs", "0"], "--epochs"),
+        (["train", "xor", "--batch-size", "-3"], "--batch-size"),
+        (["train", "icecream", "--loss", "hinge"], "regression"),
+        (["train", "xor", "--optimizer", "rmsprop"], "invalid choice"),
+    ],
+)
+def test_bad_usage_exits_2_on_stderr_and_writes_nothing(tmp_path, args, message):
+    result = tracegrad(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+    assert files_in(tmp_path) == []
+
+
+# --- draw -----------------------------------------------------------------------------
+
+
+@needs_dot
+def test_draw_writes_an_svg_and_prints_value_and_gradients(tmp_path):
+    result = tracegrad("draw", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "-o", "neuron.svg",
+                       cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    x, w, b = Value(2.0), Value(-3.0), Value(6.88)
+    y = (x * w + b).tanh()
+    y.backward()
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"f = tanh(x*w + b) = {y.data:.6g}"
+    assert lines[1].split() == ["df/dx", "=", f"{x.grad:.6g}"]
+    assert lines[2].split() == ["df/dw", "=", f"{w.grad:.6g}"]
+    assert lines[3].split() == ["df/db", "=", f"{b.grad:.6g}"]
+    assert "neuron.svg" in result.stdout
+    text = svg_text(tmp_path / "neuron.svg")
+    for label in ("x", "w", "b", "tanh"):
+        assert label in text
+    assert "0.7064" in text and "-1.503" in text  # the value and x's gradient are drawn
+    assert files_in(tmp_path) == ["neuron.svg"]  # no temporary file left behind
+
+
+@needs_dot
+def test_draw_writes_png_and_dot_by_suffix(tmp_path):
+    result = tracegrad("draw", "x*x + 2*x", "--set", "x=3", "-o", "square.png", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "df/dx" in result.stdout and "= 8" in result.stdout
+    check_png(tmp_path / "square.png")
+    result = tracegrad("draw", "x*x + 2*x", "--set", "x=3", "-o", "sub/dir/square.dot", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    dot = (tmp_path / "sub/dir/square.dot").read_text(encoding="utf-8")
+    assert dot.lstrip().startswith("digraph")
+
+
+def test_draw_without_output_only_prints(tmp_path):
+    result = tracegrad("draw", "sigmoid(a) * leaky_relu(b, 0.1)", "--set", "a=0", "b=-2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "f = sigmoid(a) * leaky_relu(b, 0.1) = -0.1"
+    assert files_in(tmp_path) == []
+
+
+def test_a_file_that_cannot_be_written_is_a_failure_exit_1(tmp_path):
+    (tmp_path / "a-file").write_text("not a directory")
+    result = tracegrad("draw", "x", "--set", "x=1", "-o", "a-file/graph.dot", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr
+    assert files_in(tmp_path) == ["a-file"]
+
+
+HOSTILE = [
+    ("__import__('os').system('echo hi')", 1),
+    ("x.__class__", 2),
+    ("(lambda: x)()", 2),
+    ("[x for x in (1, 2)]", 1),
+    ("open('/etc/passwd')", 1),
+    ("x ** 10**10**10", 10),
+    ("10**10**10", 5),
+    ("x + " * 2000 + "x", 501),
+    ("exp(x" + ")" * 3, 7),
+]
+
+
+@pytest.mark.parametrize("expression, column", HOSTILE, ids=[case[0][:30] for case in HOSTILE])
+@pytest.mark.parametrize("command", ["draw", "trace"])
+def test_hostile_expressions_are_refused_with_the_column_and_nothing_written(tmp_path, command,
+                                                                            expression, column):
+    suffix = ".svg" if command == "draw" else ".html"
+    result = tracegrad(command, expression, "--set", "x=1", "-o", f"out{suffix}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "hi" not in result.stdout
+    lines = result.stderr.rstrip("\n").splitlines()
+    assert lines[0].startswith(f"tracegrad {command}: error: ")
+    assert lines[0].endswith(f"at column {column}")
+    assert lines[-1].strip() == "^"
+    assert files_in(tmp_path) == []
+
+
+# --- trace ----------------------------------------------------------------------------
+
+
+@needs_dot
+def test_trace_prints_every_backward_step_and_writes_the_stepper_page(tmp_path):
+    result = tracegrad("trace", "x*y + y", "--set", "x=2", "y=3", "--wrt", "y", "-o", "steps.html",
+                       cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "f = x*y + y = 9" in out
+    assert "(2 steps)" in out and "Step 1 of 2" in out and "Step 2 of 2" in out
+    assert "2 paths" in out  # --wrt y explains the two paths that add up
+    page = (tmp_path / "steps.html").read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "<svg" in page and "</html>" in page.lower()
+    assert "<script src" not in page and "<link" not in page  # self-contained
+    assert files_in(tmp_path) == ["steps.html"]
+
+
+# --- train ----------------------------------------------------------------------------
+
+
+def _load_and_compare(out: Path, dataset_X):
+    """The saved model reproduces, bit for bit, the predictions the trained one printed."""
+    from nn import evaluate, load_model
+
+    summary = json.loads((out / "summary.json").read_text())
+    model = load_model(out / "model.json")
+    assert model.predict(dataset_X) == summary["predictions"]
+    return model, summary
+
+
+@needs_dot
+def test_train_xor_with_its_defaults(tmp_path):
+    result = tracegrad("train", "xor", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "tracegrad-xor"
+    assert files_in(tmp_path) == ["tracegrad-xor"] + [
+        f"tracegrad-xor/{name}"
+        for name in sorted(["loss.png", "boundary.png", "model.json", "graph.svg", "summary.json"])
+    ]
+    assert "training" in result.stderr  # the progress bar
+    assert "training accuracy 100.0%" in result.stdout
+    check_png(out / "loss.png")
+    check_png(out / "boundary.png")
+    assert "L1.N1" in svg_text(out / "graph.svg")  # the collapsed neurons are named
+
+    from nn import data, evaluate
+
+    X, y = data.make_xor(100, seed=0)
+    model, summary = _load_and_compare(out, X)
+    loss, accuracy = evaluate(model, X, y, summary["loss"])
+    assert loss == summary["final_loss"] and accuracy == summary["accuracy"] == 1.0
+    assert summary["history"]["loss"][-1] < summary["history"]["loss"][0]
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "dataset, options, plot",
+    [
+        ("moons", ["--hidden", "4", "--epochs", "3"], "boundary.png"),
+        ("circles", ["--hidden", "4", "--epochs", "3", "--loss", "bce", "--batch-size", "25"],
+         "boundary.png"),
+        ("spiral", ["--hidden", "4,4", "--epochs", "2", "--loss", "cross_entropy", "--optimizer", "sgd"],
+         "boundary.png"),
+        ("icecream", ["--epochs", "20"], "fit.png"),
+        ("tower", ["--epochs", "3", "--samples", "60"], "surface.png"),
+    ],
+)
+def test_train_every_dataset(tmp_path, dataset, options, plot):
+    result = tracegrad("train", dataset, *options, "--seed", "3", "--out", "run", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "run"
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        ["loss.png", plot, "model.json", "graph.svg", "summary.json"])
+    check_png(out / "loss.png")
+    check_png(out / plot)
+    check_svg(out / "graph.svg")
+    assert result.stderr == ""  # -q: no progress bar
+
+    from nn import data
+
+    X = {
+        "moons": lambda: data.make_moons(100, noise=0.1, seed=3)[0],
+        "circles": lambda: data.make_circles(100, seed=3)[0],
+        "spiral": lambda: data.make_spirals(100, seed=3)[0],
+        "icecream": lambda: data.icecream()[0],
+        "tower": lambda: data.make_tower(60, seed=3)[0],
+    }[dataset]()
+    _, summary = _load_and_compare(out, X)
+    assert summary["dataset"] == dataset and summary["seed"] == 3
+    assert math.isfinite(summary["final_loss"])
+
+
+def test_training_that_diverges_fails_with_exit_1_and_writes_nothing(tmp_path):
+    result = tracegrad("train", "xor", "--optimizer", "sgd", "--lr", "10", "--loss", "mse",
+                       "--activation", "relu", "--epochs", "40", "-q", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "diverged" in result.stderr and "nothing was written" in result.stderr
+    assert files_in(tmp_path) == []
+
+
+# --- demo -----------------------------------------------------------------------------
+
+
+@needs_dot
+def test_demo_writes_the_walkthrough(tmp_path):
+    result = tracegrad("demo", "--out", "walk", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "walk"
+    expected = ["icecream_graph.svg", "icecream_stepper.html", "mse_vs_bias.png",
+                "bias_and_weight.png", "all_nine_loss.png", "walkthrough.txt"]
+    assert sorted(path.name for path in out.iterdir()) == sorted(expected)
+    for name in expected:
+        assert f"walk/{name}" in result.stdout
+    # Seed 002's numbers: MSE 0.0865 at b = 0, about 0.038 at b = 0.1, lowest near 0.3.
+    story = result.stdout
+    assert "MSE = mean((predicted - sales)^2) = 0.08650" in story
+    assert "b = 0.1   MSE = 0.03798" in story
+    assert "Lowest at b = 0.3" in story
+    assert "the engine's backward gives L2.N1.b.grad = -0.585200" in story
+    assert (out / "walkthrough.txt").read_text(encoding="utf-8") in story + "\n"
+    assert "L2.N1.b" in svg_text(out / "icecream_graph.svg")
+    page = (out / "icecream_stepper.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "<script src" not in page
+    for name in ("mse_vs_bias.png", "bias_and_weight.png", "all_nine_loss.png"):
+        check_png(out / name)
+
+
+def test_demo_default_directory_and_quiet(tmp_path):
+    result = tracegrad("demo", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("wrote 6 files into tracegrad-demo/")
+    assert (tmp_path / "tracegrad-demo" / "walkthrough.txt").is_file()
+
+
+def test_demo_into_a_file_is_bad_usage(tmp_path):
+    (tmp_path / "taken").write_text("")
+    result = tracegrad("demo", "--out", "taken", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "not a directory" in result.stderr
