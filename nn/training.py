@@ -176,6 +176,19 @@ def _check_penalty(value: Any, what: str) -> float:
     return float(value)
 
 
+def _check_batches_for_batch_norm(model: Module, samples: int, batch_size: int | None) -> None:
+    """Refuse up front a batch size that would hand a BatchNorm a batch of one sample."""
+    from .batchnorm import BatchNorm
+
+    if not any(isinstance(module, BatchNorm) for module in model.modules()):
+        return
+    if samples == 1 or (batch_size is not None and (batch_size == 1 or samples % batch_size == 1)):
+        raise ValueError(
+            f"the model holds a BatchNorm, which needs at least 2 samples per batch, but "
+            f"batch_size={batch_size} with {samples} samples makes a batch of 1; choose another batch size"
+        )
+
+
 def fit(
     model: Module,
     X: Sequence[Any],
@@ -220,6 +233,7 @@ def fit(
     l1 = _check_penalty(l1, "l1")
     l2 = _check_penalty(l2, "l2")
     metric = _metric(loss_fn, accuracy)
+    _check_batches_for_batch_norm(model, len(X), batch_size)
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=0.05)
     history = History()

@@ -166,3 +166,13 @@ def test_fit_refuses_bad_options(kwargs, error, text):
 def test_history_shape():
     history = History(loss=[1.0, 0.5])
     assert history.epochs == len(history) == 2 and history.as_dict() == {"loss": [1.0, 0.5]}
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_batch_sizes_that_leave_batchnorm_one_sample_are_refused_up_front(batch_size):
+    X, y = data.make_xor(9, seed=0)
+    model = Sequential(Layer(2, 3, "linear", seed=0), BatchNorm(3), Layer(3, 1, "linear", seed=1))
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="BatchNorm, which needs at least 2 samples per batch"):
+        model.fit(X, y, loss="hinge", epochs=1, batch_size=batch_size, verbose=False)
+    assert model.state_dict() == before
