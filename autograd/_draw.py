@@ -271,6 +271,17 @@ class _Builder:
         for node in order:
             for node_input in node.inputs:
                 self.consumers.setdefault(id(node_input), []).append(node)
+        # Where each node is drawn: its scope; a leaf built outside any scope
+        # (nn makes parameters before it runs them in their neuron's scope)
+        # goes into the scope of its uses when they all share one.
+        self.paths: dict[int, tuple[str, ...]] = {}
+        for node in order:
+            path = _scope_path(node)
+            if not path and node.is_leaf:
+                used_in = {_scope_path(consumer) for consumer in self.consumers.get(id(node), ())}
+                if len(used_in) == 1:
+                    path = used_in.pop()
+            self.paths[id(node)] = path
 
     def grad(self, node: Value) -> float:
         return self.grads[id(node)] if self.grads is not None else node.grad
@@ -291,7 +302,7 @@ class _Builder:
             return
         index_of: dict[tuple[str, ...], int] = {}
         for node in self.order:
-            path = _scope_path(node)
+            path = self.paths[id(node)]
             for depth in range(1, len(path) + 1):
                 if path[:depth] in paths:  # outermost collapsed scope wins
                     group = index_of.get(path[:depth])
@@ -356,13 +367,16 @@ class _Builder:
             f'<TR><TD COLSPAN="3"><B>{html_label_text(".".join(path))}</B></TD></TR>',
             f'<TR><TD COLSPAN="3"><FONT POINT-SIZE="9" COLOR="{MUTED}">{summary}</FONT></TD></TR>',
         ]
+        prefix = ".".join(path) + "."
         for position, node in enumerate(outputs):
-            name = html_label_text(self.names(node))
+            name = self.names(node)
+            name = name[len(prefix):] if name.startswith(prefix) else name  # L1.N1.out -> out
+            shown = "out" if name == "out" else f"out {html_label_text(name)}"
             # The last cell is the port the output's edges leave from.
             last = (f'<TD ALIGN="LEFT" PORT="o{position}">{self.grad_cell(node)}</TD>' if self.show_grads
                     else f'<TD PORT="o{position}"></TD>')
             rows.append(
-                f'<TR><TD ALIGN="LEFT">out {name}</TD><TD ALIGN="LEFT">data {number(node.data)}</TD>{last}</TR>'
+                f'<TR><TD ALIGN="LEFT">{shown}</TD><TD ALIGN="LEFT">data {number(node.data)}</TD>{last}</TR>'
             )
         return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
 
@@ -431,7 +445,7 @@ class _Builder:
                 continue
             if self.hidden(node):
                 continue
-            cluster = _scope_path(node)
+            cluster = self.paths[key]
             if node.is_constant:
                 kind = "constant"
                 label = f"<{html_label_text(number(node.data))}>"

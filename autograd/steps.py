@@ -72,7 +72,8 @@ class BackwardStep:
         counter = f"Step {self.index + 1}" + (f" of {total}" if total is not None else "")
         lines = [
             f"{counter}: {node_name} = {op.write(*input_names)} = {number(node.data)}",
-            f"  upstream {partial(loss_name, node_name)} = {number(self.upstream)}",
+            f"  upstream {partial(loss_name, node_name)} = {number(self.upstream)}"
+            + ("  (the seed of backward)" if node is self.loss else ""),
         ]
         for contribution, input_name in zip(self.contributions, input_names):
             local = partial(node_name, input_name)

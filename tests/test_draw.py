@@ -321,6 +321,17 @@ def test_nn_mlp_draws_one_cluster_per_neuron_and_collapses():
     members = cluster_members(draw(loss).source)
     neurons = sorted(name for name in members if re.fullmatch(r"L\d+\.N\d+", name))
     assert neurons == ["L1.N1", "L1.N2", "L1.N3", "L2.N1"]
-    assert len(svg_groups(svg_of(draw(loss, collapse="neurons")), "group")) == 4
+    # nn makes parameters outside the scopes; each is drawn in the neuron that uses it.
+    scene = build_scene(loss)
+    named = by_label(loss)
+    for neuron_name in neurons:
+        for parameter in ["w1", "b"]:
+            assert scene.ids[id(named[f"{neuron_name}.{parameter}"])] in members[neuron_name]
+    for shared in ["x1", "x2"]:
+        assert not any(scene.ids[id(named[shared])] in ids for ids in members.values())
+    collapsed = svg_of(draw(loss, collapse="neurons"))
+    assert len(svg_groups(collapsed, "group")) == 4
+    texts = svg_texts(collapsed)
+    assert texts.count("2 inputs · 3 parameters · 5 ops") == 3  # L1's neurons: w1, w2, b folded in
+    assert texts.count("3 inputs · 4 parameters · 6 ops") == 1  # L2.N1, linear
     assert len(svg_groups(svg_of(draw(loss, collapse="layers")), "group")) == 2
-    assert any(node.label == "L1.N1.w1" for node in topological_order(loss))

@@ -176,3 +176,18 @@ def test_export_refuses_non_values_and_options_it_sets(tmp_path):
         export_html(neuron(), tmp_path / "x.html", highlight=())
     assert not (tmp_path / "x.html").exists()
     assert shutil.which  # keep the import used when chromium is absent
+
+
+def test_browser_steps_through_collapsed_neurons(tmp_path, browser):
+    loss = scoped_mlp((2, 3, 1))
+    path = export_html(loss, tmp_path / "collapsed.html", collapse="neurons", hide_constants=True)
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    seen = set()
+    for _ in range(len(Timeline(loss))):
+        seen.update(current_ids(page))
+        page.keyboard.press("ArrowRight")
+    assert {"g0", "g1", "g2", "g3"} <= seen  # every neuron box was current at some step
+    assert errors == []

@@ -148,3 +148,19 @@ def test_leaf_loss_and_bad_arguments():
     with pytest.raises(TypeError):
         Stepper(neuron(), highlight=())
     assert "Stepper(3 steps" in repr(Stepper(neuron()))
+
+
+def test_collapsed_neurons_light_up_as_their_steps_run():
+    loss = scoped_mlp((2, 3, 1))
+    stepper = Stepper(loss, view="graph", collapse="neurons")
+    scene = stepper._whole_frames().scene
+    boxes = {element.id: element for element in scene.elements if element.kind == "group"}
+    assert len(boxes) == 4
+    for index, step in enumerate(stepper.steps):
+        element_id = scene.value_element[id(step.node)]
+        if element_id in boxes:
+            assert "tg-current" in classes_by_id(stepper.frame_svg(index))[element_id]
+            break
+    else:
+        pytest.fail("no step inside a neuron")
+    assert "(the seed of backward)" in stepper.frame_text(0)
