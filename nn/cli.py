@@ -23,6 +23,7 @@ import argparse
 import os
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,11 +270,11 @@ def _tower(n: int, seed: int):  # type: ignore[no-untyped-def]
 DATASETS: dict[str, DatasetSpec] = {
     "moons": DatasetSpec("two interleaving half moons (micrograd's demo)", _moons, "classification",
                          100, (16, 16), "relu", "linear", "hinge", "adam", 0.05, 50),
-    "xor": DatasetSpec("four noisy clusters labelled by XOR (seconds to train)", _xor, "classification",
+    "xor": DatasetSpec("four noisy clusters labelled by XOR (trains in a second)", _xor, "classification",
                        100, (8,), "tanh", "linear", "bce_with_logits", "adam", 0.05, 50),
     "circles": DatasetSpec("a ring around a disc", _circles, "classification",
                            100, (8, 8), "relu", "linear", "bce_with_logits", "adam", 0.05, 60),
-    "spiral": DatasetSpec("two interleaved spiral arms (the slowest, ~20 s)", _spiral, "classification",
+    "spiral": DatasetSpec("two interleaved spiral arms (the slowest to train)", _spiral, "classification",
                           100, (16, 16), "tanh", "linear", "bce_with_logits", "adam", 0.05, 150),
     "icecream": DatasetSpec("seed 002's ice-cream sales: 10 rows, the 2-2-1 ReLU network",
                             _icecream, "regression", 10, (2,), "relu", "relu", "mse", "sgd", 0.001, 500),
@@ -298,6 +299,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the loss to minimise")
     parser.add_argument("--optimizer", choices=("sgd", "adam"), help="the optimiser")
     parser.add_argument("--lr", type=float, metavar="RATE", help="the learning rate")
+    parser.add_argument("--momentum", type=float, default=0.0, metavar="M",
+                        help="momentum of sgd, in [0, 1) (default: 0, plain gradient descent)")
     parser.add_argument("--epochs", type=int, metavar="N", help="passes over the data")
     parser.add_argument("--batch-size", type=int, metavar="N",
                         help="samples per step: 1 = SGD, N = mini-batch; 0 = the whole data set")
@@ -329,6 +332,7 @@ class TrainSettings:
     l2: float
     seed: int
     out: Path
+    momentum: float = 0.0
     seed_start: bool = False  # icecream: start from seed 002's values with the output bias at 0
 
 
@@ -369,6 +373,10 @@ def resolve_train_settings(args: argparse.Namespace) -> TrainSettings:
     batch_size = spec.batch_size if args.batch_size is None else (args.batch_size or None)
     if batch_size is not None and batch_size < 1:
         raise UsageError(f"--batch-size {args.batch_size}: give 1 or more (0: the whole data set)")
+    if not 0.0 <= args.momentum < 1.0:
+        raise UsageError(f"--momentum {args.momentum}: give a number in [0, 1)")
+    if args.momentum and optimizer != "sgd":
+        raise UsageError("--momentum applies to --optimizer sgd only")
     if not args.l2 >= 0.0:
         raise UsageError(f"--l2 {args.l2}: must be >= 0")
     out = Path(args.out) if args.out else Path(f"tracegrad-{args.dataset}")
@@ -376,7 +384,8 @@ def resolve_train_settings(args: argparse.Namespace) -> TrainSettings:
         raise UsageError(f"--out {out} exists and is not a directory")
     seed_start = (args.dataset == "icecream" and hidden == [2] and activation == "relu")
     return TrainSettings(args.dataset, spec, hidden, activation, output_activation, loss, optimizer,
-                         lr, epochs, batch_size, samples, args.l2, args.seed, out, seed_start)
+                         lr, epochs, batch_size, samples, args.l2, args.seed, out, args.momentum,
+                         seed_start)
 
 
 def _make_model(settings: TrainSettings):  # type: ignore[no-untyped-def]
@@ -408,12 +417,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     if settings.optimizer == "adam":
         optimizer = Adam(parameters, lr=settings.lr)
     else:
-        optimizer = SGD(parameters, lr=settings.lr, momentum=0.0 if settings.seed_start else 0.9)
+        optimizer = SGD(parameters, lr=settings.lr, momentum=settings.momentum)
     sizes = "-".join(str(n) for n in [2] + settings.hidden + [len(model.layers[-1].neurons)])
     batch_text = ("full batch" if settings.batch_size is None
                   else "SGD, batch 1" if settings.batch_size == 1 else f"batch {settings.batch_size}")
     print(f"{settings.dataset}: {len(X)} samples; MLP {sizes} ({len(parameters)} parameters), "
-          f"{settings.activation}, {settings.loss} loss, {settings.optimizer} lr {settings.lr:g}, "
+          f"{settings.activation}, {settings.loss} loss, {settings.optimizer} lr {settings.lr:g}"
+          f"{f' momentum {settings.momentum:g}' if settings.momentum else ''}, "
           f"{settings.epochs} epochs, {batch_text}")
     if settings.seed_start:
         print("starting from seed 002's parameters with the output bias set to 0")
@@ -438,6 +448,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "loss": settings.loss,
         "optimizer": settings.optimizer,
         "lr": settings.lr,
+        "momentum": settings.momentum,
         "epochs": settings.epochs,
         "batch_size": settings.batch_size,
         "l2": settings.l2,
@@ -553,7 +564,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the examples' line breaks; shows defaults where there are some."""
+    """Keeps the line breaks of descriptions and examples (descriptions are wrapped by ``_wrap``)."""
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(" ".join(text.split()), width=78)
 
 
 def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
@@ -586,9 +601,9 @@ def build_parser() -> argparse.ArgumentParser:
     draw = commands.add_parser(
         "draw", formatter_class=_Formatter,
         help="compute an expression and its gradients; draw its graph",
-        description="Compute an expression and the gradient of its value with respect to each "
-                    "name, print them, and draw the computation graph (every node with its "
-                    "value and gradient) to an .svg, .png or .dot file.",
+        description=_wrap("Compute an expression and the gradient of its value with respect to "
+                          "each name, print them, and draw the computation graph (every node with "
+                          "its value and gradient) to an .svg, .png or .dot file."),
         epilog="example:\n  tracegrad draw \"tanh(x*w + b)\" --set x=2 w=-3 b=6.88 -o neuron.svg")
     _add_expression_arguments(draw)
     draw.add_argument("-o", "--output", metavar="FILE",
@@ -604,9 +619,9 @@ def build_parser() -> argparse.ArgumentParser:
     trace = commands.add_parser(
         "trace", formatter_class=_Formatter,
         help="step through backpropagation of an expression; write the stepper page",
-        description="Print the backward pass of an expression one node at a time (what each "
-                    "node multiplies and passes to its inputs) and write a self-contained HTML "
-                    "page that steps through it with the graph.",
+        description=_wrap("Print the backward pass of an expression one node at a time (what "
+                          "each node multiplies and passes to its inputs) and write a "
+                          "self-contained HTML page that steps through it on the graph."),
         epilog="example:\n  tracegrad trace \"tanh(x*w + b)\" --set x=2 w=-3 b=6.88 -o steps.html")
     _add_expression_arguments(trace)
     trace.add_argument("-o", "--output", metavar="FILE.html", help="the stepper page to write")
@@ -617,12 +632,17 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train", formatter_class=_Formatter,
         help="train an MLP on a toy dataset; write plots, the model and its graph",
-        description="Train a small MLP with the engine on one of the toy datasets, with a "
-                    "progress bar; then write the loss curve (PNG), the decision boundary "
-                    "(PNG, 2-D classification), the model (JSON) and a collapsed graph of "
-                    "the network (SVG), and print a summary. Every option has a default "
-                    "chosen for the dataset.",
-        epilog="datasets:\n" + "\n".join(f"  {name:<9} {spec.summary}" for name, spec in DATASETS.items())
+        description=_wrap("Train a small MLP with the engine on one of the toy datasets, with a "
+                          "progress bar; then write the loss curve (PNG), the decision boundary "
+                          "(PNG, 2-D classification; a fit or surface plot for regression), the "
+                          "model (JSON), a collapsed graph of the network (SVG) and a summary "
+                          "(JSON), and print the summary. Every option has a default chosen for "
+                          "the dataset, so 'tracegrad train xor' just works."),
+        epilog="datasets and their defaults:\n" + "\n".join(
+            f"  {name:<9} {spec.summary}\n  {'':<9} (hidden {','.join(map(str, spec.hidden))} "
+            f"{spec.activation}, {spec.loss}, {spec.optimizer} lr {spec.lr:g}, {spec.epochs} epochs, "
+            f"{'full batch' if spec.batch_size is None else f'batch {spec.batch_size}'})"
+            for name, spec in DATASETS.items())
                + "\n\nexample:\n  tracegrad train moons --hidden 16,16 --optimizer adam --lr 0.05 "
                  "--epochs 60 --out runs/moons")
     add_train_arguments(train)
@@ -631,11 +651,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", formatter_class=_Formatter,
         help="the ice-cream walkthrough: graph, stepper page and plots",
-        description="Run the ice-cream walkthrough: a 2-2-1 ReLU network predicts ice-cream "
-                    "sales from temperature and weekday; the output bias is found by brute "
-                    "force, then by gradient descent (each step's chain rule printed), then "
-                    "all 9 parameters are trained. Writes the graph (SVG), the stepper page "
-                    "(HTML) and the plots (PNG) into a directory.")
+        description=_wrap("Run the ice-cream walkthrough of seed 002: a 2-2-1 ReLU network "
+                          "predicts ice-cream sales from temperature and weekday; the output bias "
+                          "is found by brute force, then by gradient descent (each step's chain "
+                          "rule printed), then with one weight, then all 9 parameters are "
+                          "trained. Writes the graph (SVG), the stepper page (HTML), the plots "
+                          "(PNG) and the story (text) into a directory."))
     demo.add_argument("--out", default="tracegrad-demo", metavar="DIR",
                       help="the directory to write into (default: ./tracegrad-demo)")
     demo.add_argument("-q", "--quiet", action="store_true", help="print only the files written")

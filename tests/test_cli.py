@@ -101,6 +101,8 @@ def test_the_console_script_is_installed_and_runs(tmp_path):
         (["train", "xor", "--batch-size", "-3"], "--batch-size"),
         (["train", "icecream", "--loss", "hinge"], "regression"),
         (["train", "xor", "--optimizer", "rmsprop"], "invalid choice"),
+        (["train", "xor", "--momentum", "0.9"], "sgd only"),
+        (["train", "xor", "--optimizer", "sgd", "--momentum", "1.5"], "--momentum"),
     ],
 )
 def test_bad_usage_exits_2_on_stderr_and_writes_nothing(tmp_path, args, message):
@@ -286,7 +288,7 @@ def test_train_every_dataset(tmp_path, dataset, options, plot):
 
 
 def test_training_that_diverges_fails_with_exit_1_and_writes_nothing(tmp_path):
-    result = tracegrad("train", "xor", "--optimizer", "sgd", "--lr", "10", "--loss", "mse",
+    result = tracegrad("train", "xor", "--optimizer", "sgd", "--momentum", "0.5", "--lr", "10", "--loss", "mse",
                        "--activation", "relu", "--epochs", "40", "-q", cwd=tmp_path)
     assert result.returncode == 1
     assert "diverged" in result.stderr and "nothing was written" in result.stderr
