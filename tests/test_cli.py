@@ -217,7 +217,7 @@ def test_trace_prints_every_backward_step_and_writes_the_stepper_page(tmp_path):
 
 def _load_and_compare(out: Path, dataset_X):
     """The saved model reproduces, bit for bit, the predictions the trained one printed."""
-    from nn import evaluate, load_model
+    from nn import load_model
 
     summary = json.loads((out / "summary.json").read_text())
     model = load_model(out / "model.json")
