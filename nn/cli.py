@@ -557,6 +557,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                            "(Debian/Ubuntu: apt-get install graphviz)") from None
     written = write_outputs(outputs)
     _report(written, f"wrote {len(written)} files into {out}/:")
+    print(f"next: open {out / 'icecream_stepper.html'} in a browser and step through backward")
     return 0
 
 
@@ -696,6 +697,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `tracegrad trace ... | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except Exception as error:  # a bug or an unexpected failure: say so briefly
         if args.debug:
             raise
