@@ -16,7 +16,6 @@ import copy
 import os
 import subprocess
 import sys
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -100,7 +99,6 @@ def _execute(path: Path, workdir: Path) -> Run:
     return run
 
 
-_lock = threading.Lock()
 _runs: dict[str, Future] = {}
 _pool: ThreadPoolExecutor | None = None
 
@@ -109,6 +107,11 @@ _pool: ThreadPoolExecutor | None = None
 def runs(tmp_path_factory):
     """Start every notebook at once, on as many workers as there are cores."""
     global _pool
+    # Look up the "python3" kernel in this environment first, so that a kernelspec in the
+    # user's home cannot send the notebooks to another Python (the test checks it did not).
+    previous = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(Path(sys.prefix) / "share" / "jupyter")] + ([previous] if previous else []))
     workers = max(1, min(len(NOTEBOOKS), os.cpu_count() or 1))
     _pool = ThreadPoolExecutor(max_workers=workers)
     # The slowest notebooks first, so they do not finish last on their own.
@@ -117,8 +120,14 @@ def runs(tmp_path_factory):
     for path in order:
         workdir = tmp_path_factory.mktemp(path.stem)
         _runs[path.stem] = _pool.submit(_execute, path, workdir)
-    yield _runs
-    _pool.shutdown(wait=True)
+    try:
+        yield _runs
+    finally:
+        _pool.shutdown(wait=True)
+        if previous is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = previous
 
 
 def test_every_notebook_is_there():
