@@ -16,32 +16,53 @@ if TYPE_CHECKING:
 def topological_order(root: "Value") -> list["Value"]:
     """Every node that ``root`` depends on, inputs before the nodes built from them.
 
-    The order is a depth-first post-order that visits inputs left to right,
-    so it ends with ``root``; backward walks it in reverse.
+    The order is the depth-first post-order that visits inputs left to
+    right (what a recursive walk gives), so it ends with ``root``; backward
+    walks it in reverse. An explicit stack replaces the recursion: a node is
+    pushed once to be entered and once more to be emitted, when popped while
+    ``entered``; a node popped after it was emitted through another path is
+    skipped. An input is never found ``entered`` by its user: that would be
+    a cycle.
     """
     order: list[Value] = []
-    expanded: set[Value] = set()  # inputs pushed; hashing by identity is C-fast
-    finished: set[Value] = set()
+    entered: set[Value] = set()  # hashing by identity is C-fast
+    done: set[Value] = set()
+    emit, enter, finish = order.append, entered.add, done.add
     stack = [root]
-    push, pop, emit = stack.append, stack.pop, order.append
-    expand, finish = expanded.add, finished.add
+    push, pop = stack.append, stack.pop
     while stack:
-        node = stack[-1]
-        if node in expanded:
-            # Back on top: every input is finished (or was already).
-            pop()
-            if node not in finished:
+        node = pop()
+        if node in done:
+            continue
+        if node in entered:  # back at it: all its inputs are done
+            finish(node)
+            emit(node)
+            continue
+        # Go straight on to the first input still to walk (the other one
+        # waits on the stack above the node); emit at once if there is none.
+        while True:
+            a = node._a
+            if a is None:  # a leaf
                 finish(node)
                 emit(node)
-            continue
-        expand(node)
-        # Pushed right to left, so the left input's subgraph comes first.
-        b = node._b
-        if b is not None and b not in expanded:
-            push(b)
-        a = node._a
-        if a is not None and a not in expanded:
-            push(a)
+                break
+            b = node._b
+            if b is not None and b not in done:
+                enter(node)
+                push(node)
+                if a not in done:
+                    push(b)
+                    node = a
+                else:
+                    node = b
+            elif a not in done:
+                enter(node)
+                push(node)
+                node = a
+            else:
+                finish(node)
+                emit(node)
+                break
     return order
 
 

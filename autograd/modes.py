@@ -96,7 +96,9 @@ def scope(name: str) -> Iterator[Scope]:
     Scopes nest: ``scope("L1")`` then ``scope("N0")`` tags nodes ``L1.N0``.
     Drawing groups nodes by scope.
     """
-    if not isinstance(name, str) or not name or "." in name:
+    if not isinstance(name, str):
+        raise TypeError(f"a scope name must be a str, got {type(name).__name__}")
+    if not name or "." in name:
         raise ValueError(f"a scope name must be a non-empty string without '.', got {name!r}")
     outer = STATE.scope
     inner = Scope((outer.path if outer is not None else ()) + (name,))

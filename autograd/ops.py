@@ -155,13 +155,15 @@ def _sqrt(a: float) -> tuple[float, float]:
 
 
 def _abs(a: float) -> tuple[float, float]:
-    # The derivative at 0 is taken as 0, PyTorch's choice (sign(0) = 0).
-    return abs(a), (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0 if a == 0.0 else NAN)
+    # The derivative is sign(a), 0 at 0 (and at nan), PyTorch's choice.
+    return abs(a), (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0)
 
 
 def _tanh(a: float) -> tuple[float, float]:
     t = math.tanh(a)
-    return t, 1.0 - t * t
+    # 1 - t**2, factored: 1 - t*t would round t*t first and lose the small
+    # difference when |t| is near 1 (PyTorch fuses it into one rounding).
+    return t, (1.0 - t) * (1.0 + t)
 
 
 def _sigmoid(a: float) -> tuple[float, float]:
@@ -170,11 +172,12 @@ def _sigmoid(a: float) -> tuple[float, float]:
 
 
 def _relu(a: float) -> tuple[float, float]:
-    # The derivative at 0 is taken as 0, PyTorch's choice.
+    # The derivative at 0 is taken as 0, PyTorch's choice; PyTorch also lets
+    # the gradient through at nan (its mask is "output <= 0").
     if a > 0.0:
         return a, 1.0
     if a != a:
-        return NAN, NAN
+        return a, 1.0
     return 0.0, 0.0
 
 
@@ -227,10 +230,9 @@ def leaky_relu_op(slope: float) -> Op:
     """The op ``leaky_relu(a) = a if a > 0 else slope*a`` for a fixed slope."""
 
     def _leaky_relu(a: float) -> tuple[float, float]:
+        # slope at 0 and at nan, as PyTorch (its mask is "input > 0").
         if a > 0.0:
             return a, 1.0
-        if a != a:
-            return NAN, NAN
         return slope * a, slope
 
     shown = _number_text(slope)

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Union
+from typing import Callable, Union
 
 from . import ops
-from .graph import topological_order
 from .modes import STATE, Scope
 from .ops import Op
 
@@ -53,17 +52,32 @@ def _as_float(data: object, what: str) -> float:
 
 def _operand(x: object, op_symbol: str) -> "Value | None":
     """A plain number as a constant leaf; None if ``x`` is not a number at all."""
+    kind = type(x)
+    if kind is float or kind is int:
+        return _constant(float(x))
+    if isinstance(x, Value):  # a subclass of Value
+        return x
     if isinstance(x, bool):
         raise TypeError(f"unsupported operand for {op_symbol!r}: bool ({x!r}); use 1.0 or 0.0")
     if isinstance(x, numbers.Real):
-        constant = Value(float(x))
-        constant._operation = CONSTANT
-        return constant
+        return _constant(float(x))
     return None
 
 
+def _constant(data: float) -> "Value":
+    """The leaf made from a plain number (``x + 2``'s 2), marked as a constant."""
+    node = _new_node(Value)
+    node.data = data
+    node.grad = 0.0
+    node._a = node._b = None
+    node._da = node._db = 0.0
+    node._operation = CONSTANT
+    node._tag = STATE.scope
+    return node
+
+
 def _record(data: float, a: "Value", b: "Value | None", da: float, db: float, op: Op) -> "Value":
-    """Build the node ``op(a, b) = data`` with its local derivatives."""
+    """Build the node ``op(a, b) = data`` with its local derivatives (the general path)."""
     node = _new_node(Value)
     node.data = data
     node.grad = 0.0
@@ -89,33 +103,101 @@ def _raise_anomaly(data: float, a: "Value", b: "Value | None", op: Op) -> None:
 
 
 def _binary(a: object, b: object, op: Op) -> "Value":
-    if type(a) is not Value:
+    """The node ``op(a, b)``; numbers become constant leaves (NotImplemented for other types)."""
+    if not isinstance(a, Value):
         a = _operand(a, op.symbol)
         if a is None:
             return NotImplemented
-    if type(b) is not Value:
+    if not isinstance(b, Value):
         b = _operand(b, op.symbol)
         if b is None:
             return NotImplemented
     data, da, db = op.compute(a.data, b.data)
-    if not STATE.fast:
-        return _record(data, a, b, da, db, op)
-    # The common case, inlined: this is the hottest code of the engine.
-    node = _new_node(Value)
-    node.data = data
-    node.grad = 0.0
-    node._a = a
-    node._b = b
-    node._da = da
-    node._db = db
-    node._operation = op
-    node._tag = STATE.scope
-    return node
+    return _record(data, a, b, da, db, op)
 
 
 def _unary(a: "Value", op: Op) -> "Value":
+    """The node ``op(a)``."""
     data, da = op.compute(a.data)
     return _record(data, a, None, da, 0.0, op)
+
+
+# The methods of the fixed ops, made once per op from its table entry. They
+# are the hottest code of the engine, so each inlines _binary/_record's common
+# case (graph recording on, no anomaly check) and binds what it reads as a
+# closure variable. One function per op, never one per node.
+
+def _binary_method(op: Op, name: str) -> "Callable[[Value, Operand], Value]":
+    """``self <op> other`` (``__add__``, ``__mul__``, ...)."""
+    compute = op.compute
+    symbol = op.symbol
+    state = STATE
+    new = _new_node
+
+    def method(self: Value, other: Operand) -> Value:
+        if type(other) is not Value:
+            other = _operand(other, symbol)
+            if other is None:
+                return NotImplemented
+        data, da, db = compute(self.data, other.data)
+        if not state.fast:
+            return _record(data, self, other, da, db, op)
+        node = new(Value)
+        node.data = data
+        node.grad = 0.0
+        node._a = self
+        node._b = other
+        node._da = da
+        node._db = db
+        node._operation = op
+        node._tag = state.scope
+        return node
+
+    method.__name__, method.__qualname__ = name, f"Value.{name}"
+    method.__doc__ = f"``self {symbol} other``: {op.rules[0]}, {op.rules[1]}."
+    return method
+
+
+def _reflected_method(op: Op, name: str) -> "Callable[[Value, Number], Value]":
+    """``other <op> self`` for a number ``other`` (``__radd__``, ``__rmul__``, ...)."""
+    symbol = op.symbol
+
+    def method(self: Value, other: Number) -> Value:
+        constant = _operand(other, symbol)
+        if constant is None:
+            return NotImplemented
+        data, da, db = op.compute(constant.data, self.data)
+        return _record(data, constant, self, da, db, op)
+
+    method.__name__, method.__qualname__ = name, f"Value.{name}"
+    method.__doc__ = f"``other {symbol} self`` for a number ``other``."
+    return method
+
+
+def _unary_method(op: Op, name: str, doc: str) -> "Callable[[Value], Value]":
+    """``op(self)`` (``exp``, ``tanh``, ``relu``, ...)."""
+    compute = op.compute
+    state = STATE
+    new = _new_node
+
+    def method(self: Value) -> Value:
+        data, da = compute(self.data)
+        if not state.fast:
+            return _record(data, self, None, da, 0.0, op)
+        node = new(Value)
+        node.data = data
+        node.grad = 0.0
+        node._a = self
+        node._b = None
+        node._da = da
+        node._db = 0.0
+        node._operation = op
+        node._tag = state.scope
+        return node
+
+    method.__name__, method.__qualname__ = name, f"Value.{name}"
+    method.__doc__ = f"{doc} ({op.rules[0]})."
+    return method
 
 
 class Value:
@@ -137,7 +219,7 @@ class Value:
         self._db = 0.0
         self._operation = None
         self._tag = None
-        if label or STATE.scope is not None:
+        if label or STATE.scope is not None or not isinstance(label, str):
             self._set_tag(label, STATE.scope)
 
     # --- label and scope share one slot: None | label | Scope | (label, Scope) ---
@@ -222,32 +304,15 @@ class Value:
 
     # --- arithmetic ---
 
-    def __add__(self, other: Operand) -> "Value":
-        return _binary(self, other, ops.ADD)
-
-    def __radd__(self, other: Operand) -> "Value":
-        return _binary(other, self, ops.ADD)
-
-    def __sub__(self, other: Operand) -> "Value":
-        return _binary(self, other, ops.SUB)
-
-    def __rsub__(self, other: Operand) -> "Value":
-        return _binary(other, self, ops.SUB)
-
-    def __mul__(self, other: Operand) -> "Value":
-        return _binary(self, other, ops.MUL)
-
-    def __rmul__(self, other: Operand) -> "Value":
-        return _binary(other, self, ops.MUL)
-
-    def __truediv__(self, other: Operand) -> "Value":
-        return _binary(self, other, ops.DIV)
-
-    def __rtruediv__(self, other: Operand) -> "Value":
-        return _binary(other, self, ops.DIV)
-
-    def __neg__(self) -> "Value":
-        return _unary(self, ops.NEG)
+    __add__ = _binary_method(ops.ADD, "__add__")
+    __radd__ = _reflected_method(ops.ADD, "__radd__")
+    __sub__ = _binary_method(ops.SUB, "__sub__")
+    __rsub__ = _reflected_method(ops.SUB, "__rsub__")
+    __mul__ = _binary_method(ops.MUL, "__mul__")
+    __rmul__ = _reflected_method(ops.MUL, "__rmul__")
+    __truediv__ = _binary_method(ops.DIV, "__truediv__")
+    __rtruediv__ = _reflected_method(ops.DIV, "__rtruediv__")
+    __neg__ = _unary_method(ops.NEG, "__neg__", "-self")
 
     def __pow__(self, exponent: Operand) -> "Value":
         """``v ** n`` (a number: one input, micrograd's ``'**n'``) or ``v ** w`` (a Value)."""
@@ -263,38 +328,17 @@ class Value:
         """``2 ** v``: the number base becomes a constant input of the pow op."""
         return _binary(base, self, ops.POW)
 
-    def __abs__(self) -> "Value":
-        return _unary(self, ops.ABS)
+    __abs__ = _unary_method(ops.ABS, "__abs__", "|self|, with derivative sign(self) (0 at 0)")
 
     # --- functions ---
 
-    def exp(self) -> "Value":
-        """e ** self."""
-        return _unary(self, ops.EXP)
-
-    def log(self) -> "Value":
-        """Natural logarithm (log 0 = -inf, log of a negative = nan)."""
-        return _unary(self, ops.LOG)
-
-    def sqrt(self) -> "Value":
-        """Square root (nan for a negative)."""
-        return _unary(self, ops.SQRT)
-
-    def abs(self) -> "Value":
-        """|self|, with derivative sign(self) (0 at 0)."""
-        return _unary(self, ops.ABS)
-
-    def tanh(self) -> "Value":
-        """(e^x - e^-x) / (e^x + e^-x)."""
-        return _unary(self, ops.TANH)
-
-    def sigmoid(self) -> "Value":
-        """1 / (1 + e^-x), stable for any x."""
-        return _unary(self, ops.SIGMOID)
-
-    def relu(self) -> "Value":
-        """max(0, x), with derivative 0 at 0."""
-        return _unary(self, ops.RELU)
+    exp = _unary_method(ops.EXP, "exp", "e ** self")
+    log = _unary_method(ops.LOG, "log", "Natural logarithm (log 0 = -inf, log of a negative = nan)")
+    sqrt = _unary_method(ops.SQRT, "sqrt", "Square root (nan for a negative)")
+    abs = _unary_method(ops.ABS, "abs", "|self|, with derivative sign(self) (0 at 0)")
+    tanh = _unary_method(ops.TANH, "tanh", "(e^x - e^-x) / (e^x + e^-x)")
+    sigmoid = _unary_method(ops.SIGMOID, "sigmoid", "1 / (1 + e^-x), stable for any x")
+    relu = _unary_method(ops.RELU, "relu", "max(0, x), with derivative 0 at 0")
 
     def leaky_relu(self, slope: float = 0.01) -> "Value":
         """x if x > 0 else slope * x."""
@@ -310,20 +354,14 @@ class Value:
         holds its gradient from this call.
         """
         seed = _as_float(gradient, "the seed gradient")
-        order = topological_order(self)
-        for node in order:
-            if node._a is not None:
-                node.grad = 0.0
+        order = _interior_order(self)
         self.grad += seed
         if STATE.anomaly:
             _propagate_checked(order)
             return
         for node in reversed(order):
-            a = node._a
-            if a is None:
-                continue
             upstream = node.grad
-            a.grad += node._da * upstream
+            node._a.grad += node._da * upstream
             b = node._b
             if b is not None:
                 b.grad += node._db * upstream
@@ -344,6 +382,77 @@ class Value:
         label = self.label
         shown = f", label={label!r}" if label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{shown})"
+
+
+class _Mark(float):
+    """0.0 with an identity of its own, where a plain float has none (PyPy)."""
+
+    __slots__ = ()
+
+
+# backward's visited mark: a 0.0 that is a new object on every call. In
+# CPython float(0) is one (no float is cached); a float subclass, a little
+# slower to add to, serves where floats are compared by value (PyPy).
+_zero_mark = float if float(0) is not float(0) else _Mark
+
+
+def _interior_order(root: Value) -> list[Value]:
+    """The nodes with inputs that ``root`` depends on, in topological order, grads zeroed.
+
+    backward's own walk: the order is exactly ``topological_order(root)``
+    without the leaves (a depth-first post-order, inputs left to right, no
+    recursion), so backward's steps are the ones ``topological_order``
+    describes. Instead of visited sets it marks nodes in their ``grad``,
+    with two 0.0s made for this call and recognised by identity: ``entered``
+    (its inputs are being walked) and ``done`` (emitted). Marking thus also
+    resets the gradient, as backward must. An earlier call's marks cannot be
+    mistaken for these: while a node refers to one, it is alive, so the new
+    marks are other objects.
+
+    A node is pushed once to be entered and once more to be emitted, when
+    popped while ``entered``. An input is never ``entered`` when its user
+    looks at it (that would be a cycle), so ``done`` is the only mark to test
+    there; a node popped after it was emitted through another path is skipped.
+    """
+    if root._a is None:
+        return []
+    entered = _zero_mark(0)
+    done = _zero_mark(0)
+    order: list[Value] = []
+    emit = order.append
+    stack = [root]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        mark = node.grad
+        if mark is entered:  # back at it: all its inputs are done
+            node.grad = done
+            emit(node)
+            continue
+        if mark is done:  # reached earlier through another path
+            continue
+        # Go straight on to the first input still to walk (the other one
+        # waits on the stack above the node); emit at once if there is none.
+        while True:
+            a = node._a
+            b = node._b
+            if b is not None and b._a is not None and b.grad is not done:
+                node.grad = entered
+                push(node)
+                if a._a is not None and a.grad is not done:
+                    push(b)
+                    node = a
+                else:
+                    node = b
+            elif a._a is not None and a.grad is not done:
+                node.grad = entered
+                push(node)
+                node = a
+            else:
+                node.grad = done
+                emit(node)
+                break
+    return order
 
 
 def _propagate_checked(order: list[Value]) -> None:

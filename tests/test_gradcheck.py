@@ -1,0 +1,92 @@
+"""gradcheck: passes on the engine's ops, catches a wrong derivative, leaves inputs alone."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autograd import GradcheckError, GradcheckResult, Op, Value, central_difference, gradcheck
+from autograd.value import _binary, _unary
+
+# A sine with the derivative right, and one with it wrong (sin instead of cos),
+# built with the engine's own Op record and node builders.
+SIN = Op("sin", "sin", 1, lambda a: (math.sin(a), math.cos(a)), ("d(sin(a))/da = cos(a)",), "sin({0})")
+WRONG_SIN = Op("sin", "sin", 1, lambda a: (math.sin(a), math.sin(a)), ("d(sin(a))/da = cos(a)",),
+               "sin({0})")
+# a*b whose derivative in b is wrong (b instead of a)
+WRONG_MUL = Op("mul", "*", 2, lambda a, b: (a * b, b, b), ("d(a*b)/da = b", "d(a*b)/db = a"),
+               "{0} * {1}")
+
+
+def test_gradcheck_passes_on_a_composition_of_every_op():
+    def f(x, w, b):
+        h = x * w + b - x / w
+        return (h.tanh() + h.sigmoid() * 2 ** x + abs(h) + h.relu() + h.leaky_relu(0.1)
+                + (x * x).sqrt() + (w * w).log() + (-h).exp() + x ** 3 + (w * w) ** b) / 3.0
+
+    result = gradcheck(f, [0.7, -1.3, 0.4])
+    assert isinstance(result, GradcheckResult)
+    assert result.worst_error <= 1.0 and len(result.analytic) == 3 == len(result.numeric)
+    for analytic, numeric in zip(result.analytic, result.numeric):
+        assert math.isclose(analytic, numeric, rel_tol=1e-6, abs_tol=1e-8)
+
+
+def test_gradcheck_passes_on_a_correct_custom_op():
+    gradcheck(lambda x: _unary(x, SIN), [0.7])
+
+
+def test_gradcheck_raises_on_a_wrong_derivative_with_a_clear_message():
+    with pytest.raises(GradcheckError) as error:
+        gradcheck(lambda x: _unary(x, WRONG_SIN), [0.7])
+    message = str(error.value)
+    assert "gradcheck failed" in message and "input 0" in message
+    assert f"backward {math.sin(0.7)!r}" in message
+    assert "central difference 0.76484" in message  # cos(0.7)
+    assert isinstance(error.value, AssertionError)  # fails a test as an assertion would
+
+
+def test_gradcheck_points_at_the_input_with_the_wrong_gradient():
+    f = lambda a, b: _binary(a, b, WRONG_MUL)  # noqa: E731
+    result = gradcheck(f, [2.0, 5.0], raise_on_failure=False)
+    assert result.worst_index == 1 and result.worst_error > 1.0
+    assert result.analytic == (5.0, 5.0)
+    assert math.isclose(result.numeric[1], 2.0, rel_tol=1e-8)
+    assert "input 1" in str(result)
+    with pytest.raises(GradcheckError, match="input 1"):
+        gradcheck(f, [2.0, 5.0])
+
+
+def test_gradcheck_tolerances_decide():
+    f = lambda x: _unary(x, WRONG_SIN)  # noqa: E731
+    # error |sin - cos| = 0.12 at 0.7: within atol 0.2, not within 0.1
+    gradcheck(f, [0.7], atol=0.2, rtol=0.0)
+    with pytest.raises(GradcheckError):
+        gradcheck(f, [0.7], atol=0.1, rtol=0.0)
+
+
+def test_gradcheck_leaves_its_inputs_untouched():
+    x, w = Value(0.5, label="x"), Value(-2.0, label="w")
+    x.grad, w.grad = 7.0, -1.0
+    gradcheck(lambda a, b: (a * b).tanh(), [x, w])
+    assert (x.data, x.grad, w.data, w.grad) == (0.5, 7.0, -2.0, -1.0)
+    assert x.is_leaf and w.is_leaf and x.label == "x"
+
+
+def test_gradcheck_takes_numbers_and_values():
+    gradcheck(lambda a, b: a * b + b, [Value(1.5), 2])
+
+
+def test_central_difference_is_the_symmetric_quotient():
+    numeric = central_difference(lambda x: x ** 3, [2.0], 0, 1e-4)
+    assert math.isclose(numeric, ((2.0001) ** 3 - (1.9999) ** 3) / 2e-4, rel_tol=1e-12)
+    assert math.isclose(numeric, 12.0, rel_tol=1e-7)
+
+
+def test_gradcheck_rejects_bad_use():
+    with pytest.raises(ValueError, match="at least one input"):
+        gradcheck(lambda: Value(1.0), [])
+    with pytest.raises(TypeError, match="must return a Value, got float"):
+        gradcheck(lambda x: 2.0, [1.0])
+    with pytest.raises(TypeError, match="got str"):
+        gradcheck(lambda x: x, ["1.0"])

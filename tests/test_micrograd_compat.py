@@ -1,0 +1,233 @@
+"""micrograd drop-in: the same code, run with micrograd's Value and ours, gives the same numbers.
+
+To the last bit (``==``) wherever both perform the same float operations:
+``+ - *``, numbers on either side, ``** number``, ``relu``, backward.
+Two documented exceptions, compared approximately:
+
+* micrograd computes ``a / b`` as ``a * b**-1`` (two roundings), the engine
+  as one IEEE division (one rounding), so quotients may differ in the last bit;
+* micrograd orders its graph through a ``set`` of inputs, so when a node has
+  three or more consumers the order in which their contributions are added
+  into its gradient follows memory addresses, and float addition is not
+  associative. With at most two consumers the sum ``0 + c1 + c2`` is the
+  same in either order; the exact programs below keep to that, or use
+  numbers whose sums are exact in any order.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from micrograd import nn as micrograd_nn
+from micrograd.engine import Value as MicroValue
+
+from autograd import Value
+
+
+def run_both(program, *inputs):
+    """``program(Value, *leaves)`` with each engine: (data of every returned node, leaf grads)."""
+    results = []
+    for value_class in (MicroValue, Value):
+        leaves = [value_class(x) for x in inputs]
+        nodes = program(value_class, *leaves)
+        nodes[-1].backward()
+        results.append(([node.data for node in nodes], [leaf.grad for leaf in leaves]))
+    return results
+
+
+def two_consumer_program(V, x, y, z):
+    """Non-dyadic numbers; no node is used more than twice."""
+    a = x * y + 0.1       # x, y: once here...
+    b = 0.7 - z * a       # a: 1st use
+    c = (a * 1.3).relu()  # a: 2nd use
+    d = b ** 2 + 3.3 * c  # b: 1st use
+    e = (d - b).relu()    # b: 2nd use, d: 1st use
+    f = -e * x + d ** 3   # x: 2nd use, d: 2nd use
+    g = f - 2 + y ** 2    # y: 2nd use
+    h = g * z * 0.3       # z: 2nd use
+    return [a, b, c, d, e, f, g, h]
+
+
+def test_same_float_ops_give_the_same_bits():
+    (micro_data, micro_grads), (our_data, our_grads) = run_both(two_consumer_program, 0.37, -1.21, 0.83)
+    assert our_data == micro_data
+    assert our_grads == micro_grads
+    assert any(g != round(g, 6) for g in our_grads), "the numbers exercise the last bits"
+
+
+def micrograd_readme_program(V, x):
+    """micrograd's test_sanity_check: x has four consumers, but every number is an integer."""
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    return [z, q, h, y]
+
+
+@pytest.mark.parametrize("x", [-4.0, 3.0, 0.0, 7])
+def test_micrograds_sanity_check_program_runs_unchanged_and_agrees(x):
+    (micro_data, micro_grads), (our_data, our_grads) = run_both(micrograd_readme_program, x)
+    assert our_data == micro_data and our_grads == micro_grads
+
+
+def micrograd_more_ops_program(V, a, b):
+    """micrograd's test_more_ops, with its in-place updates and divisions."""
+    c = a + b
+    d = a * b + b ** 3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e ** 2
+    g = f / 2.0
+    g += 10.0 / f
+    return [c, d, e, f, g]
+
+
+def test_micrograds_more_ops_program_agrees_up_to_its_division():
+    (micro_data, micro_grads), (our_data, our_grads) = run_both(micrograd_more_ops_program, -4.0, 2.0)
+    # c, d, e, f involve no division: exact
+    assert our_data[:4] == micro_data[:4]
+    # g = f/2 + 10/f: micrograd's f * 2.0**-1 and 10 * f**-1 round twice
+    assert our_data[4] == pytest.approx(micro_data[4], rel=1e-15)
+    assert our_grads == pytest.approx(micro_grads, rel=1e-14)
+    assert our_data[4] == pytest.approx(24.70408163265306, rel=1e-15)  # micrograd's README value
+
+
+def test_micrograds_node_interface():
+    x = Value(2.0)
+    y = (x * 3 + 1).relu() ** 2
+    assert y._op == "**2" and y._prev[0]._op == "ReLU" and y._prev[0]._prev[0]._op == "+"
+    assert isinstance(y._prev, tuple)  # a tuple, in order (micrograd: a set)
+    y.grad = 1.0
+    y._backward()  # one step, as micrograd's node-level _backward
+    assert y._prev[0].grad == 2 * 7.0
+
+
+# --- random programs with at most two consumers per node ---
+
+@st.composite
+def micrograd_programs(draw):
+    """Leaves and steps of a random program over micrograd's ops, no node used 3 times."""
+    leaves = draw(st.lists(st.floats(-3.0, 3.0).filter(lambda v: abs(v) > 1e-3), min_size=1, max_size=4))
+    values = list(leaves)
+    uses = [0] * len(leaves)
+    steps = []
+    for _ in range(draw(st.integers(1, 25))):
+        available = [index for index, count in enumerate(uses) if count < 2]
+        if not available:
+            break
+        kind = draw(st.sampled_from(["add", "sub", "mul", "radd", "rsub", "rmul", "addc", "subc",
+                                     "mulc", "neg", "relu", "pow2", "pow3", "powm1", "pow_half"]))
+        i = draw(st.sampled_from(available))
+        x = values[i]
+        if kind in ("add", "sub", "mul"):
+            others = [index for index in available if index != i or uses[i] == 0]
+            j = draw(st.sampled_from(others))
+        else:
+            j = i
+        constant = draw(st.sampled_from([0.1, -0.7, 2.0, 1.3, -3]))
+        if kind == "powm1" and abs(x) < 1e-3 or kind == "pow_half" and x <= 0:
+            continue
+        result = apply(kind, Value(x), Value(values[j]), constant).data
+        if not (math.isfinite(result) and abs(result) < 1e8):
+            continue
+        uses[i] += 1
+        if j != i or kind in ("add", "sub", "mul"):
+            uses[j] += 1
+        steps.append((kind, i, j, constant))
+        values.append(result)
+        uses.append(0)
+    return leaves, steps
+
+
+def apply(kind, a, b, constant):
+    return {
+        "add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b,
+        "radd": lambda: constant + a, "rsub": lambda: constant - a, "rmul": lambda: constant * a,
+        "addc": lambda: a + constant, "subc": lambda: a - constant, "mulc": lambda: a * constant,
+        "neg": lambda: -a, "relu": lambda: a.relu(), "pow2": lambda: a ** 2, "pow3": lambda: a ** 3,
+        "powm1": lambda: a ** -1, "pow_half": lambda: a ** 0.5,
+    }[kind]()
+
+
+@settings(max_examples=300, deadline=None)
+@given(program=micrograd_programs())
+def test_random_micrograd_programs_give_the_same_bits(program):
+    leaves, steps = program
+
+    def run(V, *leaf_values):
+        nodes = list(leaf_values)
+        for kind, i, j, constant in steps:
+            nodes.append(apply(kind, nodes[i], nodes[j], constant))
+        return nodes
+
+    (micro_data, micro_grads), (our_data, our_grads) = run_both(run, *leaves)
+    assert our_data == micro_data
+    assert our_grads == micro_grads
+
+
+# --- micrograd's own nn.MLP, its weights moved into a plain-Value MLP ---
+
+def plain_value_mlp(weights, x):
+    """An MLP of plain Values, written as micrograd's Neuron: sum(w*x, b), ReLU but last."""
+    for depth, layer in enumerate(weights):
+        outputs = []
+        for neuron_w, neuron_b in layer:
+            act = sum((wi * xi for wi, xi in zip(neuron_w, x)), neuron_b)
+            outputs.append(act.relu() if depth != len(weights) - 1 else act)
+        x = outputs
+    return x[0]
+
+
+def svm_loss(model, parameters, points, labels, value_class):
+    """micrograd's demo loss: mean max-margin loss plus 1e-4 * sum(p*p)."""
+    scores = [model(list(map(value_class, point))) for point in points]
+    losses = [(1 + -label * score).relu() for label, score in zip(labels, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    return data_loss + 1e-4 * sum(p * p for p in parameters)
+
+
+def test_a_training_step_of_micrograds_mlp_agrees():
+    random.seed(1337)
+    micro_model = micrograd_nn.MLP(2, [16, 16, 1])
+    weights = [[([Value(w.data) for w in neuron.w], Value(neuron.b.data)) for neuron in layer.neurons]
+               for layer in micro_model.layers]
+    our_parameters = [p for layer in weights for neuron_w, neuron_b in layer for p in neuron_w + [neuron_b]]
+    assert [p.data for p in our_parameters] == [p.data for p in micro_model.parameters()]
+
+    rng = random.Random(7)
+    points = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(20)]
+    labels = [1 if x * y > 0 else -1 for x, y in points]
+
+    micro_loss = svm_loss(micro_model, micro_model.parameters(), points, labels, MicroValue)
+    our_loss = svm_loss(lambda x: plain_value_mlp(weights, x), our_parameters, points, labels, Value)
+    # The forward pass does the same float operations in the same order: exact.
+    assert our_loss.data == micro_loss.data
+
+    micro_model.zero_grad()
+    micro_loss.backward()
+    our_loss.backward()
+    # Weights and hidden activations have many consumers (one per point, 16
+    # neurons each): micrograd adds their contributions in set order, so the
+    # gradients agree up to float re-association, not bit for bit.
+    micro_grads = [p.grad for p in micro_model.parameters()]
+    our_grads = [p.grad for p in our_parameters]
+    assert our_grads == pytest.approx(micro_grads, rel=1e-12, abs=1e-15)
+    assert any(g != 0 for g in our_grads)
+
+    for p in micro_model.parameters():
+        p.data -= 0.05 * p.grad
+    for p in our_parameters:
+        p.data -= 0.05 * p.grad
+    assert [p.data for p in our_parameters] == pytest.approx([p.data for p in micro_model.parameters()],
+                                                             rel=1e-14, abs=1e-16)
+    next_micro = svm_loss(micro_model, micro_model.parameters(), points, labels, MicroValue)
+    next_ours = svm_loss(lambda x: plain_value_mlp(weights, x), our_parameters, points, labels, Value)
+    assert next_ours.data == pytest.approx(next_micro.data, rel=1e-12)
+    assert next_ours.data < our_loss.data

@@ -1,0 +1,187 @@
+"""Modes: no_grad / enable_grad, detect_anomaly and scope; nesting and restoring on errors."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autograd import Value, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+
+
+# --- no_grad and enable_grad ---
+
+def test_no_grad_builds_no_graph():
+    x = Value(2.0)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = (x * 3.0 + 1.0).tanh()
+        z = 2 ** x
+    for node in (y, z):
+        assert node.is_leaf and node.inputs == () and node.op is None and node._prev == ()
+    assert y.data == math.tanh(7.0) and z.data == 4.0
+    y.backward()
+    assert x.grad == 0.0 and y.grad == 1.0
+    assert is_grad_enabled()
+
+
+def test_no_grad_for_the_parameter_update_leaves_the_graph_usable():
+    w = Value(0.5)
+    loss = (w * 4.0 - 1.0) ** 2
+    loss.backward()
+    with no_grad():
+        updated = w - 0.1 * w.grad
+    assert updated.is_leaf
+    w.data = updated.data
+    w.grad = 0.0
+    loss = (w * 4.0 - 1.0) ** 2
+    loss.backward()
+    assert w.grad == 2 * (w.data * 4.0 - 1.0) * 4.0
+
+
+def test_no_grad_nests_and_restores():
+    with no_grad():
+        with no_grad():
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+        assert (Value(1.0) + 1).is_leaf
+    assert is_grad_enabled()
+    assert not (Value(1.0) + 1).is_leaf
+
+
+def test_no_grad_is_restored_when_the_body_raises():
+    with pytest.raises(RuntimeError):
+        with no_grad():
+            raise RuntimeError("boom")
+    assert is_grad_enabled()
+    with no_grad():
+        with pytest.raises(RuntimeError):
+            with enable_grad():
+                raise RuntimeError("boom")
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_enable_grad_inside_no_grad_records_again():
+    x = Value(2.0)
+    with no_grad():
+        with enable_grad():
+            assert is_grad_enabled()
+            y = x * x
+        z = x * x
+    assert y.inputs == (x, x) and z.is_leaf
+    y.backward()
+    assert x.grad == 4.0
+
+
+def test_no_grad_works_as_a_decorator():
+    @no_grad()
+    def evaluate(v):
+        return v * 2.0
+
+    x = Value(1.5)
+    assert evaluate(x).is_leaf and evaluate(x).is_leaf
+    assert not (x * 2.0).is_leaf
+
+
+# --- detect_anomaly ---
+
+def test_anomaly_names_the_op_its_input_values_and_labels():
+    x = Value(0.0, label="x")
+    with detect_anomaly():
+        with pytest.raises(FloatingPointError) as error:
+            x.log()
+    message = str(error.value)
+    assert "'log'" in message and "-inf" in message and "0.0 (x)" in message
+
+
+def test_anomaly_names_both_inputs_of_a_binary_op():
+    numerator, denominator = Value(1.0, label="num"), Value(0.0, label="den")
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"'div'.*inf.*1\.0 \(num\), 0\.0 \(den\)"):
+        numerator / denominator
+
+
+def test_anomaly_is_raised_by_the_first_non_finite_op_only():
+    x = Value(800.0, label="x")
+    with detect_anomaly():
+        y = x * 0.5  # finite: fine
+        with pytest.raises(FloatingPointError, match=r"'exp'.*inf.*800\.0"):
+            (y * 2.0).exp()
+        assert math.isfinite(y.data)
+
+
+def test_anomaly_in_unlabelled_nodes_and_number_operands():
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"'pow0\.333.*nan.*-8\.0"):
+        Value(-8.0) ** (1 / 3)
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="'mul'.*1e\\+200"):
+        Value(1e200) * 1e200
+
+
+def test_backward_anomaly_names_the_op_rule_and_numbers():
+    x = Value(0.0, label="x")
+    y = x.sqrt()  # finite forward (0.0), infinite local derivative
+    loss = y * 3.0
+    with detect_anomaly(), pytest.raises(FloatingPointError) as error:
+        loss.backward()
+    message = str(error.value)
+    assert "'sqrt'" in message and "d(sqrt(a))/da" in message and "inf" in message and "x" in message
+
+
+def test_anomaly_mode_gives_the_same_gradients_bit_for_bit():
+    def program():
+        x, w = Value(0.3, label="x"), Value(-1.7, label="w")
+        h = (x * w).tanh() + (x / w).sigmoid() * x
+        return x, w, (h * h + h.exp() - (2 ** w)).relu() + abs(h)
+
+    x1, w1, y1 = program()
+    y1.backward()
+    with detect_anomaly():
+        x2, w2, y2 = program()
+        y2.backward()
+    assert (x1.grad, w1.grad, y1.data) == (x2.grad, w2.grad, y2.data)
+
+
+def test_anomaly_mode_is_restored_after_and_on_errors():
+    with pytest.raises(FloatingPointError), detect_anomaly():
+        Value(-1.0).log()
+    assert math.isnan(Value(-1.0).log().data)  # no longer raises
+    with detect_anomaly():
+        with detect_anomaly():
+            pass
+        with pytest.raises(FloatingPointError):
+            Value(-1.0).sqrt()
+    assert math.isnan(Value(-1.0).sqrt().data)
+
+
+# --- scope ---
+
+def test_scope_tags_nodes_and_nests():
+    x = Value(1.0, label="x")
+    with scope("L1") as outer:
+        with scope("N0") as inner:
+            y = x * 2.0
+            labelled = Value(3.0, label="b")
+        z = y + 1.0
+    after = z * 1.0
+    assert x.scope is None and after.scope is None
+    assert y.scope is inner and inner.name == "L1.N0" and inner.path == ("L1", "N0")
+    assert z.scope is outer and outer.name == "L1"
+    assert labelled.label == "b" and labelled.scope is inner
+    y.label = "y"
+    assert y.label == "y" and y.scope is inner
+
+
+def test_scope_is_restored_when_the_body_raises():
+    with pytest.raises(KeyError):
+        with scope("L1"):
+            raise KeyError("x")
+    assert (Value(1.0) * 2).scope is None
+
+
+@pytest.mark.parametrize("name, error", [(3, TypeError), (None, TypeError), ("", ValueError),
+                                         ("a.b", ValueError)])
+def test_invalid_scope_names_are_rejected(name, error):
+    with pytest.raises(error, match="scope name"):
+        with scope(name):
+            pass
+    assert (Value(1.0) * 2).scope is None
