@@ -21,7 +21,7 @@ class Scope:
 
     @property
     def name(self) -> str:
-        """The dotted name of the scope, e.g. ``L1.N0``."""
+        """The dotted name of the scope, e.g. ``L1.N2``."""
         return ".".join(self.path)
 
     def __repr__(self) -> str:
@@ -93,7 +93,7 @@ def detect_anomaly() -> Iterator[None]:
 def scope(name: str) -> Iterator[Scope]:
     """Context manager: every node built inside is tagged with this scope.
 
-    Scopes nest: ``scope("L1")`` then ``scope("N0")`` tags nodes ``L1.N0``.
+    Scopes nest: ``scope("L1")`` then ``scope("N2")`` tags nodes ``L1.N2``.
     Drawing groups nodes by scope.
     """
     if not isinstance(name, str):

@@ -18,7 +18,6 @@ import pytest
 from autograd import Value
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
 def tracegrad(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -116,7 +115,6 @@ def test_bad_usage_exits_2_on_stderr_and_writes_nothing(tmp_path, args, message)
 # --- draw -----------------------------------------------------------------------------
 
 
-@needs_dot
 def test_draw_writes_an_svg_and_prints_value_and_gradients(tmp_path):
     result = tracegrad("draw", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "-o", "neuron.svg",
                        cwd=tmp_path)
@@ -137,7 +135,6 @@ def test_draw_writes_an_svg_and_prints_value_and_gradients(tmp_path):
     assert files_in(tmp_path) == ["neuron.svg"]  # no temporary file left behind
 
 
-@needs_dot
 def test_draw_writes_png_and_dot_by_suffix(tmp_path):
     result = tracegrad("draw", "x*x + 2*x", "--set", "x=3", "-o", "square.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -196,7 +193,6 @@ def test_hostile_expressions_are_refused_with_the_column_and_nothing_written(tmp
 # --- trace ----------------------------------------------------------------------------
 
 
-@needs_dot
 def test_trace_prints_every_backward_step_and_writes_the_stepper_page(tmp_path):
     result = tracegrad("trace", "x*y + y", "--set", "x=2", "y=3", "--wrt", "y", "-o", "steps.html",
                        cwd=tmp_path)
@@ -225,7 +221,6 @@ def _load_and_compare(out: Path, dataset_X):
     return model, summary
 
 
-@needs_dot
 def test_train_xor_with_its_defaults(tmp_path):
     result = tracegrad("train", "xor", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -249,7 +244,6 @@ def test_train_xor_with_its_defaults(tmp_path):
     assert summary["history"]["loss"][-1] < summary["history"]["loss"][0]
 
 
-@needs_dot
 @pytest.mark.parametrize(
     "dataset, options, plot",
     [
@@ -298,7 +292,6 @@ def test_training_that_diverges_fails_with_exit_1_and_writes_nothing(tmp_path):
 # --- demo -----------------------------------------------------------------------------
 
 
-@needs_dot
 def test_demo_writes_the_walkthrough(tmp_path):
     result = tracegrad("demo", "--out", "walk", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -6,8 +6,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-pytest.importorskip("ipywidgets")
-
 from autograd import Stepper, Value, topological_order  # noqa: E402
 from autograd._examples import neuron, scoped_mlp  # noqa: E402
 
