@@ -5,6 +5,7 @@ in reverse topological order. This package imports only the standard library;
 drawing and notebook helpers load graphviz or ipywidgets when first used.
 """
 
+from .files import write_atomically
 from .gradcheck import GradcheckError, GradcheckResult, central_difference, gradcheck
 from .graph import Edge, edges, node_ids, topological_order
 from .modes import Scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
@@ -29,6 +30,7 @@ __all__ = [
     "central_difference",
     "GradcheckError",
     "GradcheckResult",
+    "write_atomically",
 ]
 __version__ = "0.1.0"
 

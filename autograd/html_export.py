@@ -17,12 +17,12 @@ import html
 import json
 import os
 import pathlib
-import tempfile
 from typing import Any
 
 from ._frames import Frames
 from ._timeline import Timeline
 from ._draw import build_scene
+from .files import write_atomically
 from .value import Value
 
 PAGE_CSS = """
@@ -159,8 +159,7 @@ def export_html(loss: Value, path: str | os.PathLike[str], *, title: str | None 
     frames = Frames(timeline, scene, scene.graph.pipe(format="svg", encoding="utf-8"))
     page = render_page(frames, title or f"Backward through {timeline.names(loss)}, step by step")
     target = pathlib.Path(path)
-    _write_atomically(target, page)
-    return target
+    return write_atomically(target, page)
 
 
 def render_page(frames: Frames, title: str) -> str:
@@ -216,21 +215,3 @@ product to that input's gradient.</p>
 </body>
 </html>
 """
-
-
-def _write_atomically(target: pathlib.Path, text: str) -> None:
-    directory = target.parent if str(target.parent) else pathlib.Path(".")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from autograd import write_atomically
+
 from .expression import ExpressionError, parse, parse_assignments
 
 PROG = "tracegrad"
@@ -46,35 +48,12 @@ class CommandError(Exception):
 # --- writing outputs ----------------------------------------------------------
 
 
-def write_atomically(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory, then rename."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(payload)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_outputs(outputs: dict[Path, bytes | str]) -> list[Path]:
     """Write every prepared output atomically; the paths written, in order."""
     written = []
     for path, data in outputs.items():
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, data)
         except OSError as error:
             raise CommandError(f"cannot write {path}: {error.strerror or error}") from None

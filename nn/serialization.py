@@ -23,13 +23,13 @@ The file is one JSON object::
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import numbers
 import os
-import tempfile
 from typing import TYPE_CHECKING, Any, Mapping
+
+from autograd import write_atomically
 
 if TYPE_CHECKING:
     from .module import Module
@@ -102,50 +102,13 @@ def model_document(model: "Module") -> dict[str, Any]:
 
 
 def atomic_write_json(path: Any, document: Any) -> None:
-    """Write ``document`` as strict JSON to ``path`` so that a crash leaves the old file whole.
+    """Write ``document`` as strict JSON to ``path`` so that a crash leaves the old file whole."""
 
-    The temporary file lives in the same directory (so ``os.replace`` is an
-    atomic rename on the same file system), is fsynced, then replaces the
-    target; on any error it is removed and the target is untouched.
-    """
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, allow_nan=False, indent=1)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, _file_mode(target))
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_directory(directory)
+    def dump(handle: Any) -> None:
+        json.dump(document, handle, allow_nan=False, indent=1)
+        handle.write("\n")
 
-
-def _file_mode(target: str) -> int:
-    """The existing file's permissions, or the usual ones for a new file (0o666 minus umask)."""
-    try:
-        return os.stat(target).st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def _sync_directory(directory: str) -> None:
-    """Flush the rename itself to disk where the platform allows it."""
-    with contextlib.suppress(OSError, AttributeError):
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    write_atomically(path, dump)
 
 
 def save(model: "Module", path: Any) -> None:
