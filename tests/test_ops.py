@@ -8,7 +8,10 @@ op's whole domain, kinks included at exactly 0.
 
 from __future__ import annotations
 
+import inspect
 import math
+import operator
+import struct
 
 import numpy as np
 import pytest
@@ -16,7 +19,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import OPS, Op, Value, gradcheck
+from autograd import OPS, Op, Value, detect_anomaly, gradcheck, ops
 from conftest import assert_floats_match
 
 F = torch.nn.functional
@@ -244,3 +247,113 @@ def test_gradients_match_central_differences_on_random_inputs(f, signed, a, b, n
     # Central differences are taken away from the kinks (where they do not
     # exist); the kinks themselves are checked against PyTorch above.
     gradcheck(f, [-a if signed and negative else a, b])
+
+
+# --- the generated code: Value's methods and each op's compute agree to the bit ---
+
+def bits(x: float) -> bytes:
+    """The IEEE bytes of a float: tells -0.0 from 0.0 and one nan from another."""
+    return struct.pack("<d", x)
+
+
+EDGE_VALUES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, 5e-324, -5e-324, 1e308, -1e308,
+               710.0, -746.0, math.inf, -math.inf, math.nan]
+
+# Every way a Value reaches an op of the table: op, how the node is built
+# from two floats (or one), and which compute call it must agree with.
+METHOD_ROUTES = [
+    # binary ops: Value with Value, Value with a number, a number with Value
+    *[route
+      for name, apply in [("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
+                          ("div", operator.truediv), ("pow", operator.pow)]
+      for route in [
+          (f"{name}", apply, lambda x, y, apply=apply: apply(Value(x), Value(y)), OPS[name].compute),
+          (f"{name}_number", apply, lambda x, y, apply=apply: apply(Value(x), y),
+           OPS[name].compute if name != "pow" else (lambda x, y: ops.power_op(y).compute(x))),
+          (f"r{name}_number", apply, lambda x, y, apply=apply: apply(x, Value(y)), OPS[name].compute),
+      ]],
+    # unary ops, through the operator and the method of the same name
+    ("neg", None, lambda x: -Value(x), OPS["neg"].compute),
+    ("abs", None, lambda x: abs(Value(x)), OPS["abs"].compute),
+    *[(name, None, lambda x, name=name: getattr(Value(x), name)(), OPS[name].compute)
+      for name in ("abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu")],
+    ("leaky_relu", None, lambda x: Value(x).leaky_relu(), ops.leaky_relu_op(0.01).compute),
+    ("leaky_relu_0.3", None, lambda x: Value(x).leaky_relu(0.3), ops.leaky_relu_op(0.3).compute),
+]
+
+
+def check_route_is_compute(build, compute, point):
+    """The node ``build(*point)`` holds compute(*point)'s value and local derivatives, to the bit."""
+    node = build(*point)
+    value, *derivatives = compute(*point)
+    assert bits(node.data) == bits(value), (point, node.data, value)
+    # A number exponent is part of the op: x ** 2.0 has one input.
+    assert [bits(d) for d in node.local_grads] == [bits(d) for d in derivatives], (
+        point, node.local_grads, derivatives)
+
+
+@pytest.mark.parametrize("build, compute, arity", [
+    pytest.param(build, compute, 2 if apply is not None else 1, id=name)
+    for name, apply, build, compute in METHOD_ROUTES
+])
+def test_methods_agree_with_compute_to_the_bit_at_edge_values(build, compute, arity):
+    points = [(x,) for x in EDGE_VALUES] if arity == 1 else [
+        (x, y) for x in EDGE_VALUES for y in EDGE_VALUES]
+    for point in points:
+        check_route_is_compute(build, compute, point)
+        # The general path (here under detect_anomaly) builds the same node, or refuses a non-finite value.
+        if math.isfinite(compute(*point)[0]):
+            with detect_anomaly():
+                check_route_is_compute(build, compute, point)
+
+
+@pytest.mark.parametrize("build, compute, arity", [
+    pytest.param(build, compute, 2 if apply is not None else 1, id=name)
+    for name, apply, build, compute in METHOD_ROUTES
+])
+@settings(max_examples=60, deadline=None)
+@given(x=st.floats(), y=st.floats())
+def test_methods_agree_with_compute_to_the_bit_on_random_floats(build, compute, arity, x, y):
+    check_route_is_compute(build, compute, (x, y)[:arity])
+
+
+def test_every_op_of_the_table_has_a_bit_exactness_route():
+    assert set(OPS) <= {name for name, *_ in METHOD_ROUTES}
+
+
+@pytest.mark.parametrize("op", list(OPS.values()), ids=list(OPS))
+def test_compute_and_methods_are_generated_from_the_op_expressions(op):
+    assert op.forward is not None and op.derivatives is not None and len(op.derivatives) == op.arity
+    assert inspect.getsource(op.compute) == op.source
+    assert f"out = {op.forward}\n" in op.source
+    for derivative, rule in zip(op.derivatives, op.rules):
+        assert f"{derivative},  # {rule}\n" in op.source
+    methods = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__",
+               "neg": "__neg__", "abs": "abs"}
+    if op.name != "pow":  # pow's nodes are rare: they go through compute
+        method = getattr(Value, methods.get(op.name, op.name))
+        source = inspect.getsource(method)
+        assert f"out = {op.forward}\n" in source and "compute" not in source
+        assert all(derivative in source for derivative in op.derivatives)
+
+
+def test_mul_source_reads_like_its_table_entry():
+    assert ops.MUL.source == (
+        "def compute(a, b):\n"
+        "    out = a * b\n"
+        "    return (\n"
+        "        out,\n"
+        "        b,  # d(a*b)/da = b\n"
+        "        a,  # d(a*b)/db = a\n"
+        "    )\n"
+    )
+    assert ops.power_op(3.0).source.startswith("# n = 3.0\ndef compute(a):\n")
+
+
+def test_an_expression_may_only_read_its_inputs_and_the_helpers():
+    with pytest.raises(ValueError, match="'c'"):
+        ops._define("bad", "bad", "bad({0})", "a + c", ("1.0",), ("d(bad(a))/da = 1",))
+    with pytest.raises(ValueError, match="'out'"):
+        ops._define("bad", "bad", "bad({0})", "out", ("1.0",), ("d(bad(a))/da = 1",))
+    with pytest.raises(ValueError, match="plain expression"):
+        ops._define("bad", "bad", "bad({0})", "a", ("(c := 1.0)",), ("d(bad(a))/da = 1",))
