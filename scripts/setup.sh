@@ -12,7 +12,9 @@ system_packages=(graphviz chromium fonts-noto-cjk)
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi "noto sans cjk" || missing+=(fonts-noto-cjk)
+# (grep reads all of fc-list's output: with -q it would stop early, and
+# pipefail would then count fc-list's broken pipe as "no font".)
+fc-list : family 2>/dev/null | grep -i "noto sans cjk" >/dev/null || missing+=(fonts-noto-cjk)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup: installing ${missing[*]} with apt-get"
     $SUDO apt-get update -qq
