@@ -67,6 +67,7 @@ def gradcheck(
     """
     if not inputs:
         raise ValueError("gradcheck needs at least one input")
+    _check_settings(eps=eps, atol=atol, rtol=rtol)
     point = [
         _as_float(x.data if isinstance(x, Value) else x, f"gradcheck input {i}")
         for i, x in enumerate(inputs)
@@ -84,6 +85,17 @@ def gradcheck(
     if raise_on_failure and not result.worst_error <= 1.0:
         raise GradcheckError(f"gradcheck failed: {result} (atol={atol}, rtol={rtol})")
     return result
+
+
+def _check_settings(**settings: float) -> None:
+    """eps must be positive, atol and rtol non-negative, and atol + rtol positive."""
+    for name, setting in settings.items():
+        number = _as_float(setting, f"gradcheck's {name}")
+        if not number >= 0.0 or (name == "eps" and number == 0.0) or number == math.inf:
+            needed = "a positive" if name == "eps" else "a non-negative"
+            raise ValueError(f"gradcheck's {name} must be {needed} finite number, got {setting!r}")
+    if settings["atol"] == 0.0 and settings["rtol"] == 0.0:
+        raise ValueError("gradcheck's atol and rtol cannot both be 0: no mismatch could pass")
 
 
 def _scaled_error(analytic: float, numeric: float, atol: float, rtol: float) -> float:

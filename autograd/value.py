@@ -48,24 +48,38 @@ def _as_float(data: object, what: str) -> float:
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real) and not isinstance(data, bool):
-        return float(data)
+        return _real_to_float(data, what)
     kind = type(data).__name__
     if isinstance(data, bool) or kind == "bool_":
         raise TypeError(f"{what} must be a real number, got bool ({data!r}); use 1.0 or 0.0")
     raise TypeError(f"{what} must be a real number (int, float or NumPy scalar), got {kind}")
 
 
+def _real_to_float(x: numbers.Real, what: str) -> float:
+    """float(x), or an error naming ``what`` when x (a huge int) has no float."""
+    try:
+        return float(x)
+    except OverflowError:
+        text = str(x)
+        shown = text if len(text) <= 20 else f"{text[:8]}...({len(text)} digits)"
+        raise OverflowError(
+            f"{what}: {shown} is too large for a float (the largest is about 1.8e308)"
+        ) from None
+
+
 def _operand(x: object, op_symbol: str) -> "Value | None":
     """A plain number as a constant leaf; None if ``x`` is not a number at all."""
     kind = type(x)
-    if kind is float or kind is int:
-        return _constant(float(x))
+    if kind is float:
+        return _constant(x)
+    if kind is int:
+        return _constant(_real_to_float(x, f"operand of {op_symbol!r}"))
     if isinstance(x, Value):  # a subclass of Value
         return x
     if isinstance(x, bool):
         raise TypeError(f"unsupported operand for {op_symbol!r}: bool ({x!r}); use 1.0 or 0.0")
     if isinstance(x, numbers.Real):
-        return _constant(float(x))
+        return _constant(_real_to_float(x, f"operand of {op_symbol!r}"))
     return None
 
 
@@ -348,7 +362,7 @@ class Value:
         if isinstance(exponent, bool):
             raise TypeError(f"unsupported exponent: bool ({exponent!r}); use a number")
         if isinstance(exponent, numbers.Real):
-            return _unary(self, ops.power_op(float(exponent)))
+            return _unary(self, ops.power_op(_real_to_float(exponent, "exponent of '**'")))
         return NotImplemented
 
     def __rpow__(self, base: Number) -> "Value":

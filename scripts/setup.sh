@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 # Root installs directly; anyone else goes through sudo.
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
+PYTHON="${PYTHON:-python3}"
 system_packages=(graphviz chromium fonts-noto-cjk)
 missing=()
+# Debian's Python makes virtual environments only with python3-venv installed.
+"$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1 || { missing+=(python3-venv); system_packages+=(python3-venv); }
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # (grep reads all of fc-list's output: with -q it would stop early, and
@@ -21,7 +24,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${system_packages[@]}" >/dev/null
 fi
 
-PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi

@@ -90,3 +90,26 @@ def test_gradcheck_rejects_bad_use():
         gradcheck(lambda x: 2.0, [1.0])
     with pytest.raises(TypeError, match="got str"):
         gradcheck(lambda x: x, ["1.0"])
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"eps": 0.0}, "eps must be a positive"),
+        ({"eps": -1e-6}, "eps must be a positive"),
+        ({"atol": -1.0, "rtol": 0.0}, "atol must be a non-negative"),
+        ({"rtol": float("nan")}, "rtol must be a non-negative"),
+        ({"atol": 0.0, "rtol": 0.0}, "cannot both be 0"),
+        ({"eps": "small"}, "eps must be a real number"),
+    ],
+)
+def test_bad_settings_are_refused_before_any_evaluation(settings, message):
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        return x * x
+
+    with pytest.raises((ValueError, TypeError), match=message):
+        gradcheck(f, [1.0], **settings)
+    assert calls == []

@@ -184,3 +184,17 @@ def test_import_autograd_loads_no_heavy_or_upper_layer_module():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "build, where",
+    [
+        (lambda: Value(10**400), "Value data"),
+        (lambda: Value(1.0) + 10**400, "operand of '\\+'"),
+        (lambda: 10**400 * Value(1.0), "operand of '\\*'"),
+        (lambda: Value(2.0) ** 10**400, "exponent of '\\*\\*'"),
+    ],
+)
+def test_an_int_too_large_for_a_float_is_refused_naming_where(build, where):
+    with pytest.raises(OverflowError, match=f"{where}: 10000000...\\(401 digits\\) is too large for a float"):
+        build()
