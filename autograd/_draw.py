@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
-from ._text import FONT, Names, html_label_text, number, partial
+from ._text import FONT, Names, html_label_text, number, partial, shown_label, write_op
 from .graph import topological_order
 from .value import Value
 
@@ -324,8 +324,9 @@ class _Builder:
 
     def value_label(self, node: Value) -> str:
         rows = []
-        if node.label:
-            rows.append(f"<B>{html_label_text(node.label)}</B>")
+        label = shown_label(node)
+        if label:
+            rows.append(f"<B>{html_label_text(label)}</B>")
         else:
             rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{html_label_text(self.names(node))}</FONT>')
         rows.append(f"data {html_label_text(number(node.data))}")
@@ -353,7 +354,7 @@ class _Builder:
         assert op is not None
         inputs = node.inputs
         if any(self.folded(x) for x in inputs):
-            text = op.write(*(number(x.data) if self.folded(x) else "·" for x in inputs))
+            text = write_op(op, [number(x.data) if self.folded(x) else "·" for x in inputs])
         else:
             text = op.symbol
         return f"<{html_label_text(text)}>"

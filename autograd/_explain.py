@@ -17,7 +17,7 @@ import heapq
 import math
 from dataclasses import dataclass
 
-from ._text import Names, factor, number, partial
+from ._text import Names, factor, grad_of, number, partial
 from .graph import topological_order
 from .steps import backward_steps
 from .value import Value
@@ -247,10 +247,11 @@ def _local_symbol(names: Names, edge: PathEdge) -> str:
 
 def _grad_note(wrt: Value, node_name: str, gradient: float) -> str:
     held = wrt.grad
+    grad_name = grad_of(node_name)
     if held == gradient or math.isclose(held, gradient, rel_tol=1e-9, abs_tol=1e-12):
-        return f"which is {node_name}.grad = {number(held)}, as backward() computed it."
+        return f"which is {grad_name} = {number(held)}, as backward() computed it."
     if held == 0.0:
-        return (f"backward() gives {number(gradient)}; {node_name}.grad holds 0 until "
+        return (f"backward() gives {number(gradient)}; {grad_name} holds 0 until "
                 f"backward() is called on the loss.")
-    return (f"backward() gives {number(gradient)}; {node_name}.grad holds {number(held)} "
+    return (f"backward() gives {number(gradient)}; {grad_name} holds {number(held)} "
             f"(a leaf's grad accumulates over backward() calls until it is zeroed).")

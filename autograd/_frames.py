@@ -9,7 +9,8 @@ compute states with the same rules:
 * a value is ``tg-pending`` until a step adds to its grad, ``tg-partial``
   while uses remain, ``tg-done`` once its grad is final;
 * the node of the current step (value and op) is ``tg-current``, the inputs
-  it passes gradient to are ``tg-receiving``, its edges are ``tg-active``.
+  it passes gradient to are ``tg-receiving`` (constants excepted: nothing
+  learns from their gradient), its edges are ``tg-active``.
 """
 
 from __future__ import annotations
@@ -92,7 +93,10 @@ class Frames:
             node = step.node
             current = [scene.value_element.get(id(node)), scene.op_element.get(id(node))]
             self.current.append(sorted({c for c in current if c in element_ids}))
-            receiving = {scene.value_element.get(id(c.input)) for c in step.contributions}
+            # A constant (the 2 of x * 2) gets a gradient too, but nothing learns from it:
+            # outlining it as receiving would only distract.
+            receiving = {scene.value_element.get(id(c.input)) for c in step.contributions
+                         if not c.input.is_constant}
             self.receiving.append(sorted(r for r in receiving if r in element_ids))
             self.active.append(step_edges.get(step.index, []))
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING, Iterable
+import string
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:
+    from .ops import Op
     from .value import Value
 
 FONT = "Noto Sans CJK SC"  # has Latin, Greek, maths symbols and CJK glyphs
@@ -77,11 +80,18 @@ def one_line(text: str) -> str:
     return " ".join(printable(text).split("\n"))
 
 
+def shown_label(node: "Value") -> str:
+    """The node's label, or ``""`` when it has none worth showing (empty or only whitespace)."""
+    label = node.label
+    return label if label and not label.isspace() else ""
+
+
 class Names:
     """Readable names for the nodes of one graph: the label, else ``op#k``.
 
     ``k`` is the number of the node's stable id (``n7`` -> ``tanh#7``); a
-    constant is named by its value, an unlabelled leaf ``value#k``.
+    constant is named by its value, an unlabelled leaf ``value#k``. A label
+    of only whitespace counts as none.
     """
 
     def __init__(self, ids: dict[int, str]) -> None:
@@ -96,7 +106,7 @@ class Names:
         return name
 
     def _make(self, node: "Value") -> str:
-        label = node.label
+        label = shown_label(node)
         if label:
             return one_line(label)
         if node.is_constant:
@@ -111,7 +121,45 @@ def partial(of: str, wrt: str) -> str:
     return f"∂{_wrap(of)}/∂{_wrap(wrt)}"
 
 
+def grad_of(name: str) -> str:
+    """``name.grad``, with a compound name in parentheses: ``(a+b).grad``."""
+    return f"{_wrap(name)}.grad"
+
+
+def write_op(op: "Op", operands: Sequence[str]) -> str:
+    """``op`` written with the operand names, a compound one in parentheses where it would misread.
+
+    ``(a+b) * c`` and ``-(-x)``, but ``tanh(a+b)``: an operand that stands
+    alone as a function's argument is left bare.
+    """
+    enclosed = _enclosed_positions(op.formula)
+    return op.write(*(name if position in enclosed else _wrap(name) for position, name in enumerate(operands)))
+
+
+@lru_cache(maxsize=256)
+def _enclosed_positions(formula: str) -> frozenset[int]:
+    """The operand positions that every use in ``formula`` puts alone between ``(``/``,`` and ``,``/``)``."""
+    pieces = list(string.Formatter().parse(formula))
+    enclosed: set[int] = set()
+    exposed: set[int] = set()
+    automatic = 0
+    for index, (before, field, _spec, _conversion) in enumerate(pieces):
+        if field is None:
+            continue
+        if field == "":
+            position, automatic = automatic, automatic + 1
+        elif field.isdigit():
+            position = int(field)
+        else:
+            continue
+        after = pieces[index + 1][0] if index + 1 < len(pieces) else ""
+        alone = before.rstrip().endswith(("(", ",")) and after.lstrip().startswith((")", ","))
+        (enclosed if alone else exposed).add(position)
+    return frozenset(enclosed - exposed)
+
+
 def _wrap(name: str) -> str:
+    """A name as one operand: in parentheses unless it is one symbol, an identifier or a dotted/op#k name."""
     bare = name.rstrip("₀₁₂₃₄₅₆₇₈₉")  # a subscript marks which use of an input
     simple = len(bare) <= 1 or bare.isidentifier() or _plain_name(bare)
     return name if simple else f"({name})"

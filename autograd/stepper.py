@@ -2,7 +2,8 @@
 
 Prev / Next buttons and a slider move through the steps of backward (see
 ``backward_steps``). Each frame draws the graph with the current node
-highlighted in orange, the inputs it passes gradient to in blue, nodes whose
+highlighted in orange, the inputs it passes gradient to in blue (not
+constants such as the 2 of ``x * 2``: nothing updates them), nodes whose
 gradient is final showing it, nodes not yet reached faded, and the step's
 arithmetic underneath.
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
-from ._text import Names, factor, number, partial
+from ._text import Names, factor, grad_of, number, partial, write_op
 from .graph import node_ids, topological_order
 from .value import Value, _as_float
 
@@ -71,22 +71,27 @@ class BackwardStep:
         input_names = [names(c.input) for c in self.contributions]
         counter = f"Step {self.index + 1}" + (f" of {total}" if total is not None else "")
         lines = [
-            f"{counter}: {node_name} = {op.write(*input_names)} = {number(node.data)}",
+            f"{counter}: {node_name} = {write_op(op, input_names)} = {number(node.data)}",
             f"  upstream {partial(loss_name, node_name)} = {number(self.upstream)}"
             + ("  (the seed of backward)" if node is self.loss else ""),
         ]
         for contribution, input_name in zip(self.contributions, input_names):
             local = partial(node_name, input_name)
+            constant = contribution.input.is_constant
             lines.append(
-                f"  → {input_name}: local {local} = {number(contribution.local_grad)}"
+                f"  → {input_name}{' (a constant)' if constant else ''}:"
+                f" local {local} = {number(contribution.local_grad)}"
                 f"   [{op.name}: {contribution.rule}]"
             )
-            lines.append(
-                f"      {factor(contribution.local_grad)} × {factor(self.upstream)}"
-                f" = {number(contribution.product)};"
-                f"  {input_name}.grad {number(contribution.grad_before)}"
-                f" + {factor(contribution.product)} = {number(contribution.grad_after)}"
-            )
+            product = f"      {factor(contribution.local_grad)} × {factor(self.upstream)} = {number(contribution.product)}"
+            if constant:
+                # A number written into the formula: nothing learns from its gradient.
+                lines.append(f"{product};  {input_name} is a constant: nothing to update")
+            else:
+                lines.append(
+                    f"{product};  {grad_of(input_name)} {number(contribution.grad_before)}"
+                    f" + {factor(contribution.product)} = {number(contribution.grad_after)}"
+                )
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -25,9 +25,10 @@ import sys
 import tempfile
 import textwrap
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from autograd import write_atomically
 
@@ -43,6 +44,45 @@ class UsageError(Exception):
 
 class CommandError(Exception):
     """A command that could not do its job: exit code 1."""
+
+
+def plural(count: int, word: str) -> str:
+    """``1 step``, ``2 steps``: a count and its noun."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# --- Graphviz -------------------------------------------------------------------
+
+GRAPHVIZ_MISSING = "Graphviz's `dot` program is not installed (Debian/Ubuntu: apt-get install graphviz)"
+
+#: What each command needs Graphviz for, and how to do without it where one can.
+GRAPHVIZ_NEEDED_FOR = {
+    "draw": "draw needs it for .svg and .png; -o FILE.dot needs no Graphviz",
+    "trace": "trace needs it for the stepper page; without -o, trace prints the steps without Graphviz",
+    "train": "train needs it to draw the network (graph.svg); nothing was written",
+    "demo": "demo needs it for the graph and the stepper page; nothing was written",
+}
+
+
+@contextmanager
+def graphviz_needed(command: str) -> Iterator[None]:
+    """Graphviz failing inside the block becomes a CommandError saying how to install it."""
+    import graphviz
+
+    try:
+        yield
+    except graphviz.ExecutableNotFound:
+        raise CommandError(f"{GRAPHVIZ_MISSING}; {GRAPHVIZ_NEEDED_FOR[command]}") from None
+    except graphviz.CalledProcessError as error:
+        raise CommandError(f"Graphviz failed: {error}") from None
+
+
+def require_graphviz(command: str) -> None:
+    """Fail at once, before any work is done, when Graphviz's ``dot`` cannot be run."""
+    import graphviz
+
+    with graphviz_needed(command):
+        graphviz.version()
 
 
 # --- writing outputs ----------------------------------------------------------
@@ -109,19 +149,12 @@ def _print_value_and_grads(source: str, root, leaves) -> None:  # type: ignore[n
         print(f"  {f'd{name}/d{leaf_name}':<{width}} = {_format_number(leaf.grad)}")
 
 
-def _render_graph(digraph, suffix: str) -> bytes:  # type: ignore[no-untyped-def]
+def _render_graph(digraph, suffix: str, command: str) -> bytes:  # type: ignore[no-untyped-def]
     """A graphviz Digraph as SVG, PNG or DOT bytes."""
     if suffix == ".dot":
         return digraph.source.encode("utf-8")
-    import graphviz
-
-    try:
+    with graphviz_needed(command):
         return digraph.pipe(format=GRAPH_FORMATS[suffix])
-    except graphviz.ExecutableNotFound:
-        raise CommandError("Graphviz's `dot` program is not installed (Debian/Ubuntu: "
-                           "apt-get install graphviz); -o graph.dot needs no Graphviz") from None
-    except graphviz.CalledProcessError as error:
-        raise CommandError(f"Graphviz failed: {error}") from None
 
 
 def _output_path(text: str | None, suffixes: Sequence[str], option: str = "-o") -> Path | None:
@@ -139,6 +172,8 @@ def cmd_draw(args: argparse.Namespace) -> int:
     """``tracegrad draw EXPR --set ... -o graph.svg``."""
     output = _output_path(args.output, tuple(GRAPH_FORMATS))
     expression, root, leaves = _build_expression(args)
+    if output is not None and output.suffix.lower() != ".dot":
+        require_graphviz("draw")
     _print_value_and_grads(expression.source, root, leaves)
     if output is None:
         print("(add -o graph.svg to draw the graph)")
@@ -147,7 +182,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
     digraph = draw(root, rankdir=args.rankdir, hide_constants=args.hide_constants,
                    edge_labels=args.edge_labels)
-    written = write_outputs({output: _render_graph(digraph, output.suffix.lower())})
+    written = write_outputs({output: _render_graph(digraph, output.suffix.lower(), "draw")})
     _report(written)
     return 0
 
@@ -159,12 +194,14 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if args.wrt is not None and args.wrt not in leaves:
         raise UsageError(f"--wrt {args.wrt}: not a name of the expression "
                          f"(its names: {', '.join(leaves) or 'none'})")
+    if output is not None:
+        require_graphviz("trace")
     _print_value_and_grads(expression.source, root, leaves)
     from autograd import Stepper, explain
 
     stepper = Stepper(root)
     print()
-    print(f"backward, one node at a time ({len(stepper)} steps):")
+    print(f"backward, one node at a time ({plural(len(stepper), 'step')}):")
     for index in range(len(stepper)):
         print(stepper.frame_text(index))
     if args.wrt is not None:
@@ -173,7 +210,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if output is None:
         print("(add -o steps.html to write the stepper page)")
         return 0
-    html = _export_html_text(root)
+    with graphviz_needed("trace"):
+        html = _export_html_text(root)
     written = write_outputs({output: html})
     _report(written)
     return 0
@@ -388,6 +426,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import json
 
     settings = resolve_train_settings(args)
+    require_graphviz("train")  # before minutes of training, not after
     from . import SGD, Adam, evaluate
 
     X, y = settings.spec.make(settings.samples, settings.seed)
@@ -403,7 +442,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"{settings.dataset}: {len(X)} samples; MLP {sizes} ({len(parameters)} parameters), "
           f"{settings.activation}, {settings.loss} loss, {settings.optimizer} lr {settings.lr:g}"
           f"{f' momentum {settings.momentum:g}' if settings.momentum else ''}, "
-          f"{settings.epochs} epochs, {batch_text}")
+          f"{plural(settings.epochs, 'epoch')}, {batch_text}")
     if settings.seed_start:
         print("starting from seed 002's parameters with the output bias set to 0")
     started = time.perf_counter()
@@ -439,10 +478,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     outputs[settings.out / "summary.json"] = json.dumps(summary, indent=1) + "\n"
     written = write_outputs(outputs)
-    line = f"trained in {seconds:.1f} s: loss {final_loss:.4g}"
+    # The progress bar and loss.png show each epoch's mean loss while its
+    # updates ran (with any penalty); this is the loss once they are done.
+    line = f"trained in {seconds:.1f} s: loss after training {final_loss:.4g}"
     if accuracy is not None:
         line += f", training accuracy {accuracy:.1%}"
     print(line)
+    penalty = ", penalty included" if settings.l2 else ""
+    print(f"  (on all {len(X)} samples after the last update; the progress bar and loss.png show "
+          f"each epoch's mean during its updates{penalty}: {history.loss[-1]:.4g} in the last epoch)")
     _report(written, f"wrote {len(written)} files into {settings.out}/:")
     return 0
 
@@ -478,7 +522,7 @@ def _training_outputs(settings: TrainSettings, model, history, X, y) -> dict[Pat
 
         root = total(root)
     root.backward()
-    outputs[out / "graph.svg"] = _render_graph(draw(root, collapse="neurons"), ".svg")
+    outputs[out / "graph.svg"] = _render_graph(draw(root, collapse="neurons"), ".svg", "train")
     return outputs
 
 
@@ -527,13 +571,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
-    import graphviz
-
-    try:
+    require_graphviz("demo")
+    with graphviz_needed("demo"):
         outputs = run_demo(out, quiet=args.quiet)
-    except graphviz.ExecutableNotFound:
-        raise CommandError("Graphviz's `dot` program is not installed "
-                           "(Debian/Ubuntu: apt-get install graphviz)") from None
     written = write_outputs(outputs)
     _report(written, f"wrote {len(written)} files into {out}/:")
     print(f"next: open {out / 'icecream_stepper.html'} in a browser and step through backward")
@@ -545,6 +585,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the line breaks of descriptions and examples (descriptions are wrapped by ``_wrap``)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """The top-level parser: an unknown option is reported with its command's usage."""
+
+    commands: dict[str, argparse.ArgumentParser]
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
+        # argparse hands a command's unrecognised arguments up to the top-level
+        # parser, whose usage ("tracegrad COMMAND ...") would not help.
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command_parser = getattr(self, "commands", {}).get(getattr(parsed, "command", None), self)
+            command_parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
 
 
 def _wrap(text: str) -> str:
@@ -564,7 +619,7 @@ def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tracegrad`` and its four commands."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         formatter_class=_Formatter,
         description="Watch backpropagation happen, node by node.",
@@ -641,6 +696,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the directory to write into (default: ./tracegrad-demo)")
     demo.add_argument("-q", "--quiet", action="store_true", help="print only the files written")
     demo.set_defaults(handler=cmd_demo)
+    parser.commands = dict(commands.choices)
     return parser
 
 

@@ -452,7 +452,7 @@ def activations() -> list[nbformat.NotebookNode]:
         gradient; notebook 5 builds it up) then never changes its weights or bias again: it is dead
         for good. Leaky ReLU keeps a small slope for negative inputs, so a gradient always flows.
 
-        Below, one neuron must learn $y = \max(0, x)$ on inputs in $[-1, 1]$. A ReLU neuron with
+        Below, one neuron must learn $y = \\max(0, x)$ on inputs in $[-1, 1]$. A ReLU neuron with
         $w = 1, b = 0$ computes exactly that, but ours starts with a bias of $-3$, so $w x + b < 0$
         for every input. We run 200 steps of gradient descent with each activation.
         """),
@@ -835,7 +835,7 @@ def losses() -> list[nbformat.NotebookNode]:
         """),
         md("""
         The direct path (through $-z_0$) contributes $-1$, which is the $-y_0$; the path through the
-        sum of exponentials contributes $e^{z_0 - 2}/\sum_j e^{z_j - 2} = p_0$. Their sum is
+        sum of exponentials contributes $e^{z_0 - 2}/\\sum_j e^{z_j - 2} = p_0$. Their sum is
         $p_0 - 1$. A wrong class's logit, like $z_1$, has only the second path, so its gradient is
         just $p_1$. The stepper walks the whole backward pass, one node at a time:
         """),
@@ -1459,7 +1459,10 @@ def overfitting() -> list[nbformat.NotebookNode]:
         The truth is $y = \\sin(\\pi x)$ on $[-1, 1]$. We see only 10 points, spread across the
         interval, with noise of standard deviation 0.3, so the best possible training loss is about $0.3^2 = 0.09$; a model that
         gets much lower is fitting noise. A **held-out** set of 40 points, never used for training,
-        measures how well each model generalises.
+        measures how well each model generalises. Its targets are the **noise-free truth**
+        $\\sin(\\pi x)$, so the held-out loss measures the distance to the truth itself: it has no
+        0.09 floor, a model that recovers the sine scores near 0, and a held-out loss below the
+        training loss is no contradiction.
         """),
         code("""
         def truth(x):
@@ -1574,7 +1577,8 @@ def overfitting() -> list[nbformat.NotebookNode]:
         What to look for, and why:
 
         * **No cure.** The network has 141 parameters for 10 points. Training drives its loss
-          towards or below the noise level (0.09), which is only possible by fitting the noise,
+          towards or below the noise level (0.09, a floor for the *training* loss only: the
+          held-out targets carry no noise), which is only possible by fitting the noise,
           and the held-out loss turns back up after an early minimum: the signature of
           overfitting. On the right its curve bends to pass near the noisy points.
         * **L2 and L1 penalties** make large weights expensive, so the network cannot grow the

@@ -20,9 +20,15 @@ from autograd import Value
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def tracegrad(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run ``python -m nn.cli ARGS`` with this interpreter (the .venv's) in ``cwd``."""
+def tracegrad(*args: str, cwd: Path, timeout: float = 120, path: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m nn.cli ARGS`` with this interpreter (the .venv's) in ``cwd``.
+
+    ``path`` replaces the PATH the command sees (the interpreter is run by its
+    absolute path, so it needs none).
+    """
     env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="100")
+    if path is not None:
+        env["PATH"] = path
     return subprocess.run(
         [sys.executable, "-m", "nn.cli", *args],
         cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, encoding="utf-8",
@@ -110,6 +116,67 @@ def test_bad_usage_exits_2_on_stderr_and_writes_nothing(tmp_path, args, message)
     assert message in result.stderr
     assert result.stdout == ""
     assert files_in(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["demo", "--bogus"],
+        ["draw", "x", "--set", "x=2", "--bogus"],
+        ["trace", "x", "--set", "x=2", "--bogus", "1"],
+        ["train", "xor", "--bogus"],
+    ],
+)
+def test_an_unknown_option_shows_the_commands_usage(tmp_path, args):
+    result = tracegrad(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"usage: tracegrad {args[0]} ")  # not "tracegrad [-h] ... COMMAND"
+    assert f"tracegrad {args[0]}: error: unrecognized arguments: --bogus" in result.stderr
+    assert result.stdout == ""
+    assert files_in(tmp_path) == []
+
+
+# --- without Graphviz -------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_dot(tmp_path_factory) -> str:
+    """A PATH on which Graphviz's ``dot`` cannot be found."""
+    empty = tmp_path_factory.mktemp("bin-without-dot")
+    assert sys.executable == os.path.abspath(sys.executable)
+    assert shutil.which("dot", path=str(empty)) is None
+    return str(empty)
+
+
+@pytest.mark.parametrize(
+    "args, hint",
+    [
+        (["draw", "x*w", "--set", "x=1", "w=2", "-o", "graph.svg"], "-o FILE.dot needs no Graphviz"),
+        (["trace", "x*w", "--set", "x=1", "w=2", "-o", "steps.html"], "without -o, trace prints the steps"),
+        (["train", "xor", "--epochs", "1"], "train needs it to draw the network (graph.svg)"),
+        (["demo", "--out", "walk"], "demo needs it for the graph and the stepper page"),
+    ],
+)
+def test_without_graphviz_each_command_says_how_to_install_it(tmp_path, no_dot, args, hint):
+    result = tracegrad(*args, cwd=tmp_path, path=no_dot)
+    assert result.returncode == 1
+    message = result.stderr.strip()
+    assert message.startswith(f"tracegrad {args[0]}: error: Graphviz's `dot` program is not installed")
+    assert "apt-get install graphviz" in message and hint in message
+    assert "ExecutableNotFound" not in message and "\n" not in message  # one clean line
+    assert "graph.dot" not in message or args[0] == "draw"  # only draw has -o FILE.dot
+    assert result.stdout == ""  # failed before any work: nothing computed, trained or printed
+    assert "training" not in result.stderr  # train never started its progress bar
+    assert files_in(tmp_path) == []
+
+
+def test_without_graphviz_what_needs_no_graphviz_still_works(tmp_path, no_dot):
+    result = tracegrad("draw", "x*w", "--set", "x=1", "w=2", "-o", "graph.dot", cwd=tmp_path, path=no_dot)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "graph.dot").read_text(encoding="utf-8").lstrip().startswith("digraph")
+    result = tracegrad("trace", "x*w", "--set", "x=1", "w=2", cwd=tmp_path, path=no_dot)
+    assert result.returncode == 0, result.stderr
+    assert "Step 1 of 1: f = x * w = 2" in result.stdout
 
 
 # --- draw -----------------------------------------------------------------------------
@@ -208,6 +275,13 @@ def test_trace_prints_every_backward_step_and_writes_the_stepper_page(tmp_path):
     assert files_in(tmp_path) == ["steps.html"]
 
 
+def test_trace_counts_one_step_in_the_singular_and_writes_constants_as_numbers(tmp_path):
+    result = tracegrad("trace", "x*2", "--set", "x=3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "backward, one node at a time (1 step):" in result.stdout
+    assert "2 is a constant: nothing to update" in result.stdout and "2.grad" not in result.stdout
+
+
 # --- train ----------------------------------------------------------------------------
 
 
@@ -231,6 +305,7 @@ def test_train_xor_with_its_defaults(tmp_path):
     ]
     assert "training" in result.stderr  # the progress bar
     assert "training accuracy 100.0%" in result.stdout
+    assert ", 50 epochs, " in result.stdout
     check_png(out / "loss.png")
     check_png(out / "boundary.png")
     assert "L1.N1" in svg_text(out / "graph.svg")  # the collapsed neurons are named
@@ -242,6 +317,16 @@ def test_train_xor_with_its_defaults(tmp_path):
     loss, accuracy = evaluate(model, X, y, summary["loss"])
     assert loss == summary["final_loss"] and accuracy == summary["accuracy"] == 1.0
     assert summary["history"]["loss"][-1] < summary["history"]["loss"][0]
+    # The summary's loss is not the progress bar's; the output says which is which.
+    assert f"loss after training {loss:.4g}," in result.stdout
+    assert f"{summary['history']['loss'][-1]:.4g} in the last epoch" in result.stdout
+    assert "after the last update" in result.stdout
+
+
+def test_train_for_one_epoch_says_epoch(tmp_path):
+    result = tracegrad("train", "xor", "--epochs", "1", "-q", "--out", "run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert ", 1 epoch, full batch" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -334,3 +334,23 @@ def test_nn_mlp_draws_one_cluster_per_neuron_and_collapses():
     assert texts.count("2 inputs · 3 parameters · 5 ops") == 3  # L1's neurons: w1, w2, b folded in
     assert texts.count("3 inputs · 4 parameters · 6 ops") == 1  # L2.N1, linear
     assert len(svg_groups(svg_of(draw(loss, collapse="layers")), "group")) == 2
+
+
+@pytest.mark.parametrize("label", [" ", "   ", "\t", "\n "])
+def test_a_whitespace_label_is_drawn_as_no_label(label):
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    product = x * w
+    product.label = label
+    y = product + 1.0
+    y.label = "y"
+    texts = svg_texts(svg_of(draw(y, edge_labels=True)))
+    assert "mul#2" in texts  # named as an unlabelled node is, in its box
+    assert "∂y/∂mul#2 = 1" in texts  # and on the edges
+    assert "∂mul#2/∂x = 3" in texts
+
+
+def test_a_folded_negative_constant_is_bracketed_in_its_op():
+    x = Value(1.5, label="x")
+    y = x * -3.0
+    y.label = "y"
+    assert "· * (-3)" in svg_texts(svg_of(draw(y, hide_constants=True)))

@@ -123,3 +123,70 @@ def test_a_leaf_loss_has_no_steps_and_a_long_chain_works():
 def test_rejects_non_values():
     with pytest.raises(TypeError):
         backward_steps(1.0)
+
+
+def compound_labels(labels=("a+b", "-x", "f(x)")):
+    """y = s * c with s labelled by each compound label in turn; the steps of each."""
+    for label in labels:
+        a, b, c = Value(2.0, label="a"), Value(1.0, label="b"), Value(3.0, label="c")
+        s = a + b
+        s.label = label
+        y = s * c
+        y.label = "y"
+        yield label, backward_steps(y)
+
+
+@pytest.mark.parametrize("label, steps", list(compound_labels()))
+def test_compound_names_are_bracketed_as_operands_and_before_grad(label, steps):
+    text = steps[0].text()
+    assert text.splitlines()[0] == f"Step 1: y = ({label}) * c = 9"  # not "a+b * c"
+    assert f"({label}).grad 0 + 3 = 3" in text
+    assert f"local ∂y/∂({label}) = 3" in text  # the ∂ text wraps the same way
+    assert steps[1].text().splitlines()[0] == f"Step 2: {label} = a + b = 3"
+
+
+def test_a_name_alone_as_a_functions_argument_stays_bare():
+    x = Value(0.5, label="x")
+    s = x + 1.0
+    s.label = "x+1"
+    y = s.tanh() ** 2
+    y.label = "y"
+    first, second = backward_steps(y)[:2]
+    assert first.text().splitlines()[0].startswith("Step 1: y = tanh#")
+    assert second.text().splitlines()[0].startswith("Step 2: tanh#")
+    assert " = tanh(x+1) = " in second.text().splitlines()[0]
+    negated = -s
+    negated.label = "n"
+    assert backward_steps(negated)[0].text().splitlines()[0] == "Step 1: n = -(x+1) = -1.5"
+
+
+@pytest.mark.parametrize("label", ["", " ", "  \t", "\n"])
+def test_a_whitespace_label_is_no_label(label):
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    product = x * w
+    product.label = label
+    y = product + 1.0
+    y.label = "y"
+    text = backward_steps(y)[0].text()
+    assert text.splitlines()[0] == "Step 1: y = mul#2 + 1 = 7"
+    assert "mul#2.grad 0 + 1 = 1" in text
+
+
+def test_a_constant_is_named_by_its_number_and_gets_no_grad_line():
+    x = Value(2.0, label="x")
+    total = x * 3.0
+    mean = total / 1.0
+    mean.label = "mean"
+    steps = backward_steps(mean)
+    text = steps[0].text()
+    assert text.splitlines()[0] == "Step 1: mean = mul#2 / 1 = 6"
+    assert "→ 1 (a constant): local ∂mean/∂1 = -6" in text
+    assert "(-6) × 1 = -6;  1 is a constant: nothing to update" in text
+    assert "1.grad" not in text and "3.grad" not in steps[1].text()
+    assert "x.grad 0 + 3 = 3" in steps[1].text()  # a variable still shows its accumulation
+    # The data is unchanged: the constant's contribution is recorded and replays as backward.
+    constant = mean.inputs[1]
+    assert constant.is_constant
+    assert steps[0].contributions[1].input is constant and steps[0].contributions[1].grad_after == -6.0
+    mean.backward()
+    assert replay(steps)[id(constant)] == constant.grad == -6.0
