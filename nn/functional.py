@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping, MappingView, Set
 from typing import Any, Callable, Iterable, Sequence, Union
 
 from autograd import Value
@@ -54,6 +55,22 @@ def is_list_like(x: Any) -> bool:
     return hasattr(x, "__len__") and hasattr(x, "__getitem__")
 
 
+def check_ordered(x: Any, what: str) -> None:
+    """Refuse a set, frozenset, dict or dict view where an ordered sequence is expected.
+
+    A set iterates in an order that follows hashes and ``id()`` (so it can
+    change from run to run), and a dict iterates over its keys: either way the
+    items would not be taken in the order the caller meant.
+    """
+    if isinstance(x, (Set, Mapping, MappingView)):
+        why = (
+            "a set iterates in hash order, not the order you wrote"
+            if isinstance(x, Set) and not isinstance(x, MappingView)
+            else "pass a list of the items in the order you mean"
+        )
+        raise TypeError(f"{what} must be an ordered sequence such as a list or tuple, not {type(x).__name__}: {why}")
+
+
 def as_value(x: Scalar, what: str = "input") -> Value:
     """``x`` itself if it is a Value, else a new leaf holding the number."""
     if type(x) is Value:
@@ -67,6 +84,7 @@ def as_value(x: Scalar, what: str = "input") -> Value:
 
 def total(values: Iterable[Scalar]) -> Value:
     """v1 + v2 + ... + vn, starting from the first term (no constant 0 node)."""
+    check_ordered(values, "the values to sum")
     iterator = iter(values)
     try:
         result = next(iterator)
@@ -80,6 +98,7 @@ def total(values: Iterable[Scalar]) -> Value:
 
 def mean(values: Sequence[Scalar]) -> Value:
     """(v1 + ... + vn) / n."""
+    check_ordered(values, "the values to average")
     if len(values) == 0:
         raise ValueError("cannot average an empty sequence of values")
     return total(values) / len(values)

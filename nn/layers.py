@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 from autograd import Value, scope
 
-from .functional import ACTIVATIONS, activation as activation_named
+from .functional import ACTIVATIONS, activation as activation_named, check_ordered
 from .module import Module
 
 Rng = random.Random
@@ -71,7 +71,10 @@ class Neuron(Module):
         if weights is None:
             source = rng if rng is not None else _rng(seed)
             weights = [source.uniform(-1.0, 1.0) for _ in range(nin)]
-        elif len(weights) != nin:
+        else:
+            check_ordered(weights, "weights")
+            weights = list(weights)
+        if len(weights) != nin:
             raise ValueError(f"Neuron with nin={nin} needs {nin} weights, got {len(weights)}")
         self.w = [Value(weight) for weight in weights]
         self.b = Value(bias)
@@ -201,6 +204,7 @@ class MLP(Module):
         seed: int | None = None,
     ) -> None:
         self.nin = _check_size(nin, "nin")
+        check_ordered(nouts, "nouts")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         self.nouts = [_check_size(n, f"layer size nouts[{i}]") for i, n in enumerate(nouts)]

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence, Union
 
 from autograd import Value
 
-from .functional import as_value, is_list_like, log_softmax, total
+from .functional import as_value, check_ordered, is_list_like, log_softmax, total
 
 Loss = Callable[[Any, Any], Value]
 
@@ -85,12 +85,19 @@ def binary_cross_entropy(probabilities: Any, targets: Any) -> Value:
 
     A target of exactly 0 or 1 keeps only its own term, so p = 0 with y = 0
     costs 0 rather than 0 * log 0 = nan. A confidently wrong p (0 or 1) costs
-    inf; prefer ``binary_cross_entropy_with_logits`` for stability.
+    inf; prefer ``binary_cross_entropy_with_logits`` for stability. A
+    probability or a target outside [0, 1] (or nan) raises ValueError naming
+    its index, as PyTorch refuses them, rather than returning nan.
     """
     pairs = _pairs(probabilities, targets)
     terms = []
     for index, (p, y) in enumerate(pairs):
         _check_probability_target(y, index)
+        if not 0.0 <= p.data <= 1.0:  # as torch: log of a negative number would be a silent nan
+            raise ValueError(
+                f"binary_cross_entropy: probability {index} must lie in [0, 1], got {p.data!r}; "
+                "use a sigmoid output, or binary_cross_entropy_with_logits on raw scores"
+            )
         if y == 1.0:
             terms.append(-p.log())
         elif y == 0.0:
@@ -209,6 +216,7 @@ def hinge_loss(scores: Any, labels: Any) -> Value:
 def _parameter_list(parameters: Any) -> list[Value]:
     if hasattr(type(parameters), "parameters") and callable(parameters.parameters):
         parameters = parameters.parameters()
+    check_ordered(parameters, "parameters")
     values = list(parameters)
     if not values:
         raise ValueError("a penalty needs at least one parameter")
@@ -218,14 +226,25 @@ def _parameter_list(parameters: Any) -> list[Value]:
     return values
 
 
+def _check_alpha(alpha: Any) -> float:
+    """The penalty strength as a float: a real number, finite and >= 0."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__} ({alpha!r})")
+    if not (math.isfinite(alpha) and alpha >= 0.0):
+        raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
+    return float(alpha)
+
+
 def l1_penalty(parameters: Union[Iterable[Value], Any], alpha: float = 1.0) -> Value:
     """alpha * sum |w| over the parameters (a Module or an iterable of Values): pushes weights to 0."""
+    alpha = _check_alpha(alpha)
     penalty = total(p.abs() for p in _parameter_list(parameters))
     return penalty if alpha == 1.0 else alpha * penalty
 
 
 def l2_penalty(parameters: Union[Iterable[Value], Any], alpha: float = 1.0) -> Value:
     """alpha * sum w^2 over the parameters (a Module or an iterable of Values): keeps weights small."""
+    alpha = _check_alpha(alpha)
     penalty = total(p * p for p in _parameter_list(parameters))
     return penalty if alpha == 1.0 else alpha * penalty
 

@@ -17,6 +17,8 @@ from typing import Any, Callable, Iterable, Sequence, Union
 
 from autograd import Value, no_grad
 
+from .functional import check_ordered, is_list_like
+
 LearningRate = Union[float, Callable[[int], float]]
 
 
@@ -35,6 +37,7 @@ class Optimizer:
     def __init__(self, parameters: Union[Iterable[Value], Any], lr: LearningRate) -> None:
         if hasattr(type(parameters), "parameters") and callable(parameters.parameters):
             parameters = parameters.parameters()
+        check_ordered(parameters, "parameters")
         self.parameters: list[Value] = list(parameters)
         if not self.parameters:
             raise ValueError("an optimiser needs at least one parameter")
@@ -143,7 +146,8 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(parameters, lr)
-        if len(betas) != 2:
+        check_ordered(betas, "betas")
+        if not is_list_like(betas) or len(betas) != 2:
             raise ValueError(f"betas must be two numbers, got {betas!r}")
         self.betas = (
             _check_hyperparameter(betas[0], "betas[0]", 1.0),

@@ -15,10 +15,14 @@ The file is one JSON object::
 * **Atomic**: the text goes to a temporary file in the same directory, is
   flushed to disk, then ``os.replace``-d over the target, so a crash at any
   point leaves either the old file or the new one, whole.
-* **Validated**: loading checks the architecture, then every entry — unknown
-  or missing names, values that are not numbers (bools, strings, null, lists
-  are refused; ints are accepted), non-finite numbers — and raises a
-  ``StateError`` naming the first offending entry, before touching the model.
+* **Validated**: loading checks the file (UTF-8 text, JSON with no key
+  repeated in an object, ``"version"`` the int 1), the architecture, then
+  every entry — unknown or missing names, values that are not numbers (bools,
+  strings, null, lists are refused; ints are accepted), non-finite numbers —
+  and raises a ``StateError`` naming the file and the first offending entry,
+  before touching the model. ``load_model`` checks the architecture's sizes
+  and that it implies as many entries as the state holds before building it,
+  so a file cannot ask for a model of a billion neurons.
 """
 
 from __future__ import annotations
@@ -116,20 +120,48 @@ def save(model: "Module", path: Any) -> None:
     atomic_write_json(path, model_document(model))
 
 
+class _DuplicateKey(Exception):
+    """Raised inside ``json.loads`` when one JSON object names a key twice."""
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook``: a dict, unless a key repeats (``json`` would silently keep the last)."""
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKey(key)
+        document[key] = value
+    return document
+
+
 def read_document(path: Any) -> dict[str, Any]:
     """Parse and check the outer structure of a model file (not yet against any model)."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+    where = os.fspath(path)
+    with open(path, "rb") as handle:
+        raw = handle.read()
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise StateError(f"{os.fspath(path)} is not valid JSON: {error}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StateError(
+            f"{where} is not UTF-8 text (byte {error.start} is {raw[error.start:error.start + 1]!r}); "
+            "a model file is JSON written by save()"
+        ) from None
+    try:
+        document = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except _DuplicateKey as duplicate:
+        raise StateError(
+            f"{where}: key {duplicate.args[0]!r} appears twice in one JSON object; refusing to guess which counts"
+        ) from None
+    except (ValueError, RecursionError) as error:
+        # JSONDecodeError, and ValueError for an int of more digits than Python converts.
+        raise StateError(f"{where} is not valid JSON: {error}") from None
     if not isinstance(document, dict):
-        raise StateError(f"{os.fspath(path)}: expected a JSON object, got {type(document).__name__}")
+        raise StateError(f"{where}: expected a JSON object, got {type(document).__name__}")
     if document.get("format") != FORMAT:
-        raise StateError(f"{os.fspath(path)} is not a tracegrad model file (format {document.get('format')!r})")
-    if document.get("version") != VERSION:
-        raise StateError(f"{os.fspath(path)}: unsupported version {document.get('version')!r} (expected {VERSION})")
+        raise StateError(f"{where} is not a tracegrad model file (format {document.get('format')!r})")
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
+        raise StateError(f"{where}: unsupported version {version!r} (expected the int {VERSION})")
     for key, kind in (("model", dict), ("state", dict)):
         if not isinstance(document.get(key), kind):
             raise StateError(f"{os.fspath(path)}: {key!r} must be a JSON object")
@@ -170,7 +202,10 @@ def _same_leaf(a: Any, b: Any) -> bool:
 
 def load_into(model: "Module", path: Any) -> None:
     """Read ``path`` into ``model``: architecture must match, state must be exact and valid."""
-    document = read_document(path)
+    _load_document_into(model, read_document(path), path)
+
+
+def _load_document_into(model: "Module", document: Mapping[str, Any], path: Any) -> None:
     difference = _first_difference(document["model"], model.config(), "")
     if difference is not None:
         raise StateError(f"{os.fspath(path)} holds a different architecture: {difference}")
@@ -206,14 +241,79 @@ def build(config: Mapping[str, Any]) -> "Module":
             return BatchNorm(**settings)
         if kind == "Sequential":
             return Sequential(*(build(part) for part in settings.get("modules", ())))
-    except TypeError as error:
+    except StateError:
+        raise
+    except (TypeError, ValueError) as error:
         raise StateError(f"bad {kind} architecture {dict(config)!r}: {error}") from None
     raise StateError(f"unknown module type {kind!r}")
 
 
+def _positive_int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise StateError(f"{what} must be a positive int, got {_describe(value)}")
+    return value
+
+
+def _size(config: Mapping[str, Any], key: str, where: str) -> int:
+    """Setting ``key`` of an architecture: a positive int (not a bool)."""
+    if key not in config:
+        raise StateError(f"{where}{config['type']} architecture has no {key!r}")
+    return _positive_int(config[key], f"{where}{key}")
+
+
+def implied_entries(config: Any, where: str = "") -> int:
+    """How many state entries (parameters and buffers) the architecture ``config`` has, without building it.
+
+    Checks every size is a positive int on the way, so that a file cannot ask
+    ``build`` for a model of a billion neurons before its state is compared.
+    """
+    if not isinstance(config, Mapping) or "type" not in config:
+        raise StateError(f"{where}an architecture must be an object with a 'type', got {_describe(config)}")
+    kind = config["type"]
+    if kind == "MLP":
+        nin = _size(config, "nin", where)
+        nouts = config.get("nouts")
+        if not isinstance(nouts, list) or not nouts:
+            raise StateError(f"{where}nouts must be a non-empty list of layer sizes, got {_describe(nouts)}")
+        sizes = [nin] + [_positive_int(n, f"{where}nouts[{i}]") for i, n in enumerate(nouts)]
+        return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+    if kind == "Layer":
+        return (_size(config, "nin", where) + 1) * _size(config, "nout", where)
+    if kind == "Neuron":
+        return _size(config, "nin", where) + 1
+    if kind == "BatchNorm":
+        return 4 * _size(config, "num_features", where)  # gamma, beta; running mean, running var
+    if kind in ("Activation", "Dropout"):
+        return 0
+    if kind == "Sequential":
+        modules = config.get("modules")
+        if not isinstance(modules, list):
+            raise StateError(f"{where}Sequential modules must be a list, got {_describe(modules)}")
+        return sum(implied_entries(part, f"{where}modules[{i}].") for i, part in enumerate(modules))
+    raise StateError(f"{where}unknown module type {kind!r}")
+
+
 def load_model(path: Any) -> "Module":
-    """Build the model a file describes and load its state into it."""
+    """Build the model a file describes and load its state into it.
+
+    The architecture is checked before anything is built: its sizes must be
+    positive ints and the number of entries it implies must be the number in
+    the file's state.
+    """
     document = read_document(path)
-    model = build(document["model"])
-    load_into(model, path)
+    where = os.fspath(path)
+    try:
+        expected = implied_entries(document["model"])
+    except StateError as error:
+        raise StateError(f"{where}: {error}") from None
+    found = len(document["state"])
+    if expected != found:
+        raise StateError(
+            f"{where}: the architecture implies {expected} state entries but the file's state holds {found}"
+        )
+    try:
+        model = build(document["model"])
+    except StateError as error:
+        raise StateError(f"{where}: {error}") from None
+    _load_document_into(model, document, path)
     return model

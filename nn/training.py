@@ -256,6 +256,9 @@ def fit(
                         f"training diverged: loss {value!r} at epoch {epoch}, batch {steps + 1}; "
                         "try a smaller learning rate"
                     )
+                # The optimiser may hold only some of the model's parameters: zero the
+                # model's too, or the others' gradients would pile up step after step.
+                model.zero_grad()
                 optimizer.zero_grad()
                 objective.backward()
                 optimizer.step()

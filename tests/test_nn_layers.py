@@ -207,3 +207,34 @@ def test_sequential_with_batchnorm_and_dropout_runs_batches():
     assert len(out) == 3 and all(isinstance(v, Value) for v in out)
     model.eval()
     assert isinstance(model([0.0, 1.0]), Value)
+
+
+def _unordered_weights():
+    return [
+        ({2.0, 1.0}, "set"),
+        (frozenset({2.0, 1.0}), "frozenset"),
+        ({"w1": 2.0, "w2": 1.0}, "dict"),
+        ({"w1": 2.0, "w2": 1.0}.values(), "dict_values"),
+        ({2.0: "a", 1.0: "b"}.keys(), "dict_keys"),
+    ]
+
+
+@pytest.mark.parametrize("weights, kind", _unordered_weights(), ids=[kind for _, kind in _unordered_weights()])
+def test_neuron_refuses_weights_without_an_order(weights, kind):
+    # {2.0, 1.0} iterates as 1.0, 2.0: accepted, it would swap w1 and w2 silently.
+    with pytest.raises(TypeError, match=rf"^weights must be an ordered sequence .* not {kind}:"):
+        Neuron(2, weights=weights)
+
+
+def test_neuron_takes_ordered_weights_in_the_order_given():
+    for weights in ([2.0, 1.0], (2.0, 1.0), (w for w in (2.0, 1.0))):
+        neuron = Neuron(2, "linear", weights=weights, bias=0.5)
+        assert [w.data for w in neuron.w] == [2.0, 1.0]
+        assert neuron([1.0, 10.0]).data == 0.5 + 2.0 * 1.0 + 1.0 * 10.0
+
+
+def test_mlp_refuses_layer_sizes_without_an_order():
+    with pytest.raises(TypeError, match=r"^nouts must be an ordered sequence .* not set"):
+        MLP(2, {16, 1})
+    with pytest.raises(TypeError, match=r"^nouts must be an ordered sequence .* not dict"):
+        MLP(2, {16: "hidden", 1: "out"})

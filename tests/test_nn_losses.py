@@ -165,3 +165,65 @@ def test_losses_by_name():
     assert get_loss("hinge") is hinge_loss and get_loss(mse_loss) is mse_loss
     with pytest.raises(ValueError, match="unknown loss 'huber'"):
         get_loss("huber")
+
+
+@pytest.mark.parametrize("penalty", [l1_penalty, l2_penalty])
+@pytest.mark.parametrize("alpha", [-0.1, -1, -math.inf, math.nan, math.inf])
+def test_penalty_strength_must_be_a_finite_number_at_least_zero(penalty, alpha):
+    # -0.1 used to give a negative penalty: "regularisation" that rewards big weights.
+    with pytest.raises(ValueError, match=rf"^alpha must be a finite number >= 0, got {alpha!r}$"):
+        penalty([Value(3.0)], alpha)
+
+
+@pytest.mark.parametrize("penalty", [l1_penalty, l2_penalty])
+@pytest.mark.parametrize("alpha, kind", [("0.1", "str"), (True, "bool"), (None, "NoneType"), ([0.1], "list")])
+def test_penalty_strength_must_be_a_real_number(penalty, alpha, kind):
+    with pytest.raises(TypeError, match=rf"^alpha must be a real number, got {kind} "):
+        penalty([Value(3.0)], alpha)
+
+
+def test_penalty_strength_zero_and_ints_are_accepted():
+    assert l2_penalty([Value(3.0)], 0).data == 0.0
+    assert l2_penalty([Value(3.0)], 2).data == 18.0
+    assert l1_penalty([Value(-3.0)], 0.0).data == 0.0
+
+
+@pytest.mark.parametrize("penalty", [l1_penalty, l2_penalty])
+def test_penalties_refuse_parameters_without_an_order(penalty):
+    a, b = Value(1.0), Value(2.0)
+    with pytest.raises(TypeError, match=r"^parameters must be an ordered sequence .* not set"):
+        penalty({a, b})
+    with pytest.raises(TypeError, match=r"^parameters must be an ordered sequence .* not dict_values"):
+        penalty({"a": a, "b": b}.values())
+
+
+def test_total_and_mean_refuse_sets():
+    from nn.functional import mean, total
+
+    # a set of Values sums in id() order (and drops a repeated Value): the graph changes run to run.
+    with pytest.raises(TypeError, match="not set"):
+        total({Value(1.0), Value(2.0)})
+    with pytest.raises(TypeError, match="not frozenset"):
+        mean(frozenset({Value(1.0), Value(2.0)}))
+    assert total(v for v in (Value(1.0), Value(2.0))).data == 3.0
+
+
+@pytest.mark.parametrize("probability", [1.5, -0.25, 1.0000000000000002, math.nan, math.inf])
+def test_binary_cross_entropy_refuses_probabilities_outside_zero_one(probability):
+    # log(1 - 1.5) was a silent nan; torch raises "all elements of input should be between 0 and 1".
+    predictions = [Value(0.5), Value(0.25), Value(probability)]
+    with pytest.raises(ValueError, match=rf"probability 2 must lie in \[0, 1\], got {probability!r}"):
+        binary_cross_entropy(predictions, [1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("target", [1.5, -0.5])
+def test_binary_cross_entropy_refuses_targets_outside_zero_one(target):
+    with pytest.raises(ValueError, match=rf"binary target 1 must lie in \[0, 1\], got {target!r}"):
+        binary_cross_entropy([Value(0.5), Value(0.25)], [1.0, target])
+    with pytest.raises(ValueError, match="target 1 must be finite"):
+        binary_cross_entropy([Value(0.5), Value(0.25)], [1.0, math.nan])
+
+
+def test_binary_cross_entropy_accepts_the_closed_interval():
+    loss = binary_cross_entropy([Value(0.0), Value(1.0), Value(0.5)], [0.0, 1.0, 0.5])
+    assert loss.data == pytest.approx(math.log(2.0) / 3, rel=1e-15)

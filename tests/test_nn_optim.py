@@ -160,3 +160,37 @@ def test_the_same_parameter_twice_is_refused():
     p = Value(1.0, label="w")
     with pytest.raises(ValueError, match=r"parameter 1 \(w\) is listed twice"):
         SGD([p, p], lr=0.1)
+
+
+def _unordered_parameters():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    named = {"a": a, "b": b}
+    return [
+        ({a, b}, "set"),
+        (frozenset({a, b}), "frozenset"),
+        (named, "dict"),
+        (named.values(), "dict_values"),
+        (named.items(), "dict_items"),
+    ]
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: Adam(ps, lr=0.1)], ids=["SGD", "Adam"])
+@pytest.mark.parametrize("index", range(5), ids=[kind for _, kind in _unordered_parameters()])
+def test_parameters_without_an_order_are_refused(make, index):
+    # A set's order follows id(): momentum buffers and moments would belong to whichever came first.
+    parameters, kind = _unordered_parameters()[index]
+    with pytest.raises(TypeError, match=rf"^parameters must be an ordered sequence .* not {kind}:"):
+        make(parameters)
+
+
+def test_ordered_parameters_are_kept_in_order():
+    a, b = Value(1.0), Value(2.0)
+    assert SGD((a, b), lr=0.1).parameters == [a, b]
+    assert Adam((p for p in (b, a)), lr=0.1).parameters == [b, a]
+
+
+def test_adam_betas_without_an_order_are_refused():
+    with pytest.raises(TypeError, match=r"^betas must be an ordered sequence .* not set"):
+        Adam([Value(1.0)], betas={0.999, 0.9})
+    with pytest.raises(ValueError, match="betas must be two numbers"):
+        Adam([Value(1.0)], betas=0.9)

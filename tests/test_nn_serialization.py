@@ -10,7 +10,7 @@ import struct
 import pytest
 
 import nn.serialization as serialization
-from nn import MLP, BatchNorm, Dropout, Layer, Sequential, StateError, load_model
+from nn import MLP, Activation, BatchNorm, Dropout, Layer, Sequential, StateError, load_model
 
 AWKWARD = [0.1 + 0.2, -0.0, 5e-324, 1.7976931348623157e308, 1 / 3, -2.5e-310, 123456789.12345679, 1e-7]
 
@@ -105,10 +105,17 @@ def malformed_cases(model):
             '"L1.N3.w2": 0.0', '"L1.N3.w2": 1e400'), "entry 'L1.N3.w2' is inf"),
         ("huge int", json.dumps({**document, "state": {**state, "L1.N3.w2": 10 ** 400}}),
          "entry 'L1.N3.w2' is too large for a float"),
+        # json keeps the last of a repeated key: the file would silently mean something else.
+        ("duplicate state key", json.dumps({**document, "state": {**state, "L1.N1.w1": 0.5}})[:-2]
+         + ', "L1.N1.w1": 0.25}}', "key 'L1.N1.w1' appears twice in one JSON object"),
+        ("duplicate top-level key", json.dumps(document)[:-1] + ', "version": 1}',
+         "key 'version' appears twice in one JSON object"),
+        ("version true", json.dumps({**document, "version": True}), "unsupported version True"),
+        ("version 1.0", json.dumps({**document, "version": 1.0}), "unsupported version 1.0"),
     ]
 
 
-@pytest.mark.parametrize("case", range(19))
+@pytest.mark.parametrize("case", range(23))
 def test_every_malformed_file_is_refused_naming_the_entry_and_model_unchanged(tmp_path, case):
     model = awkward_model()
     name, text, message = malformed_cases(model)[case]
@@ -122,7 +129,7 @@ def test_every_malformed_file_is_refused_naming_the_entry_and_model_unchanged(tm
 
 
 def test_case_list_is_complete():
-    assert len(malformed_cases(awkward_model())) == 19
+    assert len(malformed_cases(awkward_model())) == 23
 
 
 def test_ints_in_a_file_are_read_as_floats(tmp_path):
@@ -199,3 +206,88 @@ def test_overwrite_keeps_the_file_permissions(tmp_path):
 def test_missing_file_is_a_plain_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         MLP(2, [3, 1]).load(tmp_path / "absent.json")
+
+
+@pytest.mark.parametrize("how", ["load", "load_model"])
+def test_a_file_that_is_not_utf8_is_a_state_error_naming_the_file(tmp_path, how):
+    path = tmp_path / "latin1.json"
+    text = json.dumps(good_document(MLP(2, [3, 1], seed=0)))
+    path.write_bytes(text.encode("utf-8")[:-1] + b', "note": "caf\xe9"}')  # Latin-1, not UTF-8
+    with pytest.raises(StateError, match=rf"{path.name} is not UTF-8 text \(byte \d+ is b'\\xe9'\)"):
+        if how == "load":
+            MLP(2, [3, 1], seed=0).load(path)
+        else:
+            load_model(path)
+
+
+def test_a_load_that_names_each_key_once_still_works(tmp_path):
+    # the duplicate-key guard must not refuse the same key in different objects
+    model = Sequential(Layer(2, 2, "linear", seed=0), Layer(2, 1, "linear", seed=1))
+    path = tmp_path / "seq.json"
+    model.save(path)
+    assert path.read_text().count('"type"') == 3
+    assert load_model(path).state_dict() == model.state_dict()
+
+
+def _document_with(model_config, state):
+    return json.dumps({"format": "tracegrad.nn", "version": 1, "model": model_config, "state": state})
+
+
+def test_load_model_checks_the_size_against_the_state_before_building(tmp_path, monkeypatch):
+    small = good_document(MLP(2, [3, 1], seed=0))
+    built = []
+    real_build = serialization.build
+
+    def recording_build(config):
+        built.append(config)
+        return real_build(config)
+
+    monkeypatch.setattr(serialization, "build", recording_build)
+    path = tmp_path / "huge.json"
+    # nouts [10**9] used to be built (10**9 neurons) before the 13 entries were compared.
+    path.write_text(_document_with({**small["model"], "nouts": [10 ** 9, 1]}, small["state"]))
+    with pytest.raises(StateError, match=r"huge.json: the architecture implies 4000000001 state entries "
+                                         r"but the file's state holds 13"):
+        load_model(path)
+    assert built == []
+    path.write_text(_document_with({"type": "Sequential", "modules": [
+        {"type": "Layer", "nin": 2, "nout": 10 ** 12, "activation": "relu"}]}, small["state"]))
+    with pytest.raises(StateError, match=r"implies 3000000000000 state entries"):
+        load_model(path)
+    assert built == []
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"nin": True}, "nin must be a positive int, got True"),
+    ({"nin": "2"}, "nin must be a positive int, got '2'"),
+    ({"nin": 0}, "nin must be a positive int, got 0"),
+    ({"nouts": [3, 1.0]}, r"nouts\[1\] must be a positive int, got 1.0"),
+    ({"nouts": [-3, 1]}, r"nouts\[0\] must be a positive int, got -3"),
+    ({"nouts": []}, "nouts must be a non-empty list"),
+    ({"nouts": 3}, "nouts must be a non-empty list"),
+    ({"type": "Transformer"}, "unknown module type 'Transformer'"),
+    ({"activation": "swish"}, "unknown activation 'swish'"),
+])
+def test_load_model_refuses_a_bad_architecture_naming_the_file(tmp_path, change, message):
+    document = good_document(MLP(2, [3, 1], seed=0))
+    path = tmp_path / "bad.json"
+    path.write_text(_document_with({**document["model"], **change}, document["state"]))
+    with pytest.raises(StateError, match=rf"bad.json: .*{message}"):
+        load_model(path)
+
+
+def test_sequential_parts_are_checked_with_their_position(tmp_path):
+    path = tmp_path / "seq.json"
+    path.write_text(_document_with({"type": "Sequential", "modules": [
+        {"type": "Layer", "nin": 2, "nout": 3}, {"type": "BatchNorm", "num_features": False}]}, {}))
+    with pytest.raises(StateError, match=r"modules\[1\]\.num_features must be a positive int, got False"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("model", [
+    MLP(3, [4, 5, 2]), Layer(3, 2), Layer(1, 1),
+    Sequential(Layer(2, 3, "linear"), BatchNorm(3), Activation("tanh"), Dropout(0.2), Layer(3, 2)),
+    Sequential(Sequential(Layer(2, 2)), MLP(2, [1])),
+], ids=["mlp", "layer", "layer-1-1", "sequential", "nested"])
+def test_implied_entries_counts_what_building_makes(model):
+    assert serialization.implied_entries(model.config()) == len(model.state_dict())
