@@ -69,10 +69,15 @@ def html_label_text(text: str) -> str:
 
     ``html.escape`` handles ``< > & " '``. Graphviz then expands backslash
     escapes such as ``\\N`` (the node's name) even inside HTML labels, so each
-    backslash is doubled, which Graphviz reads back as one.
+    backslash is doubled, which Graphviz reads back as one. Square brackets
+    become character references: Graphviz 2.43 rejects a cell whose whole
+    text is ``]``.
     """
     lines = printable(text).split("\n")
-    return '<BR ALIGN="CENTER"/>'.join(html.escape(line).replace("\\", "\\\\") for line in lines)
+    return '<BR ALIGN="CENTER"/>'.join(
+        html.escape(line).replace("\\", "\\\\").replace("[", "&#91;").replace("]", "&#93;")
+        for line in lines
+    )
 
 
 def one_line(text: str) -> str:

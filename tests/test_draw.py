@@ -354,3 +354,10 @@ def test_a_folded_negative_constant_is_bracketed_in_its_op():
     y = x * -3.0
     y.label = "y"
     assert "· * (-3)" in svg_texts(svg_of(draw(y, hide_constants=True)))
+
+
+@pytest.mark.parametrize("label", ["]", "[", "[]", "]]>", "a]"])
+def test_square_brackets_alone_in_a_label_render(label):
+    # Graphviz 2.43 rejects an HTML cell whose whole text is "]" (found by hypothesis).
+    texts = svg_texts(svg_of(draw(Value(1.0, label=label) * 2)))
+    assert label in texts
