@@ -34,6 +34,7 @@ from typing import Any, Callable
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from autograd import Value  # noqa: E402
+from timing import timed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 try:
     import micrograd.engine as micrograd_engine
@@ -277,24 +278,6 @@ def deepest_micrograd_chain(value: Callable[[float], Any]) -> tuple[int, int]:
 
 
 # --- the run ---
-
-def timed(fn: Callable[[], Any]) -> tuple[float, float]:
-    """Seconds of the step, then seconds to release the graph it returns.
-
-    The release is not part of the step for any engine: tracegrad's graph
-    is freed by reference counting as soon as it is dropped, micrograd's
-    (a web of cycles) only by the cycle collector, so both are released,
-    and timed apart, by dropping the result and collecting.
-    """
-    gc.collect()
-    start = time.perf_counter()
-    result = fn()
-    elapsed = time.perf_counter() - start
-    start = time.perf_counter()
-    del result
-    gc.collect()
-    return elapsed, time.perf_counter() - start
-
 
 def check_agreement(weights: list, points: list, labels: list) -> None:
     """The three steps compute the same loss and the same updated weights."""

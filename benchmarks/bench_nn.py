@@ -21,7 +21,6 @@ import gc
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,6 +31,7 @@ from micrograd.engine import Value as MicrogradValue  # noqa: E402
 
 from autograd import Value  # noqa: E402
 from nn import MLP, SGD, data, hinge_loss, l2_penalty  # noqa: E402
+from timing import timed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 ALPHA = 1e-4
 TARGET_SPEEDUP = 12.0
@@ -51,24 +51,6 @@ def micrograd_step(model: micrograd_nn.MLP, X: list[list[float]], y: list[float]
     for p in model.parameters():
         p.data -= learning_rate * p.grad
     return total_loss
-
-
-def timed(step: Callable[[], Any]) -> tuple[float, float]:
-    """Seconds of the step, then seconds to release the graph it returns.
-
-    As in ``bench_engine.py``: each step starts from a collected heap, and
-    the release is timed apart — nn's graph is freed by reference counting
-    when dropped, micrograd's (a web of closures and cycles) only by the
-    cycle collector.
-    """
-    gc.collect()
-    start = time.perf_counter()
-    result = step()
-    elapsed = time.perf_counter() - start
-    start = time.perf_counter()
-    del result
-    gc.collect()
-    return elapsed, time.perf_counter() - start
 
 
 def nn_step(model: MLP, optimizer: SGD, X: list[list[float]], y: list[float]) -> Value:
