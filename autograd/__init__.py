@@ -1,16 +1,34 @@
 """tracegrad's engine: a scalar reverse-mode autograd you can watch work.
 
 ``Value`` records every op into a graph; ``backward()`` applies the chain rule
-in reverse topological order. This package imports only the standard library;
-drawing and notebook helpers load graphviz or ipywidgets when first used.
+in reverse topological order. The engine imports only the standard library.
+The views (``draw``, ``Stepper``, ``explain``, ``export_html``, ...) live in
+``autograd.viz`` and load on first use, so ``import autograd`` stays instant
+and works without graphviz or ipywidgets.
 """
 
+from . import validation
 from .files import write_atomically
 from .gradcheck import GradcheckError, GradcheckResult, central_difference, gradcheck
 from .graph import Edge, edges, node_ids, topological_order
 from .modes import Scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 from .ops import OPS, Op
 from .value import Value
+
+__version__ = "0.1.0"
+
+# The views' public names and the module of autograd.viz each lives in.
+_VIEWS = {
+    "draw": "draw",
+    "backward_steps": "steps",
+    "BackwardStep": "steps",
+    "Contribution": "steps",
+    "explain": "explain",
+    "chain_rule": "explain",
+    "Stepper": "stepper",
+    "export_html": "html",
+    "html_page": "html",
+}
 
 __all__ = [
     "Value",
@@ -31,29 +49,23 @@ __all__ = [
     "GradcheckError",
     "GradcheckResult",
     "write_atomically",
+    "validation",
+    *_VIEWS,
 ]
-__version__ = "0.1.0"
-
-# Drawing and notebook helpers import graphviz / ipywidgets, so they load on
-# first use: `import autograd` stays instant and works without them.
-_LAZY = {
-    # Modules named apart from the functions: importing a submodule sets it as
-    # an attribute of the package, which would shadow a function of its name.
-    "draw": "_draw",
-    "backward_steps": "steps",
-    "BackwardStep": "steps",
-    "Contribution": "steps",
-    "explain": "_explain",
-    "chain_rule": "_explain",
-    "Stepper": "stepper",
-    "export_html": "html_export",
-}
 
 
 def __getattr__(name: str) -> object:
-    module_name = _LAZY.get(name)
+    """Load a view's public name from ``autograd.viz`` on first use."""
+    module_name = _VIEWS.get(name)
     if module_name is None:
         raise AttributeError(f"module 'autograd' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f".{module_name}", __name__), name)
+    found = getattr(importlib.import_module(f"{__name__}.viz.{module_name}"), name)
+    globals()[name] = found  # later lookups skip this function
+    return found
+
+
+def __dir__() -> list[str]:
+    """The module's names and the views' names, loaded or not (for ``dir`` and tab completion)."""
+    return sorted(set(globals()) | set(_VIEWS))

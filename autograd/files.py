@@ -8,6 +8,8 @@ import pathlib
 import tempfile
 from typing import Callable, TextIO, Union
 
+from .validation import instance
+
 Content = Union[str, bytes, Callable[[TextIO], None]]
 
 
@@ -21,7 +23,9 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
     ``path`` is untouched. An existing file keeps its permissions; a new one
     gets the usual ``0o666`` less the umask.
     """
-    target = pathlib.Path(path)
+    if not callable(content):
+        instance(content, "content", (str, bytes))
+    target = pathlib.Path(instance(path, "path", (str, os.PathLike)))  # type: ignore[arg-type]
     directory = target.parent
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:

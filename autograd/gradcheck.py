@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Callable, Sequence, Union
 
 from .modes import no_grad
-from .value import Value, _as_float
+from .validation import real
+from .value import Value
 
 Input = Union[Value, int, float]
 
@@ -67,9 +68,13 @@ def gradcheck(
     """
     if not inputs:
         raise ValueError("gradcheck needs at least one input")
-    _check_settings(eps=eps, atol=atol, rtol=rtol)
+    eps = real(eps, "gradcheck's eps", low=0.0, low_open=True)
+    atol = real(atol, "gradcheck's atol", low=0.0)
+    rtol = real(rtol, "gradcheck's rtol", low=0.0)
+    if atol == 0.0 and rtol == 0.0:
+        raise ValueError("gradcheck's atol and rtol cannot both be 0: no mismatch could pass")
     point = [
-        _as_float(x.data if isinstance(x, Value) else x, f"gradcheck input {i}")
+        real(x.data if isinstance(x, Value) else x, f"gradcheck input {i}", finite=False, nan=True)
         for i, x in enumerate(inputs)
     ]
     leaves = [
@@ -87,18 +92,8 @@ def gradcheck(
     return result
 
 
-def _check_settings(**settings: float) -> None:
-    """eps must be positive, atol and rtol non-negative, and atol + rtol positive."""
-    for name, setting in settings.items():
-        number = _as_float(setting, f"gradcheck's {name}")
-        if not number >= 0.0 or (name == "eps" and number == 0.0) or number == math.inf:
-            needed = "a positive" if name == "eps" else "a non-negative"
-            raise ValueError(f"gradcheck's {name} must be {needed} finite number, got {setting!r}")
-    if settings["atol"] == 0.0 and settings["rtol"] == 0.0:
-        raise ValueError("gradcheck's atol and rtol cannot both be 0: no mismatch could pass")
-
-
 def _scaled_error(analytic: float, numeric: float, atol: float, rtol: float) -> float:
+    """|analytic - numeric| / (atol + rtol*|numeric|): above 1 is a mismatch (also for ``autograd.viz``)."""
     if analytic == numeric:  # also equal infinities
         return 0.0
     if math.isnan(analytic) or math.isnan(numeric):

@@ -8,10 +8,11 @@ graphs of any depth can be walked.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .value import Value
+
 
 def topological_order(root: "Value") -> list["Value"]:
     """Every node that ``root`` depends on, inputs before the nodes built from them.
@@ -91,8 +92,3 @@ def node_ids(root: "Value") -> dict[int, str]:
     on every run, whatever the memory addresses.
     """
     return {id(node): f"n{index}" for index, node in enumerate(topological_order(root))}
-
-
-def iter_leaves(root: "Value") -> Iterator["Value"]:
-    """The leaves of the graph (nodes with no inputs), in topological order."""
-    return (node for node in topological_order(root) if node._a is None)

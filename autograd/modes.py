@@ -7,8 +7,10 @@ exit even when the body raises.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Iterator
+
+from .validation import instance
 
 
 class Scope:
@@ -29,6 +31,8 @@ class Scope:
 
 
 class _State:
+    """What the engine reads on every op: recording on, anomaly checks, the current scope."""
+
     __slots__ = ("grad_enabled", "anomaly", "scope", "fast")
 
     def __init__(self) -> None:
@@ -39,6 +43,7 @@ class _State:
         self.fast = True
 
     def refresh(self) -> None:
+        """Recompute ``fast`` after a mode changed."""
         self.fast = self.grad_enabled and not self.anomaly
 
 
@@ -52,6 +57,7 @@ def is_grad_enabled() -> bool:
 
 @contextmanager
 def _set_grad_enabled(enabled: bool) -> Iterator[None]:
+    """Ops record a graph or not inside; the previous setting comes back on exit."""
     previous = STATE.grad_enabled
     STATE.grad_enabled = enabled
     STATE.refresh()
@@ -62,12 +68,12 @@ def _set_grad_enabled(enabled: bool) -> Iterator[None]:
         STATE.refresh()
 
 
-def no_grad():  # type: ignore[no-untyped-def]
-    """Context manager: ops inside build no graph (for updates and evaluation)."""
+def no_grad() -> AbstractContextManager[None]:
+    """Context manager (or decorator): ops inside build no graph (for updates and evaluation)."""
     return _set_grad_enabled(False)
 
 
-def enable_grad():  # type: ignore[no-untyped-def]
+def enable_grad() -> AbstractContextManager[None]:
     """Context manager: ops inside record a graph again, even within ``no_grad``."""
     return _set_grad_enabled(True)
 
@@ -96,8 +102,7 @@ def scope(name: str) -> Iterator[Scope]:
     Scopes nest: ``scope("L1")`` then ``scope("N2")`` tags nodes ``L1.N2``.
     Drawing groups nodes by scope.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"a scope name must be a str, got {type(name).__name__}")
+    instance(name, "a scope name", str)
     if not name or "." in name:
         raise ValueError(f"a scope name must be a non-empty string without '.', got {name!r}")
     outer = STATE.scope

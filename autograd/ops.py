@@ -4,27 +4,33 @@ Each op is one entry of a derivative table (the shape of autodidact's
 ``defvjp(exp, lambda g, ans, x: ans * g)``), written as Python expressions::
 
     MUL = _define("mul", "*", "{0} * {1}", "a * b", ("b", "a"),
-                  ("d(a*b)/da = b", "d(a*b)/db = a"))
+                  ("d(a*b)/da = b", "d(a*b)/db = a"), ("__mul__", "__rmul__"), "Product")
 
 * ``forward`` -- the value, an expression in the inputs ``a`` (and ``b``);
 * ``derivatives`` -- the local derivative with respect to each input, an
   expression in ``a``, ``b`` and ``out``, the forward value (``exp``'s is
   ``out``, ``tanh``'s ``(1.0 - out) * (1.0 + out)``);
 * ``rules`` -- the text of each local derivative (``d(a*b)/da = b``);
+* ``methods`` -- how a ``Value`` spells the op (``x * y`` and ``2 * y``; ``x.exp()``);
+* ``doc`` -- what the op is, in a few words (the methods' docstrings);
 * ``symbol`` -- the short name a graph shows (and micrograd's ``_op``);
 * ``formula`` -- how the op is written with its inputs (``{0} * {1}``).
 
 The expressions may use ``math``, the builtins and the IEEE helpers of this
-module (``ieee_div``, ``ieee_pow``, ...); a parameterised op (``power_op(n)``,
-``leaky_relu_op(slope)``) binds its number to a name (``n``, ``slope``).
+module (``ieee_div``, ``ieee_pow``, ...). A parameterised op (``power_op(n)``,
+``leaky_relu_op(slope)``) belongs to an ``OpKind`` whose expressions also
+read its number (``n``, ``slope``).
 
-The expressions are the only place the calculus is written. From them each
-op's ``compute`` is generated once, at import: a function of the inputs'
-float values returning the forward value, then one local derivative per
-input (``mul(a, b) -> (a*b, b, a)``). ``Op.source`` is its code::
+The expressions are the only place the calculus is written. From them
+``scripts/generate_engine.py`` writes the committed module
+``autograd/_generated.py``: each op's ``compute`` function, of the inputs'
+float values, returning the forward value and then one local derivative per
+input (``compute_mul(a, b) -> (a*b, b, a)``), and ``Value``'s op methods,
+the same expressions with the arithmetic written inline, since they are the
+engine's hottest code. ``Op.source`` is the code of ``compute``::
 
     >>> print(MUL.source)
-    def compute(a, b):
+    def compute_mul(a, b):
         out = a * b
         return (
             out,
@@ -32,16 +38,18 @@ input (``mul(a, b) -> (a*b, b, a)``). ``Op.source`` is its code::
             a,  # d(a*b)/db = a
         )
 
-``Value``'s methods (``__mul__``, ``tanh``, ...) are generated from the same
-expressions with the arithmetic written inline, since they are the engine's
-hottest code (``inspect.getsource(Value.__mul__)`` shows one): a method and
-``compute`` evaluate the same text, so they agree to the bit. Backward,
-tracing, formula display and gradcheck all read these records; none of them
-repeats the calculus.
+A method and ``compute`` evaluate the same text, so they agree to the bit.
+``tests/test_generated.py`` fails when regenerating would change the module,
+and importing it fails when it was generated from other expressions than the
+table's. Backward, tracing, formula display and gradcheck all read these
+records; none of them repeats the calculus.
 
 Every function here follows IEEE float semantics the way PyTorch does
 (``exp(1000) -> inf``, ``log(0) -> -inf``, ``log(-1) -> nan``): no
 OverflowError or "math domain error" escapes.
+
+This module imports nothing else of the package, so that the generator can
+read the table even while the generated module is out of date.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ import builtins
 import linecache
 import math
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
@@ -58,12 +67,14 @@ from typing import Callable
 INF = math.inf
 NAN = math.nan
 
+Compute = Callable[..., tuple[float, ...]]
+
 
 @dataclass(frozen=True, eq=False)
 class Op:
     """One operation: its name, how it is drawn and written, and its calculus.
 
-    Ops of the table also keep the expressions they were generated from
+    Ops of the table also keep the expressions their code is generated from
     (``forward``, ``derivatives``, the ``constants`` they name) and the code
     of ``compute`` (``source``); an Op made directly from a ``compute``
     function has none of these.
@@ -72,13 +83,15 @@ class Op:
     name: str
     symbol: str
     arity: int
-    compute: Callable[..., tuple[float, ...]]
+    compute: Compute
     rules: tuple[str, ...]
     formula: str
     forward: str | None = None
     derivatives: tuple[str, ...] | None = None
     constants: tuple[tuple[str, float], ...] = ()
     source: str | None = None
+    methods: tuple[str, ...] = ()
+    doc: str = ""
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -87,9 +100,29 @@ class Op:
         """The op written with the given operand texts, e.g. ``x * w``."""
         return self.formula.format(*operands)
 
-    def namespace(self) -> dict[str, object]:
-        """The names this op's expressions may use: ``math``, the IEEE helpers, its constants."""
-        return {**EXPRESSION_NAMES, **dict(self.constants)}
+
+@dataclass(frozen=True)
+class OpKind:
+    """A family of one-input ops with a number bound per op: ``a ** n`` for every ``n``.
+
+    Its ``compute`` and its method are generated once, with the number as
+    a parameter (``compute_power(a, n)``, ``Value._power(self, n)``); each
+    op of the kind binds its number, so a new exponent costs no code.
+    """
+
+    name: str
+    parameter: str
+    forward: str
+    derivative: str
+    rule: str
+    method: str
+    doc: str
+
+    @property
+    def source(self) -> str:
+        """The code of the kind's ``compute``, the number a parameter."""
+        return _compute_source(f"compute_{self.name}", ("a", self.parameter), self.forward,
+                               (self.derivative,), (self.rule,))
 
 
 # --- IEEE helpers: Python's float operators raise where IEEE gives inf/nan ---
@@ -169,25 +202,26 @@ EXPRESSION_NAMES: dict[str, object] = {
     "stable_sigmoid": stable_sigmoid,
 }
 
-
-# --- code generation: each op's expressions become its compute function ---
-
 INPUT_NAMES = ("a", "b")
 
 
 def compile_function(source: str, filename: str, namespace: dict[str, object], name: str) -> Callable:
     """Run ``source`` (one ``def``) with the globals ``namespace``; return the function it defines.
 
-    The source is registered with ``linecache`` under ``filename``, so that
-    tracebacks and ``inspect.getsource`` show the generated lines.
+    For code made at run time from a user's graph (``autograd.compile``);
+    the engine's own generated code is on disk. The source is registered
+    with ``linecache`` under ``filename``, so that tracebacks and
+    ``inspect.getsource`` show the generated lines.
     """
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     # The def binds its name apart from the namespace, so a function named
-    # like a builtin it calls (the method ``abs`` calls ``abs``) still works.
+    # like a builtin it calls still works.
     defined: dict[str, object] = {}
     exec(compile(source, filename, "exec"), namespace, defined)
     return defined[name]  # type: ignore[return-value]
 
+
+# --- checking the expressions, and the code of compute ---
 
 def _check_expression(text: str, allowed: set[str], what: str) -> None:
     """A single expression reading only ``allowed`` names (no assignment, no walrus)."""
@@ -199,67 +233,53 @@ def _check_expression(text: str, allowed: set[str], what: str) -> None:
             raise ValueError(f"{what} {text!r} must be a plain expression")
 
 
-def _compute_source(forward: str, derivatives: tuple[str, ...],
-                    rules: tuple[str, ...], constants: tuple[tuple[str, float], ...]) -> str:
-    """The code of ``compute``: the value, then each local derivative with its rule."""
-    lines = [f"# {name} = {value!r}" for name, value in constants]
-    lines.append(f"def compute({', '.join(INPUT_NAMES[:len(derivatives)])}):")
-    lines.append(f"    out = {forward}")
-    lines.append("    return (")
-    lines.append("        out,")
-    lines.extend(f"        {derivative},  # {rule}" for derivative, rule in zip(derivatives, rules))
-    lines.append("    )")
-    return "\n".join(lines) + "\n"
-
-
-def _check_expressions(forward: str, derivatives: tuple[str, ...], constants: tuple[str, ...]) -> None:
-    """The forward reads the inputs; the derivatives also ``out``; both the helpers and ``constants``."""
+def _check_expressions(forward: str, derivatives: tuple[str, ...], parameters: tuple[str, ...]) -> None:
+    """The forward reads the inputs; the derivatives also ``out``; both the helpers and ``parameters``."""
     inputs = set(INPUT_NAMES[:len(derivatives)])
-    known = set(EXPRESSION_NAMES) | set(constants) | set(dir(builtins)) | inputs
+    known = set(EXPRESSION_NAMES) | set(parameters) | set(dir(builtins)) | inputs
     _check_expression(forward, known, "the forward")
     for derivative in derivatives:
         _check_expression(derivative, known | {"out"}, "the derivative")
 
 
-@lru_cache(maxsize=None)
-def _compiled_kind(forward: str, derivatives: tuple[str, ...], constants: tuple[str, ...]) -> Callable:
-    """``compute`` of a parameterised op, compiled once for all its numbers (bound per op)."""
-    _check_expressions(forward, derivatives, constants)
-    placeholders = tuple((name, NAN) for name in constants)
-    source = _compute_source(forward, derivatives, tuple(f"d/d{x}" for x in INPUT_NAMES), placeholders)
-    source = source.replace(" = nan\n", " (bound per op)\n")
-    namespace = {"__name__": __name__, **EXPRESSION_NAMES}
-    return compile_function(source, f"<tracegrad op kind {forward}>", namespace, "compute")
+def _compute_source(function: str, parameters: tuple[str, ...], forward: str,
+                    derivatives: tuple[str, ...], rules: tuple[str, ...]) -> str:
+    """The code of a compute function: the value, then each local derivative with its rule."""
+    lines = [f"def {function}({', '.join(parameters)}):", f"    out = {forward}", "    return (",
+             "        out,"]
+    lines.extend(f"        {derivative},  # {rule}" for derivative, rule in zip(derivatives, rules))
+    lines.append("    )")
+    return "\n".join(lines) + "\n"
+
+
+def _awaiting_generated_code(*inputs: float) -> tuple[float, ...]:
+    """An op's compute until ``autograd/_generated.py`` has been loaded (``import autograd`` loads it)."""
+    raise RuntimeError(
+        "this op's compute is generated into autograd/_generated.py, which is not loaded: "
+        "import autograd first"
+    )
 
 
 def _define(name: str, symbol: str, formula: str, forward: str, derivatives: tuple[str, ...],
-            rules: tuple[str, ...], **constants: float) -> Op:
-    """The op whose value is ``forward`` and whose local derivatives are ``derivatives``.
+            rules: tuple[str, ...], methods: tuple[str, ...] = (), doc: str = "") -> Op:
+    """The op of the table whose value is ``forward`` and whose local derivatives are ``derivatives``.
 
-    ``constants`` are numbers the expressions name (``n`` of ``a ** n``).
+    Its ``compute`` is the function generated from these expressions into
+    ``autograd/_generated.py``, attached when that module is loaded.
     """
+    if not name.isidentifier():
+        raise ValueError(f"op {name!r}: the name of a table op is a Python identifier")
     if len(rules) != len(derivatives) or len(derivatives) not in (1, 2):
         raise ValueError(f"op {name!r}: one or two derivatives, one rule text each")
     if any("\n" in rule for rule in rules):
         raise ValueError(f"op {name!r}: a rule text is one line")
-    bound = tuple(constants.items())
-    source = _compute_source(forward, derivatives, rules, bound)
-    if constants:
-        # One compiled function per kind (x ** n for every n), with this op's
-        # numbers as its globals: a new exponent costs no compile, and adds
-        # no generated source to keep.
-        kind = _compiled_kind(forward, derivatives, tuple(constants))
-        namespace = {"__name__": __name__, **EXPRESSION_NAMES, **constants}
-        compute = types.FunctionType(kind.__code__, namespace, "compute")
-    else:
-        try:
-            _check_expressions(forward, derivatives, ())
-        except ValueError as error:
-            raise ValueError(f"op {name!r}: {error}") from None
-        namespace = {"__name__": __name__, **EXPRESSION_NAMES}
-        compute = compile_function(source, f"<tracegrad op {name}>", namespace, "compute")
-    return Op(name, symbol, len(derivatives), compute, rules, formula,
-              forward, derivatives, bound, source)
+    try:
+        _check_expressions(forward, derivatives, ())
+    except ValueError as error:
+        raise ValueError(f"op {name!r}: {error}") from None
+    source = _compute_source(f"compute_{name}", INPUT_NAMES[:len(derivatives)], forward, derivatives, rules)
+    return Op(name, symbol, len(derivatives), _awaiting_generated_code, rules, formula,
+              forward, derivatives, (), source, methods, doc)
 
 
 # --- the table: forward value, then the local derivative for each input ---
@@ -267,69 +287,95 @@ def _define(name: str, symbol: str, formula: str, forward: str, derivatives: tup
 # through the helpers, PyTorch's conventions at the kinks and at nan.
 
 ADD = _define("add", "+", "{0} + {1}", "a + b", ("1.0", "1.0"),
-              ("d(a+b)/da = 1", "d(a+b)/db = 1"))
+              ("d(a+b)/da = 1", "d(a+b)/db = 1"), ("__add__", "__radd__"), "Sum")
 SUB = _define("sub", "-", "{0} - {1}", "a - b", ("1.0", "-1.0"),
-              ("d(a-b)/da = 1", "d(a-b)/db = -1"))
+              ("d(a-b)/da = 1", "d(a-b)/db = -1"), ("__sub__", "__rsub__"), "Difference")
 MUL = _define("mul", "*", "{0} * {1}", "a * b", ("b", "a"),
-              ("d(a*b)/da = b", "d(a*b)/db = a"))
+              ("d(a*b)/da = b", "d(a*b)/db = a"), ("__mul__", "__rmul__"), "Product")
 DIV = _define("div", "/", "{0} / {1}", "ieee_div(a, b)", ("ieee_div(1.0, b)", "ieee_div(-out, b)"),
-              ("d(a/b)/da = 1/b", "d(a/b)/db = -a/b**2"))
+              ("d(a/b)/da = 1/b", "d(a/b)/db = -a/b**2"), ("__truediv__", "__rtruediv__"),
+              "Quotient (x/0 is +-inf, 0/0 is nan)")
 # As PyTorch: the exponent's gradient is 0 where the base is 0 and b >= 0.
+# A Value raised to a number is the power kind below; Value ** Value goes
+# through compute (such nodes are rare), number ** Value through __rpow__.
 POW = _define("pow", "**", "{0} ** {1}", "ieee_pow(a, b)",
               ("b * ieee_pow(a, b - 1.0) if b != 0.0 else 0.0",
                "0.0 if (a == 0.0 and b >= 0.0) else out * ieee_log(a)"),
-              ("d(a**b)/da = b*a**(b-1)", "d(a**b)/db = a**b*log(a)"))
-NEG = _define("neg", "neg", "-{0}", "-a", ("-1.0",), ("d(-a)/da = -1",))
-EXP = _define("exp", "exp", "exp({0})", "ieee_exp(a)", ("out",), ("d(exp(a))/da = exp(a)",))
-LOG = _define("log", "log", "log({0})", "ieee_log(a)", ("ieee_div(1.0, a)",), ("d(log(a))/da = 1/a",))
+              ("d(a**b)/da = b*a**(b-1)", "d(a**b)/db = a**b*log(a)"), ("__rpow__",), "Power")
+NEG = _define("neg", "neg", "-{0}", "-a", ("-1.0",), ("d(-a)/da = -1",), ("__neg__",), "-self")
+EXP = _define("exp", "exp", "exp({0})", "ieee_exp(a)", ("out",), ("d(exp(a))/da = exp(a)",),
+              ("exp",), "e ** self")
+LOG = _define("log", "log", "log({0})", "ieee_log(a)", ("ieee_div(1.0, a)",), ("d(log(a))/da = 1/a",),
+              ("log",), "Natural logarithm (log 0 = -inf, log of a negative = nan)")
 SQRT = _define("sqrt", "sqrt", "sqrt({0})", "ieee_sqrt(a)", ("ieee_div(0.5, out)",),
-               ("d(sqrt(a))/da = 1/(2*sqrt(a))",))
+               ("d(sqrt(a))/da = 1/(2*sqrt(a))",), ("sqrt",), "Square root (nan for a negative)")
 # sign(a), 0 at 0 (and at nan), PyTorch's choice.
 ABS = _define("abs", "abs", "abs({0})", "abs(a)", ("1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0",),
-              ("d|a|/da = sign(a)",))
+              ("d|a|/da = sign(a)",), ("__abs__", "abs"), "|self|, with derivative sign(self) (0 at 0)")
 # 1 - out**2, factored: 1 - out*out would round out*out first and lose the
 # small difference when |out| is near 1 (PyTorch fuses it into one rounding).
 TANH = _define("tanh", "tanh", "tanh({0})", "math.tanh(a)", ("(1.0 - out) * (1.0 + out)",),
-               ("d(tanh(a))/da = 1 - tanh(a)**2",))
+               ("d(tanh(a))/da = 1 - tanh(a)**2",), ("tanh",), "(e^x - e^-x) / (e^x + e^-x)")
 SIGMOID = _define("sigmoid", "sigmoid", "sigmoid({0})", "stable_sigmoid(a)", ("out * (1.0 - out)",),
-                  ("d(sigmoid(a))/da = sigmoid(a)*(1 - sigmoid(a))",))
+                  ("d(sigmoid(a))/da = sigmoid(a)*(1 - sigmoid(a))",), ("sigmoid",),
+                  "1 / (1 + e^-x), stable for any x")
 # The derivative at 0 is taken as 0, PyTorch's choice; "a <= 0.0" is False
 # at nan, so nan passes through with derivative 1, as in PyTorch (whose mask
 # is "output <= 0"). micrograd names this op 'ReLU'; keeping its spelling
 # keeps `_op` compatible.
 RELU = _define("relu", "ReLU", "relu({0})", "0.0 if a <= 0.0 else a", ("0.0 if a <= 0.0 else 1.0",),
-               ("d(relu(a))/da = 1 if a > 0 else 0",))
+               ("d(relu(a))/da = 1 if a > 0 else 0",), ("relu",), "max(0, x), with derivative 0 at 0")
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, SQRT, ABS, TANH, SIGMOID, RELU)
+}
 
 
-def _check_exponent(exponent: float) -> float:
-    if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
-        raise TypeError(f"the exponent must be a real number, got {type(exponent).__name__}")
-    return float(exponent)
+# --- parameterised ops: one kind each, the number bound per op ---
+
+# n * a**(n-1), written as micrograd writes it so results match to the bit.
+POWER_KIND = OpKind("power", "n", "ieee_pow(a, n)", "n * ieee_pow(a, n - 1) if n != 0 else 0.0",
+                    "d(a**n)/da = n*a**(n-1)", "_power", "``self ** n`` for a number n")
+# slope at 0 and at nan, as PyTorch (its mask is "input > 0").
+LEAKY_RELU_KIND = OpKind("leaky_relu", "slope", "a if a > 0.0 else slope * a", "1.0 if a > 0.0 else slope",
+                         "d(leaky_relu(a))/da = 1 if a > 0 else slope", "_leaky_relu",
+                         "x if x > 0 else slope * x")
+KINDS: dict[str, OpKind] = {kind.name: kind for kind in (POWER_KIND, LEAKY_RELU_KIND)}
+for _kind in KINDS.values():
+    _check_expressions(_kind.forward, (_kind.derivative,), (_kind.parameter,))
+
+# Each kind's generated compute, filled in by attach_generated_code.
+_kind_computes: dict[str, Compute] = {}
+
+
+def _kind_op(kind: OpKind, number: float, name: str, symbol: str, formula: str, rule: str) -> Op:
+    """The op of ``kind`` for ``number``: the kind's compute with the number as its default."""
+    generated = _kind_computes.get(kind.name)
+    if generated is None:
+        compute: Compute = _awaiting_generated_code
+    else:
+        compute = types.FunctionType(generated.__code__, generated.__globals__, generated.__name__,
+                                     (number,))
+    source = f"# {kind.parameter} = {number!r}\n{kind.source}"
+    return Op(name, symbol, 1, compute, (rule,), formula, kind.forward, (kind.derivative,),
+              ((kind.parameter, number),), source, (), kind.doc)
 
 
 @lru_cache(maxsize=256)
 def power_op(exponent: float) -> Op:
     """The op ``a ** n`` for a fixed number n (micrograd's ``_op`` is ``'**n'``)."""
     shown = _number_text(exponent)
-    # n * a**(n-1), written as micrograd writes it so results match to the bit.
-    return _define(
-        f"pow{shown}", f"**{shown}", "{0}**" + shown, "ieee_pow(a, n)",
-        ("n * ieee_pow(a, n - 1) if n != 0 else 0.0",),
-        (f"d(a**{shown})/da = {shown}*a**{_number_text(exponent - 1)}",),
-        n=exponent,
-    )
+    return _kind_op(POWER_KIND, exponent, f"pow{shown}", f"**{shown}", "{0}**" + shown,
+                    f"d(a**{shown})/da = {shown}*a**{_number_text(exponent - 1)}")
 
 
 @lru_cache(maxsize=64)
 def leaky_relu_op(slope: float) -> Op:
     """The op ``leaky_relu(a) = a if a > 0 else slope*a`` for a fixed slope."""
     shown = _number_text(slope)
-    # slope at 0 and at nan, as PyTorch (its mask is "input > 0").
-    return _define(
-        "leaky_relu", f"LeakyReLU({shown})", "leaky_relu({0}, " + shown + ")",
-        "a if a > 0.0 else slope * a", ("1.0 if a > 0.0 else slope",),
-        (f"d(leaky_relu(a))/da = 1 if a > 0 else {shown}",), slope=slope,
-    )
+    return _kind_op(LEAKY_RELU_KIND, slope, "leaky_relu", f"LeakyReLU({shown})",
+                    "leaky_relu({0}, " + shown + ")", f"d(leaky_relu(a))/da = 1 if a > 0 else {shown}")
 
 
 def _number_text(x: float) -> str:
@@ -339,15 +385,35 @@ def _number_text(x: float) -> str:
     return repr(x)
 
 
-def op_by_name(name: str) -> Op:
-    """The fixed op called ``name`` (parameterised ops come from their factories)."""
-    try:
-        return OPS[name]
-    except KeyError:
-        raise KeyError(f"no op named {name!r}; known ops: {', '.join(sorted(OPS))}") from None
+# --- the generated code joins the table ---
+
+GeneratedEntry = tuple[Compute, str, tuple[str, ...]]
 
 
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, SQRT, ABS, TANH, SIGMOID, RELU)
-}
+def attach_generated_code(op_computes: Mapping[str, GeneratedEntry],
+                          kind_computes: Mapping[str, GeneratedEntry]) -> None:
+    """Give each op of the table, and each kind, its compute from ``autograd/_generated.py``.
+
+    Called once, by that module, with each function and the expressions it
+    was generated from. A table op missing there, or generated from other
+    expressions, is a RuntimeError: the module is out of date.
+    """
+    tables: list[tuple[Mapping[str, GeneratedEntry], Mapping[str, Op | OpKind]]] = [
+        (op_computes, OPS), (kind_computes, KINDS)]
+    for generated, table in tables:
+        for name, entry in table.items():
+            expressions = ((entry.forward, entry.derivatives) if isinstance(entry, Op)
+                           else (entry.forward, (entry.derivative,)))
+            found = generated.get(name)
+            if found is None or found[1:] != expressions:
+                raise RuntimeError(
+                    f"autograd/_generated.py is out of date for op {name!r} of the table: "
+                    "regenerate it with `python scripts/generate_engine.py`"
+                )
+    for name, op in OPS.items():
+        # The table's ops are immutable to everyone else; this is the one
+        # place their compute is set, and only to the code generated for them.
+        object.__setattr__(op, "compute", op_computes[name][0])
+    _kind_computes.update({name: entry[0] for name, entry in kind_computes.items()})
+    power_op.cache_clear()
+    leaky_relu_op.cache_clear()

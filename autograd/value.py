@@ -9,26 +9,33 @@ There are no closures per node and no reference cycles (a node points only to
 its inputs), so the garbage collector never has to untangle a graph, and
 ``__slots__`` keeps a node small.
 
-The methods of the ops (``__add__``, ``__mul__``, ``tanh``, ...) are
-generated from the expressions of the op table (see ``autograd.ops``) with
-the arithmetic written inline; ``inspect.getsource(Value.__mul__)`` shows
-the code of one.
+The methods of the ops (``__add__``, ``__mul__``, ``tanh``, ...) come from
+``autograd/_generated.py``, generated from the op table (``autograd.ops``)
+with the arithmetic written inline, and are copied into the class from its
+``OpMethods``; ``inspect.getsource(Value.__mul__)`` shows the code of one.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-from typing import Callable, Union
+import types
+from typing import TYPE_CHECKING, Union
 
-from . import ops
+from . import _generated, ops
+from ._generated import OpMethods
 from .modes import STATE, Scope
 from .ops import Op
+from .validation import instance, is_real, real
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
 
 _new_node = object.__new__
+
+if TYPE_CHECKING:  # type checkers see the generated methods as inherited...
+    _GeneratedMethods = OpMethods
+else:  # ...but they are copied in (below the class): a node has no base class to walk
+    _GeneratedMethods = object
 
 
 class _ConstantMarker:
@@ -43,43 +50,30 @@ class _ConstantMarker:
 CONSTANT = _ConstantMarker()
 
 
-def _as_float(data: object, what: str) -> float:
-    """``data`` as a float if it is a real number, else a TypeError naming its type."""
-    if type(data) is float:
-        return data
-    if isinstance(data, numbers.Real) and not isinstance(data, bool):
-        return _real_to_float(data, what)
-    kind = type(data).__name__
-    if isinstance(data, bool) or kind == "bool_":
-        raise TypeError(f"{what} must be a real number, got bool ({data!r}); use 1.0 or 0.0")
-    raise TypeError(f"{what} must be a real number (int, float or NumPy scalar), got {kind}")
-
-
-def _real_to_float(x: numbers.Real, what: str) -> float:
-    """float(x), or an error naming ``what`` when x (a huge int) has no float."""
-    try:
-        return float(x)
-    except OverflowError:
-        text = str(x)
-        shown = text if len(text) <= 20 else f"{text[:8]}...({len(text)} digits)"
-        raise OverflowError(
-            f"{what}: {shown} is too large for a float (the largest is about 1.8e308)"
-        ) from None
+def _to_float(x: object, what: str) -> float:
+    """``x`` as a float, inf and nan too: TypeError for a non-number or bool, ValueError past the range."""
+    kind = type(x)
+    if kind is float:
+        return x  # type: ignore[return-value]
+    if kind is int:
+        try:
+            return float(x)  # type: ignore[arg-type]
+        except OverflowError:
+            pass  # real() says so, naming ``what``
+    return real(x, what, finite=False, nan=True)
 
 
 def _operand(x: object, op_symbol: str) -> "Value | None":
     """A plain number as a constant leaf; None if ``x`` is not a number at all."""
     kind = type(x)
     if kind is float:
-        return _constant(x)
-    if kind is int:
-        return _constant(_real_to_float(x, f"operand of {op_symbol!r}"))
-    if isinstance(x, Value):  # a subclass of Value
+        return _constant(x)  # type: ignore[arg-type]
+    if isinstance(x, Value):  # (a subclass of Value)
         return x
-    if isinstance(x, bool):
+    if kind is int or is_real(x):
+        return _constant(_to_float(x, f"operand of {op_symbol!r}"))
+    if isinstance(x, bool) or type(x).__name__ == "bool_":
         raise TypeError(f"unsupported operand for {op_symbol!r}: bool ({x!r}); use 1.0 or 0.0")
-    if isinstance(x, numbers.Real):
-        return _constant(_real_to_float(x, f"operand of {op_symbol!r}"))
     return None
 
 
@@ -122,7 +116,11 @@ def _raise_anomaly(data: float, a: "Value", b: "Value | None", op: Op) -> None:
 
 
 def _binary(a: object, b: object, op: Op) -> "Value":
-    """The node ``op(a, b)``; numbers become constant leaves (NotImplemented for other types)."""
+    """The node ``op(a, b)`` through ``op.compute``; numbers become constant leaves.
+
+    The generated methods inline this for the table's ops; here go
+    ``Value ** Value`` and ops made from a compute function.
+    """
     if not isinstance(a, Value):
         a = _operand(a, op.symbol)
         if a is None:
@@ -136,112 +134,12 @@ def _binary(a: object, b: object, op: Op) -> "Value":
 
 
 def _unary(a: "Value", op: Op) -> "Value":
-    """The node ``op(a)``."""
+    """The node ``op(a)`` through ``op.compute`` (an op made from a compute function)."""
     data, da = op.compute(a.data)
     return _record(data, a, None, da, 0.0, op)
 
 
-# The methods of the fixed ops (``__mul__``, ``tanh``, ...) are generated
-# once per op from the expressions of its table entry, with the arithmetic
-# written inline: they are the hottest code of the engine, and a call to
-# ``op.compute`` per node costs ~10% of a training step. Each also
-# inlines _binary/_record's common case (graph recording on, no anomaly
-# check). One function per op, never one per node; ``inspect.getsource``
-# shows the generated code, e.g. of ``Value.__mul__``.
-
-# Generated methods read ``Value`` from their namespace, filled in once the
-# class exists (the methods are made while its body runs).
-_method_namespaces: list[dict[str, object]] = []
-
-_BINARY_PROLOGUE = """\
-    if type(other) is not Value:
-        other = _operand(other, {symbol!r})
-        if other is None:
-            return NotImplemented
-    a = self.data
-    b = other.data
-"""
-_REFLECTED_PROLOGUE = """\
-    constant = _operand(other, {symbol!r})
-    if constant is None:
-        return NotImplemented
-    a = constant.data
-    b = self.data
-"""
-_UNARY_PROLOGUE = """\
-    a = self.data
-"""
-_BODY = """\
-    out = {forward}
-    if not state.fast:
-        return _record(out, {left}, {right}, {d_a}, {d_b}, op)
-    node = new(Value)
-    node.data = out
-    node.grad = 0.0
-    node._a = {left}
-    node._b = {right}
-    node._da = {d_a}
-    node._db = {d_b}
-    node._operation = op
-    node._tag = state.scope
-    return node
-"""
-
-
-def _method_source(op: Op, name: str, form: str) -> str:
-    """The code of the method ``name`` of ``op``; ``form`` is binary, reflected or unary."""
-    forward, derivatives = op.forward, op.derivatives
-    if forward is None or derivatives is None:
-        raise ValueError(f"op {op.name!r} has no expressions to generate a method from")
-    if form == "unary":
-        prologue, parameters, left, right = _UNARY_PROLOGUE, "self", "self", "None"
-        d_a, d_b = derivatives[0], "0.0"
-    else:
-        prologue = _BINARY_PROLOGUE if form == "binary" else _REFLECTED_PROLOGUE
-        parameters = "self, other"
-        left, right = ("self", "other") if form == "binary" else ("constant", "self")
-        d_a, d_b = derivatives
-    header = f"# Value.{name}, generated from ops.{op.name.upper()}\ndef {name}({parameters}):\n"
-    body = _BODY.format(forward=forward, left=left, right=right, d_a=d_a, d_b=d_b)
-    return header + prologue.format(symbol=op.symbol) + body
-
-
-def _generated_method(op: Op, name: str, form: str, doc: str) -> Callable[..., "Value"]:
-    """The method ``name`` of ``op``, compiled from its table entry."""
-    namespace: dict[str, object] = {
-        "__name__": __name__,
-        **op.namespace(),
-        "op": op,
-        "state": STATE,
-        "new": _new_node,
-        "_record": _record,
-        "_operand": _operand,
-    }
-    _method_namespaces.append(namespace)
-    source = _method_source(op, name, form)
-    method = ops.compile_function(source, f"<tracegrad Value.{name}>", namespace, name)
-    method.__qualname__ = f"Value.{name}"
-    method.__doc__ = doc
-    return method
-
-
-def _binary_method(op: Op, name: str) -> "Callable[[Value, Operand], Value]":
-    """``self <op> other`` (``__add__``, ``__mul__``, ...)."""
-    doc = f"``self {op.symbol} other``: {op.rules[0]}, {op.rules[1]}."
-    return _generated_method(op, name, "binary", doc)
-
-
-def _reflected_method(op: Op, name: str) -> "Callable[[Value, Number], Value]":
-    """``other <op> self`` for a number ``other`` (``__radd__``, ``__rmul__``, ...)."""
-    return _generated_method(op, name, "reflected", f"``other {op.symbol} self`` for a number ``other``.")
-
-
-def _unary_method(op: Op, name: str, doc: str) -> "Callable[[Value], Value]":
-    """``op(self)`` (``exp``, ``tanh``, ``relu``, ...)."""
-    return _generated_method(op, name, "unary", f"{doc} ({op.rules[0]}).")
-
-
-class Value:
+class Value(_GeneratedMethods):
     """A scalar in a computation graph: ``data``, ``grad`` and how it was made.
 
     >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
@@ -252,7 +150,7 @@ class Value:
     __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag")
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _as_float(data, "Value data")
+        self.data = data if type(data) is float else _to_float(data, "Value data")
         self.grad = 0.0
         self._a = None
         self._b = None
@@ -266,8 +164,7 @@ class Value:
     # --- label and scope share one slot: None | label | Scope | (label, Scope) ---
 
     def _set_tag(self, label: str, node_scope: Scope | None) -> None:
-        if not isinstance(label, str):
-            raise TypeError(f"a label must be a str, got {type(label).__name__}")
+        instance(label, "a label", str)
         if label and node_scope is not None:
             self._tag = (label, node_scope)
         else:
@@ -343,60 +240,35 @@ class Value:
         op = self.op
         return op.symbol if op is not None else ""
 
-    # --- arithmetic ---
-
-    __add__ = _binary_method(ops.ADD, "__add__")
-    __radd__ = _reflected_method(ops.ADD, "__radd__")
-    __sub__ = _binary_method(ops.SUB, "__sub__")
-    __rsub__ = _reflected_method(ops.SUB, "__rsub__")
-    __mul__ = _binary_method(ops.MUL, "__mul__")
-    __rmul__ = _reflected_method(ops.MUL, "__rmul__")
-    __truediv__ = _binary_method(ops.DIV, "__truediv__")
-    __rtruediv__ = _reflected_method(ops.DIV, "__rtruediv__")
-    __neg__ = _unary_method(ops.NEG, "__neg__", "-self")
+    # --- arithmetic and functions: generated (copied in below the class), but for these two ---
 
     def __pow__(self, exponent: Operand) -> "Value":
         """``v ** n`` (a number: one input, micrograd's ``'**n'``) or ``v ** w`` (a Value)."""
-        if type(exponent) is Value:
+        kind = type(exponent)
+        if kind is Value:
             return _binary(self, exponent, ops.POW)
-        if isinstance(exponent, bool):
+        if kind is float or kind is int or is_real(exponent):
+            return self._power(_to_float(exponent, "exponent of '**'"))
+        if isinstance(exponent, bool) or kind.__name__ == "bool_":
             raise TypeError(f"unsupported exponent: bool ({exponent!r}); use a number")
-        if isinstance(exponent, numbers.Real):
-            return _unary(self, ops.power_op(_real_to_float(exponent, "exponent of '**'")))
         return NotImplemented
 
-    def __rpow__(self, base: Number) -> "Value":
-        """``2 ** v``: the number base becomes a constant input of the pow op."""
-        return _binary(base, self, ops.POW)
-
-    __abs__ = _unary_method(ops.ABS, "__abs__", "|self|, with derivative sign(self) (0 at 0)")
-
-    # --- functions ---
-
-    exp = _unary_method(ops.EXP, "exp", "e ** self")
-    log = _unary_method(ops.LOG, "log", "Natural logarithm (log 0 = -inf, log of a negative = nan)")
-    sqrt = _unary_method(ops.SQRT, "sqrt", "Square root (nan for a negative)")
-    abs = _unary_method(ops.ABS, "abs", "|self|, with derivative sign(self) (0 at 0)")
-    tanh = _unary_method(ops.TANH, "tanh", "(e^x - e^-x) / (e^x + e^-x)")
-    sigmoid = _unary_method(ops.SIGMOID, "sigmoid", "1 / (1 + e^-x), stable for any x")
-    relu = _unary_method(ops.RELU, "relu", "max(0, x), with derivative 0 at 0")
-
     def leaky_relu(self, slope: float = 0.01) -> "Value":
-        """x if x > 0 else slope * x."""
-        return _unary(self, ops.leaky_relu_op(_as_float(slope, "leaky_relu slope")))
+        """x if x > 0 else slope * x (the derivative is slope at 0, as in PyTorch)."""
+        return self._leaky_relu(_to_float(slope, "leaky_relu slope"))
 
     # --- backward ---
 
     def backward(self, gradient: Number = 1.0) -> None:
         """Fill ``grad`` of every node this one depends on: d(self)/d(node).
 
-        As in PyTorch: the seed d(self)/d(self) is ``gradient`` (1.0 unless
-        given); leaves accumulate across calls until zeroed; every other node
-        holds its gradient from this call.
+        As in PyTorch: the initial gradient d(self)/d(self) is ``gradient``
+        (1.0 unless given); leaves accumulate across calls until zeroed;
+        every other node holds its gradient from this call.
         """
-        seed = _as_float(gradient, "the seed gradient")
+        initial = _to_float(gradient, "the initial gradient")
         order = _interior_order(self)
-        self.grad += seed
+        self.grad += initial
         if STATE.anomaly:
             _propagate_checked(order)
             return
@@ -415,7 +287,7 @@ class Value:
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Jupyter shows a Value as its graph (text when Graphviz is missing)."""
-        from .display import mimebundle
+        from .viz.display import mimebundle
 
         return mimebundle(self, include, exclude)
 
@@ -425,8 +297,21 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{shown})"
 
 
-for _namespace in _method_namespaces:
-    _namespace["Value"] = Value
+# The op methods generated from the table join the class. They are copied,
+# not inherited: with a base class, every node would cost a little more each
+# time the cycle collector walks it and when it is freed (~1% of a step).
+for _name, _method in vars(OpMethods).items():
+    if isinstance(_method, types.FunctionType):
+        if _name in vars(Value):
+            raise RuntimeError(f"the generated Value.{_name} would replace a hand-written method")
+        setattr(Value, _name, _method)
+del _name, _method
+
+# The generated methods build nodes of this class, which exists only now
+# (they are part of it), and call the two node builders above.
+_generated.Value = Value  # type: ignore[attr-defined]
+_generated._operand = _operand  # type: ignore[attr-defined]
+_generated._record = _record  # type: ignore[attr-defined]
 
 
 class _Mark(float):

@@ -11,7 +11,8 @@ Measured, each as the median of several runs:
 * the same two with the whole graph laid out once (``view="graph"``);
 * build the ``graphviz.Digraph`` (Python side only);
 * render the whole graph to SVG with ``dot``, and with neurons collapsed;
-* ``export_html`` (layout included) and the page's size.
+* ``html_page`` (the HTML page, layout included) and the page's size;
+* the snapshot: one walk of the graph, shared by every view.
 
 Run: ``.venv/bin/python benchmarks/bench_draw.py [--repeats 5]``
 """
@@ -22,15 +23,15 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd import Stepper, Value, draw, export_html, topological_order  # noqa: E402
-from autograd._examples import scoped_mlp  # noqa: E402
+from autograd import Stepper, Value, draw, html_page  # noqa: E402
+from autograd.viz.examples import scoped_mlp  # noqa: E402
+from autograd.viz.snapshot import Snapshot  # noqa: E402
 
 
 def build_loss() -> tuple[Value, str]:
@@ -61,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     repeats = args.repeats
     loss, what = build_loss()
-    nodes = len(topological_order(loss))
+    nodes = len(Snapshot(loss))
     print(f"graph: {what}, 3 samples: {nodes:,} nodes")
 
     def open_stepper(view: str = "auto") -> Stepper:
@@ -101,11 +102,14 @@ def main() -> None:
     whole_svg = svg_size[0]
     rows.append(("render with neurons collapsed (dot)",
                  median_seconds(lambda: render(collapse="neurons", hide_constants=True), repeats)))
-    with tempfile.TemporaryDirectory() as directory:
-        page = Path(directory) / "loss.html"
-        rows.append(("export_html (layout included)",
-                     median_seconds(lambda: export_html(loss, page), max(repeats // 2, 1))))
-        page_size = page.stat().st_size
+    page = [""]
+
+    def make_page() -> None:
+        page[0] = html_page(loss)
+
+    rows.append(("html_page (layout included)", median_seconds(make_page, max(repeats // 2, 1))))
+    page_size = len(page[0].encode("utf-8"))
+    rows.append(("take a snapshot (one walk of the graph)", median_seconds(lambda: Snapshot(loss), repeats * 4)))
 
     width = max(len(name) for name, _ in rows)
     print(f"{'median of runs':<{width}}  seconds")

@@ -29,7 +29,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from typing import Any, Callable
+from typing import Callable, Collection, Protocol
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -50,6 +50,28 @@ TARGET_SPEEDUP = 12.0
 TARGET_FLOOR_RATIO = 10.0
 TARGET_BYTES = 120.0
 TARGET_CHAIN = 1_000_000
+
+
+class Node(Protocol):
+    """What the step needs of a Value: tracegrad's and micrograd's both have it."""
+
+    data: float
+    grad: float
+
+    @property
+    def _prev(self) -> Collection["Node"]: ...
+    def __add__(self, other: "Node | float") -> "Node": ...
+    def __radd__(self, other: float) -> "Node": ...
+    def __mul__(self, other: "Node | float") -> "Node": ...
+    def __rmul__(self, other: float) -> "Node": ...
+    def __neg__(self) -> "Node": ...
+    def relu(self) -> "Node": ...
+    def backward(self) -> None: ...
+
+
+MakeNode = Callable[[float], Node]  # a Value class: tracegrad's or micrograd's
+Weights = list[tuple[list[list[float]], list[float]]]  # per layer: weights[out][in], biases
+Model = list[tuple[list[list[Node]], list[Node]]]  # the same, as nodes
 
 
 # --- the data and the initial weights, shared by all three ---
@@ -73,7 +95,7 @@ def two_moons(n: int, noise: float = 0.1, seed: int = 1) -> tuple[list[list[floa
     return points, labels
 
 
-def initial_weights(seed: int = 1337) -> list[tuple[list[list[float]], list[float]]]:
+def initial_weights(seed: int = 1337) -> Weights:
     """Per layer: weights[out][in] uniform in [-1, 1] and zero biases, as micrograd's nn."""
     rng = random.Random(seed)
     layers = []
@@ -85,16 +107,18 @@ def initial_weights(seed: int = 1337) -> list[tuple[list[list[float]], list[floa
 
 # --- the step with Value objects (same code for tracegrad and micrograd) ---
 
-def make_model(value: Callable[[float], Any], weights: list) -> list:
+def make_model(value: MakeNode, weights: Weights) -> Model:
+    """The weights as nodes of one engine."""
     return [([[value(w) for w in row] for row in layer_w], [value(b) for b in layer_b])
             for layer_w, layer_b in weights]
 
 
-def parameters(model: list) -> list:
+def parameters(model: Model) -> list[Node]:
+    """Every weight and bias node, layer by layer (micrograd's order)."""
     return [p for layer_w, layer_b in model for row, b in zip(layer_w, layer_b) for p in row + [b]]
 
 
-def value_loss(value: Callable[[float], Any], model: list, points: list, labels: list) -> Any:
+def value_loss(value: MakeNode, model: Model, points: list[list[float]], labels: list[float]) -> Node:
     """micrograd's demo loss(): mean SVM max-margin loss plus ALPHA * L2."""
     last = len(model) - 1
     scores = []
@@ -113,7 +137,7 @@ def value_loss(value: Callable[[float], Any], model: list, points: list, labels:
     return data_loss + reg_loss
 
 
-def value_step(value: Callable[[float], Any], model: list, points: list, labels: list) -> Any:
+def value_step(value: MakeNode, model: Model, points: list[list[float]], labels: list[float]) -> Node:
     """The loss, then zero_grad, backward and the SGD update (micrograd's demo loop body).
 
     Returns the loss, so its graph is released by the caller, after the clock.
@@ -130,7 +154,7 @@ def value_step(value: Callable[[float], Any], model: list, points: list, labels:
 
 # --- the same step with plain floats: forward, manual backward, update ---
 
-def float_step(model: list, points: list, labels: list) -> float:
+def float_step(model: Weights, points: list[list[float]], labels: list[float]) -> float:
     """The hand-written floor; ``model`` holds lists of floats, updated in place.
 
     It does the engines' arithmetic: every gradient of the graph is computed,
@@ -199,13 +223,14 @@ def float_step(model: list, points: list, labels: list) -> float:
     return data_loss * scale + ALPHA * reg
 
 
-def float_model(weights: list) -> list:
+def float_model(weights: Weights) -> Weights:
+    """A copy of the weights for the float step to update in place."""
     return [([list(row) for row in layer_w], list(layer_b)) for layer_w, layer_b in weights]
 
 
 # --- memory and depth ---
 
-def count_nodes(root: Any) -> int:
+def count_nodes(root: Node) -> int:
     """Nodes of a graph, walked with a stack (micrograd's _prev or tracegrad's inputs)."""
     seen = {id(root)}
     stack = [root]
@@ -218,7 +243,7 @@ def count_nodes(root: Any) -> int:
     return len(seen)
 
 
-def bytes_per_node_chain(value: Callable[[float], Any], n: int = 100_000) -> float:
+def bytes_per_node_chain(value: MakeNode, n: int = 100_000) -> float:
     """Memory of n nodes ``v = v + w`` (w one shared leaf), per node."""
     gc.collect()
     w = value(0.5)
@@ -234,7 +259,7 @@ def bytes_per_node_chain(value: Callable[[float], Any], n: int = 100_000) -> flo
     return (after - before) / n
 
 
-def bytes_per_node_step(value: Callable[[float], Any], weights: list, points: list, labels: list) -> float:
+def bytes_per_node_step(value: MakeNode, weights: Weights, points: list[list[float]], labels: list[float]) -> float:
     """Memory of the demo step's forward graph (every node it holds), per node."""
     gc.collect()
     model = make_model(value, weights)
@@ -247,7 +272,7 @@ def bytes_per_node_step(value: Callable[[float], Any], weights: list, points: li
     return (after - before) / new_nodes
 
 
-def chain_backpropagates(value: Callable[[float], Any], n: int) -> bool:
+def chain_backpropagates(value: MakeNode, n: int) -> bool:
     """Whether a chain of n additions backpropagates, with d(end)/d(start) = 1."""
     start = value(0.5)
     v = start
@@ -262,7 +287,7 @@ def chain_backpropagates(value: Callable[[float], Any], n: int) -> bool:
     return True
 
 
-def deepest_micrograd_chain(value: Callable[[float], Any]) -> tuple[int, int]:
+def deepest_micrograd_chain(value: MakeNode) -> tuple[int, int]:
     """(longest chain that works, shortest that raises RecursionError), default limit."""
     good, n = 0, 250
     while chain_backpropagates(value, n):
@@ -279,11 +304,11 @@ def deepest_micrograd_chain(value: Callable[[float], Any]) -> tuple[int, int]:
 
 # --- the run ---
 
-def check_agreement(weights: list, points: list, labels: list) -> None:
+def check_agreement(weights: Weights, points: list[list[float]], labels: list[float]) -> None:
     """The three steps compute the same loss and the same updated weights."""
     reference = float_model(weights)
     loss_float = float_step(reference, points, labels)
-    engines = [("tracegrad", Value)]
+    engines: list[tuple[str, MakeNode]] = [("tracegrad", Value)]
     if micrograd_engine is not None:
         engines.append(("micrograd", micrograd_engine.Value))
     flat_reference = [p for layer_w, layer_b in reference for row, b in zip(layer_w, layer_b) for p in row + [b]]
@@ -308,17 +333,18 @@ def main() -> int:
     weights = initial_weights()
     check_agreement(weights, points, labels)
 
-    steps: dict[str, Callable[[], Any]] = {}
-    models: dict[str, list] = {}
+    steps: dict[str, Callable[[], object]] = {}
+    models: dict[str, Model] = {}
+    floor: dict[str, Weights] = {}
 
     def reset() -> None:
         models["tracegrad"] = make_model(Value, weights)
-        models["float"] = float_model(weights)
+        floor["float"] = float_model(weights)
         if micrograd_engine is not None:
             models["micrograd"] = make_model(micrograd_engine.Value, weights)
 
     steps["tracegrad"] = lambda: value_step(Value, models["tracegrad"], points, labels)
-    steps["float"] = lambda: float_step(models["float"], points, labels)
+    steps["float"] = lambda: float_step(floor["float"], points, labels)
     if micrograd_engine is not None:
         steps["micrograd"] = lambda: value_step(micrograd_engine.Value, models["micrograd"], points, labels)
 

@@ -22,7 +22,6 @@ import platform
 import statistics
 import sys
 from pathlib import Path
-from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

@@ -11,7 +11,7 @@ produces can be drawn and its backward stepped node by node::
     model.save("moons.json"); again = MLP(2, [16, 16, 1]).load("moons.json")
 """
 
-from . import data
+from . import data, models
 from .batchnorm import BatchNorm
 from .dropout import Dropout
 from .functional import ACTIVATIONS, activation, log_softmax, mean, softmax, total
@@ -27,10 +27,12 @@ from .losses import (
     l2_penalty,
     mse_loss,
 )
-from .module import Module
+from .models import icecream_network, tower_network
+from .module import History, Module, StateError, build
 from .optim import SGD, Adam, Optimizer
-from .serialization import StateError, build, load_model
-from .training import History, evaluate, fit
+# Importing these two also hands Module its fit, save and load (``nn.module.implements``).
+from .serialization import load_model
+from .training import evaluate, fit
 
 __all__ = [
     "Module",
@@ -66,4 +68,7 @@ __all__ = [
     "build",
     "load_model",
     "data",
+    "models",
+    "icecream_network",
+    "tower_network",
 ]

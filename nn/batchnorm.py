@@ -20,22 +20,13 @@ sqrt(running_var + eps) + beta, one sample at a time.
 from __future__ import annotations
 
 import math
-import numbers
-from typing import Any
+from typing import Any, Mapping
 
-from autograd import Value, no_grad, scope
+from autograd import Value, no_grad
+from autograd.validation import integer, real
 
 from .functional import total
-from .module import Module
-
-
-def _check_number(value: Any, what: str, low: float, high: float | None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{what} must be a number, got {value!r}")
-    if not (value >= low and (high is None or value <= high)):
-        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"{what} must be {bound}, got {value!r}")
-    return float(value)
+from .module import Module, config_size
 
 
 class BatchNorm(Module):
@@ -43,18 +34,19 @@ class BatchNorm(Module):
 
     Parameters ``gamma1..gammaN`` (start at 1) and ``beta1..betaN`` (start at
     0); buffers ``running_mean1..N`` (start at 0) and ``running_var1..N``
-    (start at 1), saved with the state.
+    (start at 1), saved with the state. In train mode a batch needs at
+    least 2 samples (``min_batch_size``).
     """
 
+    min_batch_size = 2
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"num_features must be a positive int, got {num_features!r}")
-        self.nin = num_features
-        self.num_features = num_features
-        self.eps = _check_number(eps, "eps", 0.0, None)
+        self.num_features = integer(num_features, "num_features", minimum=1)
+        self.nin = self.num_features
+        self.eps = real(eps, "eps", low=0.0)
         if self.eps == 0.0:
-            raise ValueError("eps must be > 0 (it keeps 1/sqrt(var + eps) finite)")
-        self.momentum = _check_number(momentum, "momentum", 0.0, 1.0)
+            raise ValueError("eps must be > 0 (it keeps 1/sqrt(var + eps) finite), got 0.0")
+        self.momentum = real(momentum, "momentum", low=0.0, high=1.0)
         self.gamma = [Value(1.0) for _ in range(num_features)]
         self.beta = [Value(0.0) for _ in range(num_features)]
         self.running_mean = [0.0] * num_features
@@ -79,12 +71,11 @@ class BatchNorm(Module):
         raise KeyError(key)
 
     def config(self) -> dict[str, Any]:
-        return {
-            "type": "BatchNorm",
-            "num_features": self.num_features,
-            "eps": self.eps,
-            "momentum": self.momentum,
-        }
+        return self._config(num_features=self.num_features, eps=self.eps, momentum=self.momentum)
+
+    @classmethod
+    def state_entries(cls, config: Mapping[str, Any], where: str = "") -> int:
+        return 4 * config_size(config, "num_features", where)  # gamma, beta; running mean, running var
 
     def _label(self, what: str, feature: int) -> str:
         return f"{self.name}.{what}{feature}" if self.name else f"{what}{feature}"
@@ -100,25 +91,21 @@ class BatchNorm(Module):
         return self._forward_batch([inputs])[0]
 
     def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
-        if self._scope_name is None:
-            return self._normalise(batch)
-        with scope(self._scope_name):
-            return self._normalise(batch)
-
-    def _normalise(self, batch: list[list[Value]]) -> list[list[Value]]:
-        if self.training and len(batch) < 2:
+        if self.training and len(batch) < self.min_batch_size:
             raise ValueError(
-                f"BatchNorm in train mode needs a batch of at least 2 samples, got {len(batch)}"
+                f"BatchNorm in train mode needs a batch of at least {self.min_batch_size} samples, "
+                f"got {len(batch)}"
             )
         columns = []
-        for j in range(self.num_features):
-            column = [sample[j] for sample in batch]
-            if self.training:
-                column = self._normalise_with_batch_statistics(column, j)
-            else:
-                column = self._normalise_with_running_statistics(column, j)
-            gamma, beta = self.gamma[j], self.beta[j]
-            columns.append([gamma * x_hat + beta for x_hat in column])
+        with self._scope():
+            for j in range(self.num_features):
+                column = [sample[j] for sample in batch]
+                if self.training:
+                    column = self._normalise_with_batch_statistics(column, j)
+                else:
+                    column = self._normalise_with_running_statistics(column, j)
+                gamma, beta = self.gamma[j], self.beta[j]
+                columns.append([gamma * x_hat + beta for x_hat in column])
         return [list(row) for row in zip(*columns)]
 
     def _normalise_with_batch_statistics(self, column: list[Value], j: int) -> list[Value]:

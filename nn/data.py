@@ -6,37 +6,29 @@ floats. The same ``seed`` always gives the same data, on any machine.
 
 * ``make_moons``, ``make_xor``, ``make_circles``, ``make_spirals`` — 2-D
   classification (micrograd's demo uses the moons);
-* ``icecream`` — seed 002's ice-cream shop: temperature and weekday -> sales,
-  ten documented rows, with ``icecream_network()``, its 2 -> 2 ReLU -> 1 ReLU
-  network of 9 parameters;
-* ``make_tower`` — seed 004's sigmoid "tower" target, with ``tower`` (the
-  function) and ``tower_network()`` (the five sigmoid neurons that compute it);
+* ``icecream`` — the ice-cream article's shop: temperature and weekday -> sales,
+  ten documented rows (its network is ``nn.models.icecream_network``);
+* ``make_tower`` — the universal-approximation article's sigmoid "tower"
+  target, with ``tower`` the function (the five sigmoid neurons that compute
+  it are ``nn.models.tower_network``);
 * ``batches`` — shuffled mini-batches for gradient descent, SGD and mini-batch.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import random
-from typing import Any, Iterator, Sequence
+from typing import Iterator, Sequence, TypeVar
+
+from autograd.ops import stable_sigmoid
+from autograd.validation import integer, real
 
 Samples = list[list[float]]
+Sample = TypeVar("Sample")
+Label = TypeVar("Label")
 
 
-def _check_count(n: Any, what: str = "n", minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
-        raise ValueError(f"{what} must be an int >= {minimum}, got {n!r}")
-    return n
-
-
-def _check_noise(noise: Any) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not noise >= 0.0:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
-    return float(noise)
-
-
-def _shuffled(X: Samples, y: list[Any], rng: random.Random) -> tuple[Samples, list[Any]]:
+def _shuffled(X: Samples, y: list[Label], rng: random.Random) -> tuple[Samples, list[Label]]:
     order = list(range(len(X)))
     rng.shuffle(order)
     return [X[i] for i in order], [y[i] for i in order]
@@ -56,8 +48,8 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Samples
     each point plus Gaussian noise of standard deviation ``noise``. The outer
     moon gets n // 2 points, the inner one the rest.
     """
-    _check_count(n, minimum=2)
-    noise = _check_noise(noise)
+    integer(n, "n", minimum=2)
+    noise = real(noise, "noise", low=0.0)
     rng = random.Random(seed)
     outer, inner = n // 2, n - n // 2
     X: Samples = []
@@ -78,8 +70,8 @@ def make_xor(n: int = 100, noise: float = 0.2, seed: int = 0) -> tuple[Samples, 
     Sample i sits at the corner i % 4 (so the classes are balanced) plus
     Gaussian noise of standard deviation ``noise``; the result is shuffled.
     """
-    _check_count(n, minimum=4)
-    noise = _check_noise(noise)
+    integer(n, "n", minimum=4)
+    noise = real(noise, "noise", low=0.0)
     rng = random.Random(seed)
     corners = [(1.0, 1.0, 0), (-1.0, -1.0, 0), (1.0, -1.0, 1), (-1.0, 1.0, 1)]
     X: Samples = []
@@ -99,9 +91,10 @@ def make_circles(
     Label 0 on the unit circle, label 1 on the circle of radius ``factor``
     (0 < factor < 1), evenly spaced, plus Gaussian noise.
     """
-    _check_count(n, minimum=2)
-    noise = _check_noise(noise)
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
+    integer(n, "n", minimum=2)
+    noise = real(noise, "noise", low=0.0)
+    factor = real(factor, "factor")
+    if not 0.0 < factor < 1.0:
         raise ValueError(f"factor must be a number in (0, 1), got {factor!r}")
     rng = random.Random(seed)
     outer, inner = n // 2, n - n // 2
@@ -124,9 +117,9 @@ def make_spirals(
     4k + 4r (radians) plus Gaussian noise of standard deviation ``noise`` on
     the angle; label k.
     """
-    _check_count(n, minimum=2)
-    _check_count(classes, "classes", minimum=2)
-    noise = _check_noise(noise)
+    integer(n, "n", minimum=2)
+    integer(classes, "classes", minimum=2)
+    noise = real(noise, "noise", low=0.0)
     rng = random.Random(seed)
     X: Samples = []
     y: list[int] = []
@@ -139,18 +132,14 @@ def make_spirals(
     return _shuffled(X, y, rng)
 
 
-#: Alias: the command line calls the data set "spiral".
-make_spiral = make_spirals
-
-
-# --- seed 002: the ice-cream shop ---------------------------------------------------------
+# --- the ice-cream article: the shop ------------------------------------------------------
 
 #: The ice-cream table: (temperature in degrees C, weekday 1 = Monday .. 7 = Sunday,
-#: sales in thousands). Made for this project in the spirit of seed 002 (its table
-#: was an image that did not survive): warmer days sell more, and so do weekends.
-#: With ``icecream_network(output_bias=b)`` its MSE is 0.08650 at b = 0, 0.03798 at
-#: b = 0.1 and lowest near b = 0.3 (0.00094), the numbers of the seed's story
-#: (0.08651, 0.03791, best at 0.3).
+#: sales in thousands). Made for this project in the spirit of the ice-cream article
+#: (its table was an image that did not survive): warmer days sell more, and so do
+#: weekends. With ``nn.models.icecream_network(output_bias=b)`` its MSE is 0.08650 at
+#: b = 0, 0.03798 at b = 0.1 and lowest near b = 0.3 (0.00094), the numbers of the
+#: article's story (0.08651, 0.03791, best at 0.3).
 ICECREAM_TABLE: tuple[tuple[float, float, float], ...] = (
     (18.0, 2.0, 0.43),
     (21.0, 6.0, 0.86),
@@ -164,30 +153,11 @@ ICECREAM_TABLE: tuple[tuple[float, float, float], ...] = (
     (19.0, 7.0, 1.15),
 )
 
-#: The 9 parameters of the ice-cream network after training (seed 002's "optimal
-#: values"): hidden neuron L1.N1 grows with temperature, L1.N2 wakes up at the weekend.
-ICECREAM_PARAMETERS: dict[str, float] = {
-    "L1.N1.w1": 0.1,
-    "L1.N1.w2": -0.02,
-    "L1.N1.b": -1.5,
-    "L1.N2.w1": 0.01,
-    "L1.N2.w2": 0.5,
-    "L1.N2.b": -2.8,
-    "L2.N1.w1": 0.6,
-    "L2.N1.w2": 0.8,
-    "L2.N1.b": 0.3,
-}
-
-#: Training ``icecream_network(output_bias=0.0)`` on the table with the MSE loss
-#: (full-batch gradient descent, lr 0.002, 500 epochs) brings the MSE below this
-#: (to about 0.00074).
-ICECREAM_MSE_TARGET = 0.001
-
 
 def icecream(scaled: bool = False) -> tuple[Samples, list[float]]:
-    """Seed 002's ice-cream table: X = [temperature (C), weekday (1-7)], y = sales (thousands).
+    """The ice-cream article's table: X = [temperature (C), weekday (1-7)], y = sales (thousands).
 
-    ``icecream_network`` works on these raw features. Training a fresh
+    ``nn.models.icecream_network`` works on these raw features. Training a fresh
     network from random weights is easier on ``scaled=True`` features,
     [(temperature - 25) / 5, (weekday - 4) / 2], which lie roughly in [-2, 2].
     """
@@ -199,30 +169,7 @@ def icecream(scaled: bool = False) -> tuple[Samples, list[float]]:
     return X, y
 
 
-def icecream_network(output_bias: float | None = None) -> Any:
-    """The seed's network: MLP(2, [2, 1]) with ReLU everywhere, set to ``ICECREAM_PARAMETERS``.
-
-    ``output_bias`` replaces the output neuron's bias ``L2.N1.b`` (the seed
-    starts its search from 0.0); None keeps the trained 0.3.
-    """
-    from .layers import MLP
-
-    model = MLP(2, [2, 1], activation="relu", output_activation="relu", seed=0)
-    state = dict(ICECREAM_PARAMETERS)
-    if output_bias is not None:
-        state["L2.N1.b"] = output_bias
-    model.load_state_dict(state)
-    return model
-
-
-# --- seed 004: the sigmoid tower ----------------------------------------------------------
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+# --- the universal-approximation article: the sigmoid tower --------------------------------
 
 
 def tower(
@@ -233,7 +180,7 @@ def tower(
     steepness: float = 1000.0,
     sharpness: float = 30.0,
 ) -> float:
-    """Seed 004's "tower": about 1 over the rectangle x_range x y_range, about 0 elsewhere.
+    """The universal-approximation article's "tower": about 1 over x_range x y_range, about 0 elsewhere.
 
     Four steep sigmoid steps make two walls per axis:
     s = sig(k(x - x_min)) - sig(k(x - x_max)) + sig(k(y - y_min)) - sig(k(y - y_max)),
@@ -242,12 +189,12 @@ def tower(
     """
     k = steepness
     s = (
-        _sigmoid(k * (x - x_range[0]))
-        - _sigmoid(k * (x - x_range[1]))
-        + _sigmoid(k * (y - y_range[0]))
-        - _sigmoid(k * (y - y_range[1]))
+        stable_sigmoid(k * (x - x_range[0]))
+        - stable_sigmoid(k * (x - x_range[1]))
+        + stable_sigmoid(k * (y - y_range[0]))
+        - stable_sigmoid(k * (y - y_range[1]))
     )
-    return _sigmoid(sharpness * (s - 1.1))
+    return stable_sigmoid(sharpness * (s - 1.1))
 
 
 def make_tower(
@@ -261,7 +208,8 @@ def make_tower(
     sharpness: float = 30.0,
 ) -> tuple[Samples, list[float]]:
     """n points uniform in [low, high]^2 with the regression target ``tower(x, y)``."""
-    _check_count(n)
+    integer(n, "n", minimum=1)
+    low, high = real(low, "low"), real(high, "high")
     if not low < high:
         raise ValueError(f"need low < high, got low={low!r}, high={high!r}")
     rng = random.Random(seed)
@@ -270,46 +218,17 @@ def make_tower(
     return X, y
 
 
-def tower_network(
-    x_range: Sequence[float] = (-0.3, 0.7),
-    y_range: Sequence[float] = (-0.2, 0.8),
-    steepness: float = 1000.0,
-    sharpness: float = 30.0,
-) -> Any:
-    """Seed 004's tower as five sigmoid neurons: MLP(2, [4, 1]), sigmoid everywhere.
-
-    L1.N1..N4 are the four walls (weights k on x or y, biases -k * edge);
-    L2.N1 adds them with weights +s, -s, +s, -s and bias -1.1 s. It computes
-    ``tower`` exactly (up to rounding).
-    """
-    from .layers import MLP
-
-    k, s = float(steepness), float(sharpness)
-    model = MLP(2, [4, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
-    walls = [(k, 0.0, x_range[0]), (k, 0.0, x_range[1]), (0.0, k, y_range[0]), (0.0, k, y_range[1])]
-    state: dict[str, float] = {}
-    for j, (wx, wy, edge) in enumerate(walls, start=1):
-        state[f"L1.N{j}.w1"] = wx
-        state[f"L1.N{j}.w2"] = wy
-        state[f"L1.N{j}.b"] = -k * edge
-    for j, sign in enumerate((1.0, -1.0, 1.0, -1.0), start=1):
-        state[f"L2.N1.w{j}"] = sign * s
-    state["L2.N1.b"] = -1.1 * s
-    model.load_state_dict(state)
-    return model
-
-
 # --- mini-batches -------------------------------------------------------------------------
 
 
-def signed_labels(y: Sequence[Any]) -> list[float]:
+def signed_labels(y: Sequence[float]) -> list[float]:
     """0/1 labels as -1.0/+1.0 (the hinge loss's convention); -1/1 stay as they are."""
     return [1.0 if label == 1 else -1.0 for label in y]
 
 
 def batches(
-    X: Sequence[Any], y: Sequence[Any], batch_size: int | None = None, seed: int | None = 0
-) -> Iterator[tuple[list[Any], list[Any]]]:
+    X: Sequence[Sample], y: Sequence[Label], batch_size: int | None = None, seed: int | None = 0
+) -> Iterator[tuple[list[Sample], list[Label]]]:
     """Yield (X_batch, y_batch) covering the data once: one epoch.
 
     ``batch_size`` None gives one batch of everything in the original order
@@ -321,12 +240,11 @@ def batches(
         raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels")
     if not len(X):
         raise ValueError("no samples to batch")
+    if batch_size is not None:
+        integer(batch_size, "batch_size", minimum=1)
     if batch_size is None or batch_size >= len(X):
-        if batch_size is not None:
-            _check_count(batch_size, "batch_size")
         yield list(X), list(y)
         return
-    _check_count(batch_size, "batch_size")
     order = list(range(len(X)))
     if seed is not None:
         random.Random(seed).shuffle(order)

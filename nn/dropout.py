@@ -9,11 +9,11 @@ the masks of the latest call so a test or a drawing can reproduce them.
 
 from __future__ import annotations
 
-import numbers
 import random
-from typing import Any
+from typing import Any, Mapping
 
-from autograd import Value, scope
+from autograd import Value
+from autograd.validation import integer, real
 
 from .module import Module
 
@@ -22,12 +22,8 @@ class Dropout(Module):
     """Zero each input with probability ``p`` in train mode, scaling the kept ones by 1/(1-p)."""
 
     def __init__(self, p: float = 0.5, *, seed: int = 0) -> None:
-        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability p must be a number in [0, 1], got {p!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-        self.p = float(p)
-        self.seed = seed
+        self.p = real(p, "dropout probability p", low=0.0, high=1.0)
+        self.seed = integer(seed, "seed")
         self._random = random.Random(seed)
         #: The mask of the latest sample: 1.0 kept, 0.0 dropped (empty before any train call).
         self.last_mask: list[float] = []
@@ -36,10 +32,14 @@ class Dropout(Module):
 
     def reseed(self, seed: int | None = None) -> None:
         """Restart the mask sequence from ``seed`` (the constructor's seed if None)."""
-        self._random = random.Random(self.seed if seed is None else seed)
+        self._random = random.Random(self.seed if seed is None else integer(seed, "seed"))
 
     def config(self) -> dict[str, Any]:
-        return {"type": "Dropout", "p": self.p}
+        return self._config(p=self.p)
+
+    @classmethod
+    def state_entries(cls, config: Mapping[str, Any], where: str = "") -> int:
+        return 0
 
     def _draw_mask(self, size: int) -> list[float]:
         draw = self._random.random
@@ -52,9 +52,7 @@ class Dropout(Module):
         mask = self._draw_mask(len(inputs))
         self.last_mask = mask
         self.last_masks = [mask]
-        if self._scope_name is None:
-            return self._apply(inputs, mask)
-        with scope(self._scope_name):
+        with self._scope():
             return self._apply(inputs, mask)
 
     def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:

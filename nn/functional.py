@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, MappingView, Set
-from typing import Any, Callable, Iterable, Sequence, Union
+from typing import Callable, Iterable, Sequence, Union
 
 from autograd import Value
+from autograd.validation import choice
 
 Scalar = Union[Value, int, float]
 
@@ -39,23 +40,19 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 }
 
 
-def activation(name: str) -> Callable[[Value], Value]:
-    """The activation function called ``name`` (one of ``ACTIVATIONS``)."""
-    try:
-        return ACTIVATIONS[name]
-    except (KeyError, TypeError):
-        known = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {name!r}; choose one of: {known}") from None
+def activation(name: str, what: str = "activation") -> Callable[[Value], Value]:
+    """The activation function called ``name`` (one of ``ACTIVATIONS``); ``what`` names the argument."""
+    return ACTIVATIONS[choice(name, what, ACTIVATIONS)]
 
 
-def is_list_like(x: Any) -> bool:
+def is_list_like(x: object) -> bool:
     """True for lists, tuples, NumPy arrays and the like; False for strings, dicts and Values."""
     if isinstance(x, (str, bytes, dict, Value)):
         return False
     return hasattr(x, "__len__") and hasattr(x, "__getitem__")
 
 
-def check_ordered(x: Any, what: str) -> None:
+def check_ordered(x: object, what: str) -> None:
     """Refuse a set, frozenset, dict or dict view where an ordered sequence is expected.
 
     A set iterates in an order that follows hashes and ``id()`` (so it can
@@ -106,7 +103,9 @@ def mean(values: Sequence[Scalar]) -> Value:
 
 def _logits(logits: Sequence[Scalar]) -> tuple[list[Value], float]:
     """The logits as Values, and their largest value as a plain float."""
-    if not is_list_like(logits) or len(logits) == 0:
+    if not is_list_like(logits):
+        raise TypeError(f"softmax needs a list of logits, got {type(logits).__name__}")
+    if len(logits) == 0:
         raise ValueError("softmax needs a non-empty list of logits")
     values = [as_value(z, f"logit {i}") for i, z in enumerate(logits)]
     largest = max(v.data for v in values)

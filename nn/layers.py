@@ -15,34 +15,26 @@ scope ``("L1", "N1")`` and its output node is labelled ``L1.N1.out``.
 from __future__ import annotations
 
 import random
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from autograd import Value, scope
+from autograd import Value
+from autograd.validation import integer
 
-from .functional import ACTIVATIONS, activation as activation_named, check_ordered
-from .module import Module
-
-Rng = random.Random
+from .functional import activation as activation_named, check_ordered
+from .module import Module, StateError, build, config_size, describe, implied_entries, positive_size
 
 
-def _rng(seed: int | None) -> Any:
+class UniformSource(Protocol):
+    """Where initial weights come from: ``random.Random`` or the ``random`` module itself."""
+
+    def uniform(self, a: float, b: float) -> float: ...
+
+
+def _rng(seed: int | None) -> UniformSource:
     """A private generator for ``seed``; the global ``random`` module if None (micrograd's way)."""
     if seed is None:
         return random
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-    return random.Random(seed)
-
-
-def _check_size(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return value
-
-
-def _check_activation(name: Any) -> str:
-    activation_named(name)  # raises ValueError naming the choices
-    return name
+    return random.Random(integer(seed, "seed"))
 
 
 class Neuron(Module):
@@ -63,11 +55,11 @@ class Neuron(Module):
         seed: int | None = None,
         weights: Sequence[float] | None = None,
         bias: float = 0.0,
-        rng: Any = None,
+        rng: UniformSource | None = None,
     ) -> None:
-        self.nin = _check_size(nin, "nin")
-        self.activation = _check_activation(activation)
-        self._activate: Callable[[Value], Value] = ACTIVATIONS[activation]
+        self.nin = integer(nin, "nin", minimum=1)
+        self._activate: Callable[[Value], Value] = activation_named(activation)
+        self.activation = activation
         if weights is None:
             source = rng if rng is not None else _rng(seed)
             weights = [source.uniform(-1.0, 1.0) for _ in range(nin)]
@@ -89,44 +81,32 @@ class Neuron(Module):
         self._out_label = f"{self.name}.out" if self.name else "out"
 
     def config(self) -> dict[str, Any]:
-        return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
+        return self._config(nin=self.nin, activation=self.activation)
+
+    @classmethod
+    def state_entries(cls, config: Mapping[str, Any], where: str = "") -> int:
+        return config_size(config, "nin", where) + 1
 
     def _forward(self, inputs: list[Value]) -> list[Value]:
         return [self._output(inputs)]
 
     def _output(self, inputs: list[Value]) -> Value:
         """The neuron's output node for one sample (inputs already checked)."""
-        if self._scope_name is None:
-            return self._compute(inputs)
-        with scope(self._scope_name):
-            return self._compute(inputs)
-
-    def _compute(self, inputs: list[Value]) -> Value:
-        weighted_sum = self.b
-        for weight, x in zip(self.w, inputs):
-            weighted_sum = weighted_sum + weight * x
-        out = self._activate(weighted_sum)
-        out.label = self._out_label
-        return out
+        return self._outputs([inputs])[0]
 
     def _outputs(self, batch: list[list[Value]]) -> list[Value]:
         """The neuron's output node for each sample of a batch, built in one scope."""
-        if self._scope_name is None:
-            return self._compute_all(batch)
-        with scope(self._scope_name):
-            return self._compute_all(batch)
-
-    def _compute_all(self, batch: list[list[Value]]) -> list[Value]:
-        # _compute for every sample, inlined: this loop builds most of a training step's graph.
+        # Locals, not attributes, in the loop: it builds most of a training step's graph.
         weights, bias, activate, label = self.w, self.b, self._activate, self._out_label
         outputs = []
-        for inputs in batch:
-            weighted_sum = bias
-            for weight, x in zip(weights, inputs):
-                weighted_sum = weighted_sum + weight * x
-            out = activate(weighted_sum)
-            out.label = label
-            outputs.append(out)
+        with self._scope():
+            for inputs in batch:
+                weighted_sum = bias
+                for weight, x in zip(weights, inputs):
+                    weighted_sum = weighted_sum + weight * x
+                out = activate(weighted_sum)
+                out.label = label
+                outputs.append(out)
         return outputs
 
     def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
@@ -151,11 +131,12 @@ class Layer(Module):
         *,
         name: str = "",
         seed: int | None = None,
-        rng: Any = None,
+        rng: UniformSource | None = None,
     ) -> None:
-        self.nin = _check_size(nin, "nin")
-        self.nout = _check_size(nout, "nout")
-        self.activation = _check_activation(activation)
+        self.nin = integer(nin, "nin", minimum=1)
+        self.nout = integer(nout, "nout", minimum=1)
+        activation_named(activation)
+        self.activation = activation
         source = rng if rng is not None else _rng(seed)
         self.neurons = [Neuron(nin, activation, rng=source) for _ in range(nout)]
         self._assign_name(name)
@@ -164,21 +145,20 @@ class Layer(Module):
         return [(f"N{j}", neuron) for j, neuron in enumerate(self.neurons, start=1)]
 
     def config(self) -> dict[str, Any]:
-        return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
+        return self._config(nin=self.nin, nout=self.nout, activation=self.activation)
+
+    @classmethod
+    def state_entries(cls, config: Mapping[str, Any], where: str = "") -> int:
+        return (config_size(config, "nin", where) + 1) * config_size(config, "nout", where)
 
     def _forward(self, inputs: list[Value]) -> list[Value]:
-        if self._scope_name is None:
-            return [neuron._output(inputs) for neuron in self.neurons]
-        with scope(self._scope_name):
+        with self._scope():
             return [neuron._output(inputs) for neuron in self.neurons]
 
     def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
         # Neuron by neuron over the whole batch: one scope per neuron, not per sample.
-        if self._scope_name is None:
+        with self._scope():
             columns = [neuron._outputs(batch) for neuron in self.neurons]
-        else:
-            with scope(self._scope_name):
-                columns = [neuron._outputs(batch) for neuron in self.neurons]
         return [list(row) for row in zip(*columns)]
 
     def __repr__(self) -> str:
@@ -203,13 +183,17 @@ class MLP(Module):
         *,
         seed: int | None = None,
     ) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = integer(nin, "nin", minimum=1)
         check_ordered(nouts, "nouts")
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        self.nouts = [_check_size(n, f"layer size nouts[{i}]") for i, n in enumerate(nouts)]
-        self.activation = _check_activation(activation)
-        self.output_activation = _check_activation(output_activation)
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__} ({nouts!r})")
+        if not nouts:
+            raise ValueError("nouts must be a non-empty list of layer sizes, got []")
+        self.nouts = [integer(n, f"layer size nouts[{i}]", minimum=1) for i, n in enumerate(nouts)]
+        activation_named(activation)
+        activation_named(output_activation, "output_activation")
+        self.activation = activation
+        self.output_activation = output_activation
         source = _rng(seed)
         sizes = [nin] + self.nouts
         last = len(self.nouts) - 1
@@ -223,13 +207,21 @@ class MLP(Module):
         return [(f"L{i}", layer) for i, layer in enumerate(self.layers, start=1)]
 
     def config(self) -> dict[str, Any]:
-        return {
-            "type": "MLP",
-            "nin": self.nin,
-            "nouts": list(self.nouts),
-            "activation": self.activation,
-            "output_activation": self.output_activation,
-        }
+        return self._config(
+            nin=self.nin,
+            nouts=list(self.nouts),
+            activation=self.activation,
+            output_activation=self.output_activation,
+        )
+
+    @classmethod
+    def state_entries(cls, config: Mapping[str, Any], where: str = "") -> int:
+        nin = config_size(config, "nin", where)
+        nouts = config.get("nouts")
+        if not isinstance(nouts, list) or not nouts:
+            raise StateError(f"{where}nouts must be a non-empty list of layer sizes, got {describe(nouts)}")
+        sizes = [nin] + [positive_size(n, f"{where}nouts[{i}]") for i, n in enumerate(nouts)]
+        return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
 
     def _forward(self, inputs: list[Value]) -> list[Value]:
         for layer in self.layers:
@@ -252,16 +244,18 @@ class Activation(Module):
     """An activation applied to every input on its own (for use inside ``Sequential``)."""
 
     def __init__(self, activation: str = "relu") -> None:
-        self.activation = _check_activation(activation)
-        self._activate = ACTIVATIONS[activation]
+        self._activate = activation_named(activation)
+        self.activation = activation
 
     def config(self) -> dict[str, Any]:
-        return {"type": "Activation", "activation": self.activation}
+        return self._config(activation=self.activation)
+
+    @classmethod
+    def state_entries(cls, config: Mapping[str, Any], where: str = "") -> int:
+        return 0
 
     def _forward(self, inputs: list[Value]) -> list[Value]:
-        if self._scope_name is None:
-            return [self._activate(x) for x in inputs]
-        with scope(self._scope_name):
+        with self._scope():
             return [self._activate(x) for x in inputs]
 
     def __repr__(self) -> str:
@@ -296,31 +290,32 @@ class Sequential(Module):
         return [(f"L{i}", module) for i, module in enumerate(self.layers, start=1)]
 
     def config(self) -> dict[str, Any]:
-        return {"type": "Sequential", "modules": [module.config() for module in self.layers]}
+        return self._config(modules=[module.config() for module in self.layers])
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Sequential":
+        return cls(*(build(part) for part in config.get("modules", ())))
+
+    @classmethod
+    def state_entries(cls, config: Mapping[str, Any], where: str = "") -> int:
+        modules = config.get("modules")
+        if not isinstance(modules, list):
+            raise StateError(f"{where}Sequential modules must be a list, got {describe(modules)}")
+        return sum(implied_entries(part, f"{where}modules[{i}].") for i, part in enumerate(modules))
 
     def _forward(self, inputs: list[Value]) -> list[Value]:
-        if self._scope_name is None:
-            return self._chain(inputs)
-        with scope(self._scope_name):
-            return self._chain(inputs)
-
-    def _chain(self, inputs: list[Value]) -> list[Value]:
-        for module in self.layers:
-            _check_width(module, inputs)
-            inputs = module._forward(inputs)
+        with self._scope():
+            for module in self.layers:
+                _check_width(module, inputs)
+                inputs = module._forward(inputs)
         return inputs
 
     def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
-        if self._scope_name is None:
-            return self._chain_batch(batch)
-        with scope(self._scope_name):
-            return self._chain_batch(batch)
-
-    def _chain_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
-        for module in self.layers:
-            if batch:
-                _check_width(module, batch[0])
-            batch = module._forward_batch(batch)
+        with self._scope():
+            for module in self.layers:
+                if batch:
+                    _check_width(module, batch[0])
+                batch = module._forward_batch(batch)
         return batch
 
     def __repr__(self) -> str:

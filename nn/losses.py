@@ -14,21 +14,19 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, Iterable, Sequence, Union
+from typing import Any, Callable, Iterable, Union
 
 from autograd import Value
+from autograd.validation import choice, is_real, real
 
 from .functional import as_value, check_ordered, is_list_like, log_softmax, total
+from .module import Module
 
 Loss = Callable[[Any, Any], Value]
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
 def _target_number(y: Any, where: str) -> float:
-    if not _is_number(y):
+    if not is_real(y):
         raise TypeError(f"target {where} must be a number, got {type(y).__name__} ({y!r})")
     y = float(y)
     if not math.isfinite(y):
@@ -38,7 +36,7 @@ def _target_number(y: Any, where: str) -> float:
 
 def _pairs(predictions: Any, targets: Any) -> list[tuple[Value, float]]:
     """(output, target) for every output of every sample, checking the shapes agree."""
-    if isinstance(predictions, Value) or _is_number(predictions):
+    if isinstance(predictions, Value) or is_real(predictions):
         if is_list_like(targets) and len(targets) == 1:
             targets = targets[0]
         return [(as_value(predictions, "prediction"), _target_number(targets, "0"))]
@@ -52,13 +50,13 @@ def _pairs(predictions: Any, targets: Any) -> list[tuple[Value, float]]:
         raise ValueError("a loss needs at least one prediction")
     pairs = []
     for i, (prediction, target) in enumerate(zip(predictions, targets)):
-        if isinstance(prediction, Value) or _is_number(prediction):
+        if isinstance(prediction, Value) or is_real(prediction):
             if is_list_like(target) and len(target) == 1:
                 target = target[0]
             pairs.append((as_value(prediction, f"prediction {i}"), _target_number(target, str(i))))
             continue
         if not is_list_like(target):
-            raise ValueError(
+            raise TypeError(
                 f"sample {i}: {len(prediction)} outputs but the target is {type(target).__name__} "
                 f"({target!r}), not a list of {len(prediction)} numbers"
             )
@@ -147,9 +145,11 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
     probabilities) per sample. The gradient with respect to a sample's logits
     is (softmax(z) - y) / number of samples. Stable for logits of +-1000.
     """
-    if not is_list_like(logits) or len(logits) == 0:
-        raise TypeError("cross_entropy expects a non-empty list of logits (or of lists of logits)")
-    single = isinstance(logits[0], Value) or _is_number(logits[0])
+    if not is_list_like(logits):
+        raise TypeError(f"cross_entropy expects a list of logits (or of lists of logits), got {type(logits).__name__}")
+    if len(logits) == 0:
+        raise ValueError("cross_entropy expects a non-empty list of logits (or of lists of logits)")
+    single = isinstance(logits[0], Value) or is_real(logits[0])
     batch = [logits] if single else list(logits)
     labels = [targets] if single else targets
     if not is_list_like(labels):
@@ -167,9 +167,8 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
             losses.append(-log_probabilities[index])
             continue
         if not is_list_like(target) or len(target) != classes:
-            raise ValueError(
-                f"target {i} must be a class index or a list of {classes} numbers, got {target!r}"
-            )
+            kind = ValueError if is_real(target) or is_list_like(target) else TypeError
+            raise kind(f"target {i} must be a class index or a list of {classes} numbers, got {target!r}")
         weights = [_target_number(w, f"{i}[{k}]") for k, w in enumerate(target)]
         terms = [w * lp for w, lp in zip(weights, log_probabilities) if w != 0.0]
         if not terms:
@@ -180,11 +179,12 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
 
 def signed_label(label: Any, index: int) -> float:
     """A binary label as +1.0 / -1.0: 1 is positive, -1 and 0 are negative."""
-    if _is_number(label):
-        if label == 1:
-            return 1.0
-        if label == -1 or label == 0:
-            return -1.0
+    if not is_real(label):
+        raise TypeError(f"label {index} must be a number, -1 or 1 (0 is read as -1), got {type(label).__name__} ({label!r})")
+    if label == 1:
+        return 1.0
+    if label == -1 or label == 0:
+        return -1.0
     raise ValueError(f"label {index} must be -1 or 1 (0 is read as -1), got {label!r}")
 
 
@@ -193,10 +193,12 @@ def hinge_loss(scores: Any, labels: Any) -> Value:
 
     Labels 0/1 (as the data generators give) are accepted: 0 counts as -1.
     """
-    if isinstance(scores, Value) or _is_number(scores):
+    if isinstance(scores, Value) or is_real(scores):
         scores, labels = [scores], [labels]
-    if not is_list_like(scores) or len(scores) == 0:
-        raise TypeError("hinge_loss expects a non-empty list of scores")
+    if not is_list_like(scores):
+        raise TypeError(f"hinge_loss expects a list of scores, got {type(scores).__name__}")
+    if len(scores) == 0:
+        raise ValueError("hinge_loss expects a non-empty list of scores")
     if not is_list_like(labels):
         raise TypeError(f"labels must be a list, got {type(labels).__name__}")
     if len(scores) != len(labels):
@@ -213,7 +215,7 @@ def hinge_loss(scores: Any, labels: Any) -> Value:
     return total(margins) / len(margins)
 
 
-def _parameter_list(parameters: Any) -> list[Value]:
+def _parameter_list(parameters: Union[Module, Iterable[Value]]) -> list[Value]:
     if hasattr(type(parameters), "parameters") and callable(parameters.parameters):
         parameters = parameters.parameters()
     check_ordered(parameters, "parameters")
@@ -226,25 +228,16 @@ def _parameter_list(parameters: Any) -> list[Value]:
     return values
 
 
-def _check_alpha(alpha: Any) -> float:
-    """The penalty strength as a float: a real number, finite and >= 0."""
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__} ({alpha!r})")
-    if not (math.isfinite(alpha) and alpha >= 0.0):
-        raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
-    return float(alpha)
-
-
-def l1_penalty(parameters: Union[Iterable[Value], Any], alpha: float = 1.0) -> Value:
+def l1_penalty(parameters: Union[Module, Iterable[Value]], alpha: float = 1.0) -> Value:
     """alpha * sum |w| over the parameters (a Module or an iterable of Values): pushes weights to 0."""
-    alpha = _check_alpha(alpha)
+    alpha = real(alpha, "alpha", low=0.0)
     penalty = total(p.abs() for p in _parameter_list(parameters))
     return penalty if alpha == 1.0 else alpha * penalty
 
 
-def l2_penalty(parameters: Union[Iterable[Value], Any], alpha: float = 1.0) -> Value:
+def l2_penalty(parameters: Union[Module, Iterable[Value]], alpha: float = 1.0) -> Value:
     """alpha * sum w^2 over the parameters (a Module or an iterable of Values): keeps weights small."""
-    alpha = _check_alpha(alpha)
+    alpha = real(alpha, "alpha", low=0.0)
     penalty = total(p * p for p in _parameter_list(parameters))
     return penalty if alpha == 1.0 else alpha * penalty
 
@@ -263,7 +256,4 @@ def get_loss(loss: Union[str, Loss]) -> Loss:
     """A loss function given itself or its name (one of ``LOSSES``)."""
     if callable(loss):
         return loss
-    try:
-        return LOSSES[loss]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}") from None
+    return LOSSES[choice(loss, "loss", LOSSES)]

@@ -2,32 +2,127 @@
 
 A module owns some parameters (Values) and buffers (plain floats such as
 batch norm's running statistics) and may contain child modules. Everything
-else is derived from those three lists:
+else is derived from those three lists, through one walk of the tree
+(``named_modules``):
 
-* ``named_parameters()`` walks them in a fixed order and yields dotted names
-  (``L1.N1.w1``, ``L1.N1.b``), the same names the parameters carry as labels;
-* ``state_dict()`` / ``load_state_dict()`` copy their numbers out and in;
-* ``save(path)`` / ``load(path)`` write and read them as JSON (see
-  ``nn.serialization``): exact floats, atomic writes, validated loads.
+* ``named_parameters()`` yields dotted names (``L1.N1.w1``, ``L1.N1.b``), the
+  same names the parameters carry as labels;
+* ``state_dict()`` / ``load_state_dict()`` copy their numbers out and in,
+  the latter validated all or nothing (``StateError`` names the entry);
+* ``save(path)`` / ``load(path)`` write and read them as JSON (``nn.serialization``),
+  ``fit(X, y)`` trains (``nn.training``).
 
-Names are 1-based like the documents' w1, w2: layer ``L1`` is the first
+Names are 1-based like the articles' w1, w2: layer ``L1`` is the first
 layer after the input, ``N1`` its first neuron. A module with a name tags the
 nodes it builds with ``autograd.scope`` (the last part of its name), so a
 drawing can group them by layer and neuron.
+
+Every subclass registers itself by its class name (``MODULE_TYPES``), and
+``config()`` names that type: ``build(config)`` makes an empty model of any
+registered type without a list of types to switch over, so a learner's own
+module can be saved and rebuilt like nn's.
+
+This module sits at the bottom of ``nn``: it imports no other part of nn but
+``functional``. ``fit``, ``save`` and ``load`` run code of the modules above
+it (``nn.training``, ``nn.serialization``), which hand their functions over
+with ``@implements`` when imported (``import nn`` imports both).
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import math
 import numbers
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence, TypeVar, Union, cast
 
-from autograd import Value, no_grad
+from autograd import Value, no_grad, scope
+from autograd.validation import instance, is_real
 
 from .functional import is_list_like
 
-if TYPE_CHECKING:
-    from .training import History
+#: One sample: numbers or Values (a single number for a one-input model).
+Sample = Union[Value, float, Sequence[Union[Value, float]]]
+#: One sample's output: a Value for a one-output model, else a list of Values.
+Output = Union[Value, list[Value]]
+#: A file path, as ``open`` accepts it.
+Path = Union[str, os.PathLike[str]]
+
+Implementation = TypeVar("Implementation", bound=Callable[..., Any])
+
+
+class StateError(ValueError):
+    """A state (dict or file) that does not fit the model; the message names the entry."""
+
+
+@dataclass
+class History:
+    """What ``fit`` measured, one entry per epoch (accuracy lists stay empty for regression).
+
+    Defined here, beside ``Module.fit`` that returns it; ``nn.training`` fills it.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    #: How many optimiser steps each epoch took.
+    steps: list[int] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """The number of epochs recorded."""
+        return len(self.loss)
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """The non-empty series, by name (JSON-ready)."""
+        series = {
+            "loss": self.loss,
+            "accuracy": self.accuracy,
+            "val_loss": self.val_loss,
+            "val_accuracy": self.val_accuracy,
+        }
+        return {name: list(values) for name, values in series.items() if values}
+
+
+# --- the methods implemented above this module ----------------------------------------------
+
+_IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {}
+
+
+def implements(method: str) -> Callable[[Implementation], Implementation]:
+    """Decorator: ``Module.<method>(...)`` calls the decorated ``function(module, ...)``.
+
+    ``nn.training`` provides ``fit``, ``nn.serialization`` ``save`` and ``load``:
+    the base class calls them without importing the modules that build on it.
+    """
+    if method not in ("fit", "save", "load"):
+        raise ValueError(f"Module has no method {method!r} implemented elsewhere")
+
+    def register(function: Implementation) -> Implementation:
+        _IMPLEMENTATIONS[method] = function
+        return function
+
+    return register
+
+
+def _implementation(method: str) -> Callable[..., Any]:
+    try:
+        return _IMPLEMENTATIONS[method]
+    except KeyError:
+        where = "nn.training" if method == "fit" else "nn.serialization"
+        raise RuntimeError(f"Module.{method} needs {where}; import nn to load it") from None
+
+
+#: Every Module subclass by class name (the ``"type"`` of its ``config()``).
+MODULE_TYPES: dict[str, type["Module"]] = {}
+
+_NO_SCOPE = contextlib.nullcontext()
 
 
 class Module:
@@ -39,8 +134,19 @@ class Module:
     name: str = ""
     #: The number of inputs a sample must have, or None if any length is accepted.
     nin: int | None = None
+    #: The fewest samples a batch may hold in train mode (batch norm needs 2).
+    min_batch_size: int = 1
     #: The name of the scope the nodes of this module are tagged with (None: no scope).
     _scope_name: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Register the subclass by name, so ``build`` can make it from a config.
+
+        A later class of the same name replaces the earlier one (re-running a
+        notebook cell that defines a module must work).
+        """
+        super().__init_subclass__(**kwargs)
+        MODULE_TYPES[cls.__name__] = cls
 
     # --- what a subclass describes --------------------------------------------------------
 
@@ -64,6 +170,28 @@ class Module:
         """The architecture as JSON-ready data: enough to build an identical empty model."""
         raise NotImplementedError(f"{type(self).__name__} does not describe its architecture")
 
+    def _config(self, **settings: Any) -> dict[str, Any]:
+        """``{"type": <class name>, **settings}``: what ``config`` returns."""
+        return {"type": type(self).__name__, **settings}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Module":
+        """An empty module of this type from its ``config()`` (the settings as keywords)."""
+        return cls(**{key: value for key, value in config.items() if key != "type"})
+
+    @classmethod
+    def state_entries(cls, config: Mapping[str, Any], where: str = "") -> int:
+        """How many state entries a module of ``config`` has (parameters and buffers).
+
+        This default builds the module and counts; a type with sizes in its
+        config overrides it to count without building (and to check the sizes,
+        so a file cannot ask for a model of a billion neurons).
+        """
+        try:
+            return len(build(config).state_dict())
+        except StateError as error:
+            raise StateError(f"{where}{error}") from None
+
     def _forward(self, inputs: list[Value]) -> list[Value]:
         """One sample through the module: a list of Values in, a list of Values out."""
         raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
@@ -72,14 +200,18 @@ class Module:
         """A mini-batch of samples through the module (batch norm needs them together)."""
         return [self._forward(sample) for sample in batch]
 
+    def _scope(self) -> ContextManager[object]:
+        """Context manager tagging the nodes built inside with this module's scope (if named)."""
+        return _NO_SCOPE if self._scope_name is None else scope(self._scope_name)
+
     # --- calling --------------------------------------------------------------------------
 
-    def __call__(self, x: Any) -> Any:
+    def __call__(self, x: Sample) -> Output:
         """The output for one sample: a Value if there is one output, else a list of Values."""
         outputs = self._forward(self._inputs(x))
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def forward_batch(self, samples: Sequence[Any]) -> list[Any]:
+    def forward_batch(self, samples: Sequence[Sample]) -> list[Output]:
         """The outputs for a list of samples (a Value or a list of Values each).
 
         Layers build the batch neuron by neuron (one scope per neuron rather
@@ -92,39 +224,35 @@ class Module:
         outputs = self._forward_batch(batch)
         return [out[0] if len(out) == 1 else out for out in outputs]
 
-    def predict(self, samples: Sequence[Any]) -> list[Any]:
+    def predict(self, samples: Sequence[Sample]) -> list[float | list[float]]:
         """Plain-float outputs for a list of samples, in eval mode and without a graph.
 
         Each output is a float (one output) or a list of floats; the modules'
         train/eval modes are restored afterwards.
         """
-        modes = [(module, module.training) for module in self.modules()]
-        self.eval()
-        try:
-            with no_grad():
-                outputs = self.forward_batch(samples)
-        finally:
-            for module, mode in modes:
-                module.training = mode
+        with self.eval_mode(), no_grad():
+            outputs = self.forward_batch(samples)
         return [out.data if isinstance(out, Value) else [v.data for v in out] for out in outputs]
 
-    def _inputs(self, x: Any, index: int | None = None) -> list[Value]:
+    def _inputs(self, x: object, index: int | None = None) -> list[Value]:
         """One sample as a list of Values, checked against ``nin``; numbers become leaves x1, x2, ..."""
         where = "" if index is None else f" (sample {index})"
-        if isinstance(x, Value) or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
-            x = [x]
-        elif not is_list_like(x):
+        if isinstance(x, Value) or is_real(x):
+            items: Sequence[object] = [x]
+        elif is_list_like(x):
+            items = cast(Sequence[object], x)
+        else:
             raise TypeError(
                 f"{type(self).__name__} expects a list of numbers or Values{where}, "
                 f"got {type(x).__name__}"
             )
         expected = self.nin
-        if expected is not None and len(x) != expected:
+        if expected is not None and len(items) != expected:
             raise ValueError(
-                f"{type(self).__name__} expects {expected} input(s){where}, got {len(x)}"
+                f"{type(self).__name__} expects {expected} input(s){where}, got {len(items)}"
             )
         values = []
-        for position, item in enumerate(x, start=1):
+        for position, item in enumerate(items, start=1):
             if type(item) is Value or isinstance(item, Value):
                 values.append(item)
             elif isinstance(item, numbers.Real) and not isinstance(item, bool):
@@ -138,41 +266,39 @@ class Module:
 
     # --- walking the tree -----------------------------------------------------------------
 
+    def named_modules(self) -> Iterator[tuple[str, "Module"]]:
+        """This module (named "") and every module inside it with its dotted name, parents first."""
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            name, module = stack.pop()
+            yield name, module
+            prefix = f"{name}." if name else ""
+            stack.extend((prefix + key, child) for key, child in reversed(module.named_children()))
+
     def modules(self) -> Iterator["Module"]:
         """This module and every module inside it, parents before children."""
-        stack: list[Module] = [self]
-        while stack:
-            module = stack.pop()
+        for _, module in self.named_modules():
             yield module
-            stack.extend(child for _, child in reversed(module.named_children()))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name relative to this module (``L1.N1.w1``)."""
-        found: list[tuple[str, Value]] = []
-        self._collect_parameters("", found)
-        return found
-
-    def _collect_parameters(self, prefix: str, found: list[tuple[str, Value]]) -> None:
-        for key, parameter in self._own_parameters():
-            found.append((prefix + key, parameter))
-        for key, child in self.named_children():
-            child._collect_parameters(f"{prefix}{key}.", found)
+        return [
+            (f"{name}.{key}" if name else key, parameter)
+            for name, module in self.named_modules()
+            for key, parameter in module._own_parameters()
+        ]
 
     def parameters(self) -> list[Value]:
         """Every parameter (micrograd's ``parameters()``), in ``named_parameters`` order."""
-        return [parameter for _, parameter in self.named_parameters()]
+        return [parameter for module in self.modules() for _, parameter in module._own_parameters()]
 
     def named_buffers(self) -> list[tuple[str, float]]:
         """Every buffer (e.g. batch norm running statistics) with its dotted name."""
-        found: list[tuple[str, float]] = []
-        self._collect_buffers("", found)
-        return found
-
-    def _collect_buffers(self, prefix: str, found: list[tuple[str, float]]) -> None:
-        for key, value in self._own_buffers():
-            found.append((prefix + key, value))
-        for key, child in self.named_children():
-            child._collect_buffers(f"{prefix}{key}.", found)
+        return [
+            (f"{name}.{key}" if name else key, value)
+            for name, module in self.named_modules()
+            for key, value in module._own_buffers()
+        ]
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 (gradients accumulate until zeroed)."""
@@ -183,8 +309,7 @@ class Module:
 
     def train(self, mode: bool = True) -> "Module":
         """Put this module and all inside it in train mode (or eval mode if ``mode`` is False)."""
-        if not isinstance(mode, bool):
-            raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__}")
+        instance(mode, "mode", bool)
         for module in self.modules():
             module.training = mode
         return self
@@ -193,18 +318,29 @@ class Module:
         """Put this module and all inside it in eval mode: dropout off, running statistics used."""
         return self.train(False)
 
+    @contextlib.contextmanager
+    def eval_mode(self) -> Iterator["Module"]:
+        """Context manager: eval mode inside; afterwards every module's own mode is restored."""
+        modes = [(module, module.training) for module in self.modules()]
+        self.eval()
+        try:
+            yield self
+        finally:
+            for module, mode in modes:
+                module.training = mode
+
     # --- names ----------------------------------------------------------------------------
 
     def _assign_name(self, name: str) -> None:
-        """Give this module its dotted name: relabel its parameters and name its children."""
-        self.name = name
-        self._scope_name = name.rsplit(".", 1)[-1] if name else None
-        prefix = f"{name}." if name else ""
-        for key, parameter in self._own_parameters():
-            parameter.label = prefix + key
-        for key, child in self.named_children():
-            child._assign_name(prefix + key)
-        self._names_assigned()
+        """Give this module its dotted name: name every module inside and relabel its parameters."""
+        for relative, module in self.named_modules():
+            full = f"{name}.{relative}" if name and relative else name or relative
+            module.name = full
+            module._scope_name = full.rsplit(".", 1)[-1] if full else None
+            prefix = f"{full}." if full else ""
+            for key, parameter in module._own_parameters():
+                parameter.label = prefix + key
+            module._names_assigned()
 
     def _names_assigned(self) -> None:
         """Hook: called after ``_assign_name`` (e.g. to precompute output labels)."""
@@ -217,55 +353,40 @@ class Module:
         state.update(self.named_buffers())
         return state
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> "Module":
+    def load_state_dict(self, state: Mapping[str, object]) -> "Module":
         """Copy values into the parameters and buffers, all or nothing.
 
         ``state`` must hold exactly the names of ``state_dict()``, each a finite
         int or float (not bool). Otherwise a ``StateError`` names the first
         offending entry and the model is left untouched.
         """
-        from .serialization import validated_state
-
-        values = validated_state(self, state)
-        self._apply_state(values)
+        self._apply_state(validated_state(self, state))
         return self
 
     def _apply_state(self, values: Mapping[str, float]) -> None:
         """Assign already validated values (names exactly those of ``state_dict``)."""
-        for name, parameter in self.named_parameters():
-            parameter.data = values[name]
-        for module_prefix, module in self._named_modules_with_prefix():
+        for name, module in self.named_modules():
+            prefix = f"{name}." if name else ""
+            for key, parameter in module._own_parameters():
+                parameter.data = values[prefix + key]
             for key, _ in module._own_buffers():
-                module._set_buffer(key, values[module_prefix + key])
+                module._set_buffer(key, values[prefix + key])
 
-    def _named_modules_with_prefix(self) -> Iterator[tuple[str, "Module"]]:
-        stack: list[tuple[str, Module]] = [("", self)]
-        while stack:
-            prefix, module = stack.pop()
-            yield prefix, module
-            for key, child in reversed(module.named_children()):
-                stack.append((f"{prefix}{key}.", child))
-
-    def save(self, path: Any) -> None:
+    def save(self, path: Path) -> None:
         """Write architecture and state to ``path`` as JSON, atomically (see ``nn.serialization``)."""
-        from .serialization import save
+        _implementation("save")(self, path)
 
-        save(self, path)
-
-    def load(self, path: Any) -> "Module":
+    def load(self, path: Path) -> "Module":
         """Read a file written by ``save`` into this model; refuses any mismatch untouched."""
-        from .serialization import load_into
-
-        load_into(self, path)
+        _implementation("load")(self, path)
         return self
 
     # --- training -------------------------------------------------------------------------
 
-    def fit(self, X: Sequence[Any], y: Sequence[Any], **options: Any) -> "History":
+    def fit(self, X: Sequence[Sample], y: Sequence[Any], **options: Any) -> History:
         """Train on (X, y); see ``nn.training.fit`` for the options. Returns the History."""
-        from .training import fit
-
-        return fit(self, X, y, **options)
+        history: History = _implementation("fit")(self, X, y, **options)
+        return history
 
     # --- errors for typos -----------------------------------------------------------------
 
@@ -278,3 +399,101 @@ class Module:
         close = difflib.get_close_matches(attribute, sorted(known), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise AttributeError(f"{type(self).__name__} has no attribute {attribute!r}{hint}")
+
+
+# --- validating a state -------------------------------------------------------------------
+
+
+def describe(value: object) -> str:
+    """``repr(value)``, cut to 40 characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _entry_number(name: str, value: object) -> float | str:
+    """Entry ``name`` as a float, or the text of why ``value`` cannot be it."""
+    if isinstance(value, bool):
+        return f"entry {name!r} is a bool ({value!r}), not a number"
+    if not isinstance(value, numbers.Real):
+        return f"entry {name!r} is not a number: {type(value).__name__} {describe(value)}"
+    try:
+        number = float(value)
+    except OverflowError:
+        return f"entry {name!r} is too large for a float: {describe(value)}"
+    if not math.isfinite(number):
+        return f"entry {name!r} is {number!r}; parameters must be finite numbers"
+    return number
+
+
+def validated_state(model: Module, state: Mapping[str, object]) -> dict[str, float]:
+    """``state`` as floats, if it holds exactly the model's entries, each a finite number.
+
+    Raises ``StateError`` naming the first offending entry (in the state's own
+    order, then the model's missing entries) and how many problems there are.
+    """
+    if not isinstance(state, Mapping):
+        raise StateError(f"a state must be a mapping of names to numbers, got {type(state).__name__}")
+    expected = list(model.state_dict())
+    known = set(expected)
+    problems: list[str] = []
+    values: dict[str, float] = {}
+    for name, value in state.items():
+        if name not in known:
+            problems.append(f"unexpected entry {name!r}: the model has no such parameter or buffer")
+            continue
+        number = _entry_number(name, value)
+        if isinstance(number, str):
+            problems.append(number)
+        else:
+            values[name] = number
+    for name in expected:
+        if name not in state:
+            problems.append(f"missing entry {name!r}")
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise StateError(problems[0] + more)
+    return values
+
+
+# --- building from a config, through the registry -----------------------------------------
+
+
+def _module_type(config: object, where: str = "") -> type[Module]:
+    """The registered type a config names (``StateError`` if none)."""
+    if not isinstance(config, Mapping) or "type" not in config:
+        raise StateError(f"{where}an architecture must be an object with a 'type', got {describe(config)}")
+    kind = config["type"]
+    if not isinstance(kind, str) or kind not in MODULE_TYPES:
+        raise StateError(f"{where}unknown module type {kind!r}")
+    return MODULE_TYPES[kind]
+
+
+def build(config: Mapping[str, Any]) -> Module:
+    """A fresh model of the architecture ``config`` (as ``Module.config()`` describes it)."""
+    kind = _module_type(config)
+    try:
+        return kind.from_config(config)
+    except StateError:
+        raise
+    except (TypeError, ValueError) as error:
+        raise StateError(f"bad {kind.__name__} architecture {dict(config)!r}: {error}") from None
+
+
+def implied_entries(config: object, where: str = "") -> int:
+    """How many state entries the architecture ``config`` has; sizes are checked, nothing large is built."""
+    kind = _module_type(config, where)
+    return kind.state_entries(cast(Mapping[str, Any], config), where)
+
+
+def positive_size(value: object, what: str) -> int:
+    """A size read from a config: a positive int (not a bool), else ``StateError``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise StateError(f"{what} must be a positive int, got {describe(value)}")
+    return value
+
+
+def config_size(config: Mapping[str, Any], key: str, where: str = "") -> int:
+    """Setting ``key`` of an architecture: a positive int (``StateError`` naming it otherwise)."""
+    if key not in config:
+        raise StateError(f"{where}{config['type']} architecture has no {key!r}")
+    return positive_size(config[key], f"{where}{key}")

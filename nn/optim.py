@@ -12,29 +12,21 @@ The learning rate is a number or a schedule: a callable of the step number
 from __future__ import annotations
 
 import math
-import numbers
-from typing import Any, Callable, Iterable, Sequence, Union
+from typing import Callable, Iterable, Sequence, Union
 
 from autograd import Value, no_grad
+from autograd.validation import instance, is_real, real
 
 from .functional import check_ordered, is_list_like
+from .module import Module
 
 LearningRate = Union[float, Callable[[int], float]]
-
-
-def _check_hyperparameter(value: Any, what: str, high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number, got {value!r}")
-    if value < 0.0 or (high is not None and value >= high):
-        bound = f"in [0, {high})" if high is not None else ">= 0"
-        raise ValueError(f"{what} must be {bound}, got {value!r}")
-    return float(value)
 
 
 class Optimizer:
     """What SGD and Adam share: the parameters, the step count and the learning rate."""
 
-    def __init__(self, parameters: Union[Iterable[Value], Any], lr: LearningRate) -> None:
+    def __init__(self, parameters: Union[Module, Iterable[Value]], lr: LearningRate) -> None:
         if hasattr(type(parameters), "parameters") and callable(parameters.parameters):
             parameters = parameters.parameters()
         check_ordered(parameters, "parameters")
@@ -49,7 +41,7 @@ class Optimizer:
                 raise ValueError(f"parameter {i} ({p.label or 'unlabelled'}) is listed twice")
             seen.add(id(p))
         if not callable(lr):
-            _check_hyperparameter(lr, "lr")
+            real(lr, "lr", low=0.0)
         self.lr = lr
         #: How many times ``step()`` has run.
         self.steps = 0
@@ -59,7 +51,11 @@ class Optimizer:
         k = self.steps if step is None else step
         if callable(self.lr):
             rate = self.lr(k)
-            if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not math.isfinite(rate):
+            if not is_real(rate):
+                raise TypeError(
+                    f"the learning-rate schedule gave {type(rate).__name__} ({rate!r}) at step {k}; expected a number"
+                )
+            if not math.isfinite(rate):
                 raise ValueError(f"the learning-rate schedule gave {rate!r} at step {k}; expected a finite number")
             return float(rate)
         return float(self.lr)
@@ -90,7 +86,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        parameters: Union[Iterable[Value], Any],
+        parameters: Union[Module, Iterable[Value]],
         lr: LearningRate = 0.01,
         momentum: float = 0.0,
         weight_decay: float = 0.0,
@@ -98,12 +94,12 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(parameters, lr)
-        self.momentum = _check_hyperparameter(momentum, "momentum")
-        self.weight_decay = _check_hyperparameter(weight_decay, "weight_decay")
-        self.dampening = _check_hyperparameter(dampening, "dampening")
+        self.momentum = real(momentum, "momentum", low=0.0)
+        self.weight_decay = real(weight_decay, "weight_decay", low=0.0)
+        self.dampening = real(dampening, "dampening", low=0.0)
+        self.nesterov = instance(nesterov, "nesterov", bool)
         if nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
-        self.nesterov = bool(nesterov)
         self.velocity: list[float] | None = None
 
     def _update(self, rate: float) -> None:
@@ -139,7 +135,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        parameters: Union[Iterable[Value], Any],
+        parameters: Union[Module, Iterable[Value]],
         lr: LearningRate = 0.001,
         betas: Sequence[float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -147,14 +143,16 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(parameters, lr)
         check_ordered(betas, "betas")
-        if not is_list_like(betas) or len(betas) != 2:
+        if not is_list_like(betas):
+            raise TypeError(f"betas must be two numbers, got {type(betas).__name__} ({betas!r})")
+        if len(betas) != 2:
             raise ValueError(f"betas must be two numbers, got {betas!r}")
         self.betas = (
-            _check_hyperparameter(betas[0], "betas[0]", 1.0),
-            _check_hyperparameter(betas[1], "betas[1]", 1.0),
+            real(betas[0], "betas[0]", low=0.0, high=1.0, high_open=True),
+            real(betas[1], "betas[1]", low=0.0, high=1.0, high_open=True),
         )
-        self.eps = _check_hyperparameter(eps, "eps")
-        self.weight_decay = _check_hyperparameter(weight_decay, "weight_decay")
+        self.eps = real(eps, "eps", low=0.0)
+        self.weight_decay = real(weight_decay, "weight_decay", low=0.0)
         self.first_moment = [0.0] * len(self.parameters)
         self.second_moment = [0.0] * len(self.parameters)
 

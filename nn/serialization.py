@@ -12,9 +12,9 @@ The file is one JSON object::
 * **Strict JSON**: every value must be finite; NaN and Infinity are not JSON,
   so saving a model holding one raises (naming the parameter) and a file
   holding one is refused. A diverged model is not worth keeping.
-* **Atomic**: the text goes to a temporary file in the same directory, is
-  flushed to disk, then ``os.replace``-d over the target, so a crash at any
-  point leaves either the old file or the new one, whole.
+* **Atomic**: ``save`` writes ``to_json(model)`` with ``autograd.write_atomically``
+  (a temporary file in the same directory, flushed, then renamed over the
+  target), so a crash at any point leaves either the old file or the new one, whole.
 * **Validated**: loading checks the file (UTF-8 text, JSON with no key
   repeated in an object, ``"version"`` the int 1), the architecture, then
   every entry — unknown or missing names, values that are not numbers (bools,
@@ -23,81 +23,50 @@ The file is one JSON object::
   before touching the model. ``load_model`` checks the architecture's sizes
   and that it implies as many entries as the state holds before building it,
   so a file cannot ask for a model of a billion neurons.
+
+Which class a ``"type"`` names comes from the registry of module types
+(``nn.module.MODULE_TYPES``): every Module subclass is in it.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from autograd import write_atomically
 
-if TYPE_CHECKING:
-    from .module import Module
+from .module import (
+    Module,
+    Path,
+    StateError,
+    build,
+    implements,
+    implied_entries,
+    validated_state,
+)
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "StateError",
+    "model_document",
+    "to_json",
+    "save",
+    "read_document",
+    "load_into",
+    "load_model",
+    "build",
+    "implied_entries",
+]
 
 FORMAT = "tracegrad.nn"
 VERSION = 1
 
 
-class StateError(ValueError):
-    """A state (dict or file) that does not fit the model; the message names the entry."""
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _entry_problem(name: str, value: Any) -> str | None:
-    """Why ``value`` cannot be entry ``name``, or None if it can."""
-    if isinstance(value, bool):
-        return f"entry {name!r} is a bool ({value!r}), not a number"
-    if not isinstance(value, numbers.Real):
-        return f"entry {name!r} is not a number: {type(value).__name__} {_describe(value)}"
-    try:
-        number = float(value)
-    except OverflowError:
-        return f"entry {name!r} is too large for a float: {_describe(value)}"
-    if not math.isfinite(number):
-        return f"entry {name!r} is {number!r}; parameters must be finite numbers"
-    return None
-
-
-def validated_state(model: "Module", state: Mapping[str, Any]) -> dict[str, float]:
-    """``state`` as floats, if it holds exactly the model's entries, each a finite number.
-
-    Raises ``StateError`` naming the first offending entry (in the state's own
-    order, then the model's missing entries) and how many problems there are.
-    """
-    if not isinstance(state, Mapping):
-        raise StateError(f"a state must be a mapping of names to numbers, got {type(state).__name__}")
-    expected = list(model.state_dict())
-    known = set(expected)
-    problems: list[str] = []
-    values: dict[str, float] = {}
-    for name, value in state.items():
-        if name not in known:
-            problems.append(f"unexpected entry {name!r}: the model has no such parameter or buffer")
-            continue
-        problem = _entry_problem(name, value)
-        if problem is not None:
-            problems.append(problem)
-        else:
-            values[name] = float(value)
-    for name in expected:
-        if name not in state:
-            problems.append(f"missing entry {name!r}")
-    if problems:
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise StateError(problems[0] + more)
-    return values
-
-
-def model_document(model: "Module") -> dict[str, Any]:
-    """What ``save`` writes: format, version, architecture and state."""
+def model_document(model: Module) -> dict[str, Any]:
+    """What ``save`` writes, as JSON-ready data: format, version, architecture and state."""
     state = model.state_dict()
     for name, value in state.items():
         if not math.isfinite(value):
@@ -105,19 +74,15 @@ def model_document(model: "Module") -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION, "model": model.config(), "state": state}
 
 
-def atomic_write_json(path: Any, document: Any) -> None:
-    """Write ``document`` as strict JSON to ``path`` so that a crash leaves the old file whole."""
-
-    def dump(handle: Any) -> None:
-        json.dump(document, handle, allow_nan=False, indent=1)
-        handle.write("\n")
-
-    write_atomically(path, dump)
+def to_json(model: Module) -> str:
+    """The text ``save`` writes for ``model``: strict JSON, exact floats, a final newline."""
+    return json.dumps(model_document(model), allow_nan=False, indent=1) + "\n"
 
 
-def save(model: "Module", path: Any) -> None:
+@implements("save")
+def save(model: Module, path: Path) -> None:
     """Write ``model``'s architecture and state to ``path`` (JSON, atomic, exact floats)."""
-    atomic_write_json(path, model_document(model))
+    write_atomically(path, to_json(model))
 
 
 class _DuplicateKey(Exception):
@@ -134,7 +99,7 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
-def read_document(path: Any) -> dict[str, Any]:
+def read_document(path: Path) -> dict[str, Any]:
     """Parse and check the outer structure of a model file (not yet against any model)."""
     where = os.fspath(path)
     with open(path, "rb") as handle:
@@ -162,13 +127,13 @@ def read_document(path: Any) -> dict[str, Any]:
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
         raise StateError(f"{where}: unsupported version {version!r} (expected the int {VERSION})")
-    for key, kind in (("model", dict), ("state", dict)):
-        if not isinstance(document.get(key), kind):
-            raise StateError(f"{os.fspath(path)}: {key!r} must be a JSON object")
+    for key in ("model", "state"):
+        if not isinstance(document.get(key), dict):
+            raise StateError(f"{where}: {key!r} must be a JSON object")
     return document
 
 
-def _first_difference(saved: Any, current: Any, where: str) -> str | None:
+def _first_difference(saved: object, current: object, where: str) -> str | None:
     """Where two architecture descriptions first differ, described; None if equal."""
     if isinstance(saved, dict) and isinstance(current, dict):
         for key in list(current) + [k for k in saved if k not in current]:
@@ -191,7 +156,7 @@ def _first_difference(saved: Any, current: Any, where: str) -> str | None:
     return f"{where.rstrip('.')}: file has {saved!r}, model has {current!r}"
 
 
-def _same_leaf(a: Any, b: Any) -> bool:
+def _same_leaf(a: object, b: object) -> bool:
     """Equal settings: numbers by value (2 == 2.0), everything else by type and value."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
@@ -200,12 +165,13 @@ def _same_leaf(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def load_into(model: "Module", path: Any) -> None:
+@implements("load")
+def load_into(model: Module, path: Path) -> None:
     """Read ``path`` into ``model``: architecture must match, state must be exact and valid."""
     _load_document_into(model, read_document(path), path)
 
 
-def _load_document_into(model: "Module", document: Mapping[str, Any], path: Any) -> None:
+def _load_document_into(model: Module, document: Mapping[str, Any], path: Path) -> None:
     difference = _first_difference(document["model"], model.config(), "")
     if difference is not None:
         raise StateError(f"{os.fspath(path)} holds a different architecture: {difference}")
@@ -216,84 +182,7 @@ def _load_document_into(model: "Module", document: Mapping[str, Any], path: Any)
     model._apply_state(values)
 
 
-def build(config: Mapping[str, Any]) -> "Module":
-    """A fresh model of the architecture ``config`` (as ``Module.config()`` describes it)."""
-    from .batchnorm import BatchNorm
-    from .dropout import Dropout
-    from .layers import MLP, Activation, Layer, Neuron, Sequential
-
-    if not isinstance(config, Mapping) or "type" not in config:
-        raise StateError(f"an architecture must be an object with a 'type', got {config!r}")
-    settings = {key: value for key, value in config.items() if key != "type"}
-    kind = config["type"]
-    try:
-        if kind == "MLP":
-            return MLP(**settings)
-        if kind == "Layer":
-            return Layer(**settings)
-        if kind == "Neuron":
-            return Neuron(**settings)
-        if kind == "Activation":
-            return Activation(**settings)
-        if kind == "Dropout":
-            return Dropout(**settings)
-        if kind == "BatchNorm":
-            return BatchNorm(**settings)
-        if kind == "Sequential":
-            return Sequential(*(build(part) for part in settings.get("modules", ())))
-    except StateError:
-        raise
-    except (TypeError, ValueError) as error:
-        raise StateError(f"bad {kind} architecture {dict(config)!r}: {error}") from None
-    raise StateError(f"unknown module type {kind!r}")
-
-
-def _positive_int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise StateError(f"{what} must be a positive int, got {_describe(value)}")
-    return value
-
-
-def _size(config: Mapping[str, Any], key: str, where: str) -> int:
-    """Setting ``key`` of an architecture: a positive int (not a bool)."""
-    if key not in config:
-        raise StateError(f"{where}{config['type']} architecture has no {key!r}")
-    return _positive_int(config[key], f"{where}{key}")
-
-
-def implied_entries(config: Any, where: str = "") -> int:
-    """How many state entries (parameters and buffers) the architecture ``config`` has, without building it.
-
-    Checks every size is a positive int on the way, so that a file cannot ask
-    ``build`` for a model of a billion neurons before its state is compared.
-    """
-    if not isinstance(config, Mapping) or "type" not in config:
-        raise StateError(f"{where}an architecture must be an object with a 'type', got {_describe(config)}")
-    kind = config["type"]
-    if kind == "MLP":
-        nin = _size(config, "nin", where)
-        nouts = config.get("nouts")
-        if not isinstance(nouts, list) or not nouts:
-            raise StateError(f"{where}nouts must be a non-empty list of layer sizes, got {_describe(nouts)}")
-        sizes = [nin] + [_positive_int(n, f"{where}nouts[{i}]") for i, n in enumerate(nouts)]
-        return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
-    if kind == "Layer":
-        return (_size(config, "nin", where) + 1) * _size(config, "nout", where)
-    if kind == "Neuron":
-        return _size(config, "nin", where) + 1
-    if kind == "BatchNorm":
-        return 4 * _size(config, "num_features", where)  # gamma, beta; running mean, running var
-    if kind in ("Activation", "Dropout"):
-        return 0
-    if kind == "Sequential":
-        modules = config.get("modules")
-        if not isinstance(modules, list):
-            raise StateError(f"{where}Sequential modules must be a list, got {_describe(modules)}")
-        return sum(implied_entries(part, f"{where}modules[{i}].") for i, part in enumerate(modules))
-    raise StateError(f"{where}unknown module type {kind!r}")
-
-
-def load_model(path: Any) -> "Module":
+def load_model(path: Path) -> Module:
     """Build the model a file describes and load its state into it.
 
     The architecture is checked before anything is built: its sizes must be

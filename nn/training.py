@@ -1,8 +1,8 @@
 """The training loop: ``fit`` and the ``History`` it returns.
 
-One step is the documents' recipe: forward a batch, compute the loss (plus
+One step is the articles' recipe: forward a batch, compute the loss (plus
 any L1 / L2 penalty), zero the gradients, backward, let the optimiser update
-the parameters. The batch size picks the seed's three variants:
+the parameters. The batch size picks the articles' three variants:
 
 * ``batch_size=None`` — (full-batch) gradient descent: one step per epoch;
 * ``batch_size=1`` — stochastic gradient descent: one step per sample;
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence, Union
 
 from autograd import Value, no_grad
+from autograd.validation import integer, real
 
 from .data import batches
 from .losses import (
@@ -34,46 +34,28 @@ from .losses import (
     l2_penalty,
     signed_label,
 )
-from .module import Module
+from .module import History, Module, Output, Sample, implements
 from .optim import SGD, Optimizer
 
-Accuracy = Callable[[Sequence[Any], Sequence[Any]], float]
+__all__ = [
+    "History",
+    "fit",
+    "evaluate",
+    "ACCURACY_OF_LOSS",
+    "sign_accuracy",
+    "probability_accuracy",
+    "logit_accuracy",
+    "argmax_accuracy",
+]
 
-
-@dataclass
-class History:
-    """What ``fit`` measured, one entry per epoch (accuracy lists stay empty for regression)."""
-
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    #: How many optimiser steps each epoch took.
-    steps: list[int] = field(default_factory=list)
-
-    @property
-    def epochs(self) -> int:
-        """The number of epochs recorded."""
-        return len(self.loss)
-
-    def __len__(self) -> int:
-        return len(self.loss)
-
-    def as_dict(self) -> dict[str, list[float]]:
-        """The non-empty series, by name (JSON-ready)."""
-        series = {
-            "loss": self.loss,
-            "accuracy": self.accuracy,
-            "val_loss": self.val_loss,
-            "val_accuracy": self.val_accuracy,
-        }
-        return {name: list(values) for name, values in series.items() if values}
+#: An accuracy: (the model's outputs, the labels) -> the fraction right.
+Accuracy = Callable[[Sequence[Output], Sequence[Any]], float]
 
 
 # --- accuracy, chosen from the loss -------------------------------------------------------
 
 
-def _score(output: Any) -> float:
+def _score(output: Output | float) -> float:
     if isinstance(output, Value):
         return output.data
     if isinstance(output, (list, tuple)) and len(output) == 1:
@@ -83,25 +65,25 @@ def _score(output: Any) -> float:
     raise ValueError("a binary accuracy needs one output per sample")
 
 
-def sign_accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
+def sign_accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
     """Fraction of samples whose score has the label's sign (labels +-1, or 0/1)."""
     hits = sum((_score(out) > 0.0) == (signed_label(label, i) > 0.0) for i, (out, label) in enumerate(zip(outputs, labels)))
     return hits / len(outputs)
 
 
-def probability_accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
+def probability_accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
     """Fraction of samples where the probability output is on the label's side of 0.5."""
     hits = sum((_score(out) > 0.5) == (float(label) > 0.5) for out, label in zip(outputs, labels))
     return hits / len(outputs)
 
 
-def logit_accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
+def logit_accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
     """Fraction of samples where the logit is on the label's side of 0."""
     hits = sum((_score(out) > 0.0) == (float(label) > 0.5) for out, label in zip(outputs, labels))
     return hits / len(outputs)
 
 
-def argmax_accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
+def argmax_accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
     """Fraction of samples whose largest output is the label's class (index or one-hot)."""
     hits = 0
     for out, label in zip(outputs, labels):
@@ -126,8 +108,8 @@ ACCURACY_OF_LOSS: dict[Loss, Accuracy] = {
 
 
 def _objective(
-    model: Module, loss_fn: Loss, X: Sequence[Any], y: Sequence[Any], l1: float, l2: float
-) -> tuple[Value, list[Any]]:
+    model: Module, loss_fn: Loss, X: Sequence[Sample], y: Sequence[Any], l1: float, l2: float
+) -> tuple[Value, list[Output]]:
     """(loss including penalties, outputs) for one batch."""
     outputs = model.forward_batch(X)
     objective = loss_fn(outputs, y)
@@ -140,7 +122,7 @@ def _objective(
 
 def evaluate(
     model: Module,
-    X: Sequence[Any],
+    X: Sequence[Sample],
     y: Sequence[Any],
     loss: Union[str, Loss],
     accuracy: Union[Accuracy, None, bool] = None,
@@ -148,15 +130,9 @@ def evaluate(
     """(loss, accuracy or None) on (X, y) in eval mode without a graph; modes are restored."""
     loss_fn = get_loss(loss)
     metric = _metric(loss_fn, accuracy)
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
-    try:
-        with no_grad():
-            outputs = model.forward_batch(X)
-            value = loss_fn(outputs, y).data
-    finally:
-        for module, mode in modes:
-            module.training = mode
+    with model.eval_mode(), no_grad():
+        outputs = model.forward_batch(X)
+        value = loss_fn(outputs, y).data
     return value, (metric(outputs, y) if metric else None)
 
 
@@ -170,28 +146,28 @@ def _metric(loss_fn: Loss, accuracy: Union[Accuracy, None, bool]) -> Accuracy | 
     return accuracy
 
 
-def _check_penalty(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0.0:
-        raise ValueError(f"{what} must be a number >= 0, got {value!r}")
-    return float(value)
+def _check_smallest_batch(model: Module, samples: int, batch_size: int | None) -> None:
+    """Refuse up front a batch size that would hand a module fewer samples than it needs.
 
-
-def _check_batches_for_batch_norm(model: Module, samples: int, batch_size: int | None) -> None:
-    """Refuse up front a batch size that would hand a BatchNorm a batch of one sample."""
-    from .batchnorm import BatchNorm
-
-    if not any(isinstance(module, BatchNorm) for module in model.modules()):
-        return
-    if samples == 1 or (batch_size is not None and (batch_size == 1 or samples % batch_size == 1)):
+    Each module says how many it needs in train mode (``min_batch_size``: batch norm 2).
+    """
+    needy = max(model.modules(), key=lambda module: module.min_batch_size)
+    if batch_size is None or batch_size >= samples:
+        smallest = samples
+    else:
+        smallest = min(batch_size, samples % batch_size or batch_size)
+    if smallest < needy.min_batch_size:
         raise ValueError(
-            f"the model holds a BatchNorm, which needs at least 2 samples per batch, but "
-            f"batch_size={batch_size} with {samples} samples makes a batch of 1; choose another batch size"
+            f"the model holds a {type(needy).__name__}, which needs at least {needy.min_batch_size} "
+            f"samples per batch, but batch_size={batch_size} with {samples} samples makes a batch of "
+            f"{smallest}; choose another batch size"
         )
 
 
+@implements("fit")
 def fit(
     model: Module,
-    X: Sequence[Any],
+    X: Sequence[Sample],
     y: Sequence[Any],
     loss: Union[str, Loss] = "mse",
     optimizer: Optimizer | None = None,
@@ -202,8 +178,8 @@ def fit(
     l1: float = 0.0,
     l2: float = 0.0,
     accuracy: Union[Accuracy, None, bool] = None,
-    validation_data: tuple[Sequence[Any], Sequence[Any]] | None = None,
-    callback: Callable[[int, History], Any] | None = None,
+    validation_data: tuple[Sequence[Sample], Sequence[Any]] | None = None,
+    callback: Callable[[int, History], object] | None = None,
 ) -> History:
     """Train ``model`` on (X, y) and return the per-epoch ``History``.
 
@@ -224,16 +200,19 @@ def fit(
     that batch's update.
     """
     loss_fn = get_loss(loss)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    integer(epochs, "epochs", minimum=0)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
     if not len(X):
         raise ValueError("fit needs at least one sample")
-    l1 = _check_penalty(l1, "l1")
-    l2 = _check_penalty(l2, "l2")
+    if batch_size is not None:
+        integer(batch_size, "batch_size", minimum=1)
+    if shuffle_seed is not None:
+        integer(shuffle_seed, "shuffle_seed")
+    l1 = real(l1, "l1", low=0.0)
+    l2 = real(l2, "l2", low=0.0)
     metric = _metric(loss_fn, accuracy)
-    _check_batches_for_batch_norm(model, len(X), batch_size)
+    _check_smallest_batch(model, len(X), batch_size)
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=0.05)
     history = History()

@@ -21,7 +21,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def tracegrad(*args: str, cwd: Path, timeout: float = 120, path: str | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m nn.cli ARGS`` with this interpreter (the .venv's) in ``cwd``.
+    """Run ``python -m nn.app.cli ARGS`` with this interpreter (the .venv's) in ``cwd``.
 
     ``path`` replaces the PATH the command sees (the interpreter is run by its
     absolute path, so it needs none).
@@ -30,7 +30,7 @@ def tracegrad(*args: str, cwd: Path, timeout: float = 120, path: str | None = No
     if path is not None:
         env["PATH"] = path
     return subprocess.run(
-        [sys.executable, "-m", "nn.cli", *args],
+        [sys.executable, "-m", "nn.app.cli", *args],
         cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, encoding="utf-8",
     )
 
@@ -108,6 +108,12 @@ def test_the_console_script_is_installed_and_runs(tmp_path):
         (["train", "xor", "--optimizer", "rmsprop"], "invalid choice"),
         (["train", "xor", "--momentum", "0.9"], "sgd only"),
         (["train", "xor", "--optimizer", "sgd", "--momentum", "1.5"], "--momentum"),
+        (["train", "xor", "--lr", "nan"], "argument --lr: the learning rate must be a finite number in (0, 10]"),
+        (["train", "xor", "--l2", "inf"], "argument --l2"),
+        (["train", "xor", "--samples", "2"], "argument --samples: give 4 to 10000, got 2"),
+        (["train", "icecream", "--samples", "20"], "exactly 10 rows"),
+        (["train", "xor", "--activation", "softplus"], "invalid choice"),
+        (["train", "xor", "--loss", "nll"], "invalid choice"),
     ],
 )
 def test_bad_usage_exits_2_on_stderr_and_writes_nothing(tmp_path, args, message):
@@ -134,6 +140,80 @@ def test_an_unknown_option_shows_the_commands_usage(tmp_path, args):
     assert f"tracegrad {args[0]}: error: unrecognized arguments: --bogus" in result.stderr
     assert result.stdout == ""
     assert files_in(tmp_path) == []
+
+
+# --- the parser, in process ------------------------------------------------------------
+
+
+def test_the_choices_come_from_the_library_tables():
+    from nn import ACTIVATIONS, LOSSES
+    from nn.app.cli import build_parser
+    from nn.app.cli.train import CLASSIFICATION_THRESHOLDS, OPTIMIZERS
+
+    train = build_parser().commands["train"]
+    choices = {action.dest: action.choices for action in train._actions if action.choices}
+    assert list(choices["activation"]) == list(ACTIVATIONS)
+    assert list(choices["loss"]) == list(LOSSES)
+    assert list(choices["optimizer"]) == list(OPTIMIZERS)
+    # every loss a classification data set may be trained with has a class boundary
+    assert set(CLASSIFICATION_THRESHOLDS) == set(LOSSES)
+
+
+def test_settings_come_from_the_dataset_unless_given():
+    from nn.app.cli import build_parser
+    from nn.app.cli.train import DATASETS, resolve_train_settings
+
+    parser = build_parser()
+    settings = resolve_train_settings(parser.parse_args(["train", "moons"]))
+    spec = DATASETS["moons"]
+    assert (settings.hidden, settings.loss, settings.lr, settings.epochs) == (
+        list(spec.hidden), spec.loss, spec.lr, spec.epochs)
+    assert settings.out == Path("tracegrad-moons") and not settings.article_start
+    settings = resolve_train_settings(parser.parse_args(
+        ["train", "moons", "--hidden", "none", "--loss", "bce", "--batch-size", "0", "--lr", "10"]))
+    assert settings.hidden == [] and settings.output_activation == "sigmoid"
+    assert settings.batch_size is None and settings.lr == 10.0
+    assert resolve_train_settings(parser.parse_args(["train", "icecream"])).article_start
+
+
+@pytest.mark.parametrize(
+    "command, replaced",
+    [
+        (["trace", "x*y + y", "--set", "x=2", "y=3", "-o", "steps.html"], "steps.html"),
+        (["demo", "-q", "--out", "walk"], "walk/icecream_stepper.html"),
+    ],
+)
+def test_pages_are_made_in_memory_without_a_temporary_folder(tmp_path, monkeypatch, capsys, command,
+                                                             replaced):
+    import tempfile
+
+    from nn.app.cli import main
+
+    def refused(*args, **kwargs):
+        raise AssertionError("no temporary folder: the outputs are rendered in memory")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", refused)
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    monkeypatch.chdir(tmp_path)
+    assert main(command) == 0, capsys.readouterr().err
+    assert (tmp_path / replaced).read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+def test_training_outputs_are_made_in_memory_without_a_temporary_folder(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from nn import load_model
+    from nn.app.cli import main
+
+    def refused(*args, **kwargs):
+        raise AssertionError("no temporary folder: the outputs are rendered in memory")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", refused)
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "xor", "--epochs", "2", "-q", "--out", "run"]) == 0, capsys.readouterr().err
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+    assert load_model(tmp_path / "run" / "model.json").config() == summary["architecture"]
 
 
 # --- without Graphviz -------------------------------------------------------------------
@@ -386,7 +466,7 @@ def test_demo_writes_the_walkthrough(tmp_path):
     assert sorted(path.name for path in out.iterdir()) == sorted(expected)
     for name in expected:
         assert f"walk/{name}" in result.stdout
-    # Seed 002's numbers: MSE 0.0865 at b = 0, about 0.038 at b = 0.1, lowest near 0.3.
+    # The ice-cream article's numbers: MSE 0.0865 at b = 0, about 0.038 at b = 0.1, lowest near 0.3.
     story = result.stdout
     assert "MSE = mean((predicted - sales)^2) = 0.08650" in story
     assert "b = 0.1   MSE = 0.03798" in story
@@ -412,3 +492,56 @@ def test_demo_into_a_file_is_bad_usage(tmp_path):
     result = tracegrad("demo", "--out", "taken", cwd=tmp_path)
     assert result.returncode == 2
     assert "not a directory" in result.stderr
+
+
+# --- the walkthrough's functions, as the ice-cream notebook calls them ---------------------
+
+
+def test_the_walkthrough_reproduces_the_articles_numbers():
+    from nn.app import demo
+
+    assert demo.mse_at(**{demo.OUTPUT_BIAS: 0.0}) == pytest.approx(0.08650, abs=5e-6)
+    at_zero = demo.bias_gradient(0.0)
+    assert sum(term.term for term in at_zero.terms) == pytest.approx(at_zero.grad, rel=1e-12)
+    steps = demo.descend_output_bias(0.0, lr=0.1)
+    assert abs(steps[-1].step_size) < 1e-4 and steps[-1].mse < steps[0].mse
+    path = demo.descend_bias_and_weight((0.0, 0.0), lr=0.3, steps=3)
+    assert len(path) == 4 and path[-1][2] < path[0][2]
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda demo: demo.icecream_model(**{"L9.N1.b": 0.0}), ValueError),
+        (lambda demo: demo.icecream_model(**{"L2.N1.b": "0.3"}), TypeError),
+        (lambda demo: demo.parameter(demo.icecream_model(), "L2.N1.z"), ValueError),
+        (lambda demo: demo.parameter(demo.icecream_model(), 3), TypeError),
+        (lambda demo: demo.bias_gradient(None), TypeError),
+        (lambda demo: demo.descend_output_bias(lr=-0.1), ValueError),
+        (lambda demo: demo.descend_output_bias(max_steps=0), ValueError),
+        (lambda demo: demo.descend_output_bias(max_steps=2.5), TypeError),
+        (lambda demo: demo.descend_bias_and_weight(start=0.0), TypeError),
+        (lambda demo: demo.descend_bias_and_weight(start=(0.0,)), ValueError),
+        (lambda demo: demo.descend_bias_and_weight(steps=-1), ValueError),
+    ],
+)
+def test_the_walkthrough_checks_its_arguments(call, error):
+    from nn.app import demo
+
+    with pytest.raises(error):
+        call(demo)
+
+
+def test_plots_check_their_arguments():
+    from nn.app import plots
+
+    figure = plots.predictions_vs_targets([1.0, 2.0], [1.5, 2.5], title="fit")
+    assert plots.png_bytes(figure, dpi=30).startswith(PNG_SIGNATURE)
+    with pytest.raises(ValueError):
+        plots.predictions_vs_targets([1.0], [1.0, 2.0])
+    with pytest.raises(ValueError):
+        plots.png_bytes(figure, dpi=0)
+    with pytest.raises(TypeError):
+        plots.png_bytes(figure, dpi=72.0)
+    with pytest.raises(ValueError):
+        plots.decision_boundary(lambda points: [0.0] * len(points), [[0, 0], [1, 1]], [0, 1], resolution=1)

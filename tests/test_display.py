@@ -8,8 +8,8 @@ import graphviz
 import pytest
 
 from autograd import Value
-from autograd._examples import neuron, scoped_mlp
-from autograd.display import INSTALL_HINT, mimebundle
+from autograd.viz.display import INSTALL_HINT, mimebundle
+from autograd.viz.examples import neuron, scoped_mlp
 
 
 def test_a_value_displays_as_the_svg_of_its_graph():
@@ -65,19 +65,46 @@ def test_big_graphs_are_collapsed_or_summarised():
 def test_importing_autograd_loads_neither_graphviz_nor_ipywidgets():
     program = (
         "import sys, autograd; from autograd import Value; y = Value(1.0) * 2; y.backward(); "
-        "print('graphviz' in sys.modules, 'ipywidgets' in sys.modules); "
+        "print('graphviz' in sys.modules, 'ipywidgets' in sys.modules, 'autograd.viz' in sys.modules); "
+        "dir(autograd); print('autograd.viz' in sys.modules); "
         "autograd.draw; autograd.explain(y, y); autograd.backward_steps(y); "
         "print('graphviz' in sys.modules, 'ipywidgets' in sys.modules); "
         "autograd.draw(y); print('graphviz' in sys.modules, 'ipywidgets' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "False", "False", "False", "True", "False"]
+    assert result.stdout.split() == ["False", "False", "False", "False", "False", "False", "True", "False"]
+
+
+VIEW_NAMES = ["draw", "backward_steps", "BackwardStep", "Contribution", "explain", "chain_rule",
+              "Stepper", "export_html", "html_page"]
+
+
+def test_the_views_are_in_dir_and_all_before_they_load():
+    program = (
+        "import sys, autograd; names = dir(autograd); "
+        f"print(all(name in names and name in autograd.__all__ for name in {VIEW_NAMES!r}), "
+        "'autograd.viz' in sys.modules, names == sorted(names), 'Value' in names, 'validation' in names)"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "False", "True", "True", "True"]
+
+
+def test_every_name_in_dir_and_all_resolves():
+    import autograd
+
+    for name in autograd.__all__:
+        assert name in dir(autograd) and getattr(autograd, name) is not None, name
+    assert autograd.html_page.__module__ == "autograd.viz.html"
+    assert autograd.Stepper.__module__ == "autograd.viz.stepper"
+    with pytest.raises(AttributeError, match="no attribute 'drawing'"):
+        autograd.drawing  # noqa: B018
+    assert "drawing" not in dir(autograd)
 
 
 def test_public_names_stay_functions_after_their_modules_load():
     import autograd
     from autograd import Stepper, backward_steps, draw, explain, export_html  # noqa: F401
-    import autograd.stepper  # noqa: F401  (imports the drawing module too)
+    import autograd.viz.stepper  # noqa: F401  (imports the drawing module too)
 
     assert callable(autograd.draw) and autograd.draw.__name__ == "draw"
     assert callable(autograd.explain) and autograd.explain.__name__ == "explain"

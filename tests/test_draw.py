@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, draw, scope, topological_order
-from autograd._draw import HIGHLIGHT, build_scene
-from autograd._examples import neuron, scoped_mlp
-from autograd._text import printable
-from autograd.steps import backward_steps
+from autograd.viz.draw import build_scene
+from autograd.viz.examples import neuron, scoped_mlp
+from autograd.viz.palette import HIGHLIGHT
+from autograd.viz.snapshot import Snapshot
+from autograd.viz.steps import backward_steps
+from autograd.viz.text import number, printable
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -111,7 +113,7 @@ def test_same_program_gives_the_same_dot(options):
 
 def test_dot_is_the_same_across_processes_and_hash_seeds():
     program = textwrap.dedent("""
-        from autograd._examples import scoped_mlp
+        from autograd.viz.examples import scoped_mlp
         from autograd import draw
         loss = scoped_mlp((3, 2, 1)); loss.backward()
         print(draw(loss, collapse=["L1.N2", "L2"], edge_labels=True).source)
@@ -190,7 +192,7 @@ def test_highlight_marks_the_given_nodes():
     w = next(node for node in topological_order(y) if node.label == "w")
     scene = build_scene(y, highlight=[w])
     body = "\n".join(scene.graph.body)
-    line = next(line for line in scene.graph.body if line.strip().startswith(scene.ids[id(w)] + " "))
+    line = next(line for line in scene.graph.body if line.strip().startswith(scene.snapshot.ids[id(w)] + " "))
     assert HIGHLIGHT in line
     assert body.count(f'color="{HIGHLIGHT}"') == 1
     assert draw(y, highlight=w).source == scene.graph.source
@@ -198,12 +200,46 @@ def test_highlight_marks_the_given_nodes():
 
 def test_bad_options_are_rejected_with_a_clear_message():
     y = neuron()
-    with pytest.raises(ValueError, match="rankdir"):
+    with pytest.raises(ValueError, match="rankdir must be one of LR, RL, TB, BT; got 'sideways'"):
         draw(y, rankdir="sideways")
     with pytest.raises(ValueError, match="no scope 'L9'"):
         draw(scoped_mlp(), collapse="L9")
-    with pytest.raises(TypeError, match="Value"):
+    with pytest.raises(TypeError, match="root must be Value or Snapshot, got float"):
         draw(3.0)
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"rankdir": 1}, TypeError, "rankdir must be a str"),
+    ({"edge_labels": "rule"}, ValueError, "edge_labels must be one of rules; got 'rule'"),
+    ({"edge_labels": 1.0}, TypeError, "edge_labels must be a bool or 'rules', got float"),
+    ({"show_grads": "yes"}, TypeError, "show_grads must be bool, got str"),
+    ({"hide_constants": None}, TypeError, "hide_constants must be bool, got NoneType"),
+    ({"check_grads": 1}, TypeError, "check_grads must be bool, got int"),
+    ({"group_scopes": 0}, TypeError, "group_scopes must be bool, got int"),
+    ({"highlight": [1.0]}, TypeError, "each highlighted node must be Value, got float"),
+    ({"collapse": [3]}, TypeError, "collapse takes scope names or path tuples, got 3"),
+    ({"collapse": 3}, TypeError, "collapse must be a scope name or a collection of them, got int"),
+    ({"highlight": 3}, TypeError, "highlight must be a Value or Values, got int"),
+])
+def test_a_wrong_type_is_a_type_error_and_a_bad_value_a_value_error(options, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        draw(neuron(), **options)
+
+
+def test_drawing_a_snapshot_draws_the_same_graph():
+    loss = scoped_mlp((2, 3, 1))
+    backward_steps(loss, apply=True)
+    snapshot = Snapshot(loss)
+    for options in ({}, {"collapse": "neurons", "edge_labels": "rules"}, {"check_grads": True}):
+        assert draw(snapshot, **options).source == draw(loss, **options).source
+    scene = build_scene(snapshot)
+    assert scene.snapshot is snapshot and scene.snapshot.ids == autograd.node_ids(loss)
+
+
+def test_without_the_graphviz_package_drawing_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz now fails
+    with pytest.raises(ImportError, match=re.escape("pip install graphviz")):
+        draw(neuron())
 
 
 # --- scopes: clusters and collapsing ---
@@ -245,10 +281,10 @@ def test_scopes_become_nested_clusters_and_shared_inputs_stay_outside():
     named = by_label(loss)
     for neuron_name in ["L1.N1", "L1.N2", "L1.N3", "L2.N1"]:
         for parameter in ["w1", "w2", "b"]:
-            assert scene.ids[id(named[f"{neuron_name}.{parameter}"])] in members[neuron_name]
+            assert scene.snapshot.ids[id(named[f"{neuron_name}.{parameter}"])] in members[neuron_name]
         assert members[neuron_name] <= members[neuron_name.split(".")[0]]
     for shared in ["x1", "x2", "loss"]:
-        assert not any(scene.ids[id(named[shared])] in ids for ids in members.values())
+        assert not any(scene.snapshot.ids[id(named[shared])] in ids for ids in members.values())
     assert len(svg_groups(svg_of(scene.graph), "cluster")) == 6
     assert "subgraph" not in draw(loss, group_scopes=False).source
 
@@ -288,8 +324,8 @@ def test_collapsed_box_shows_outputs_with_data_and_grad():
     group = next(element for element in scene.elements if element.kind == "group" and len(element.grad_nodes) == 3)
     texts = svg_texts(svg_of(scene.graph))
     for output in group.grad_nodes:
-        assert f"out {scene.names(output)}" in texts
-        assert f"grad {autograd._text.number(output.grad)}" in texts
+        assert f"out {scene.snapshot.names(output)}" in texts
+        assert f"grad {number(output.grad)}" in texts
 
 
 def test_collapse_with_a_hand_built_scope():
@@ -325,9 +361,9 @@ def test_nn_mlp_draws_one_cluster_per_neuron_and_collapses():
     named = by_label(loss)
     for neuron_name in neurons:
         for parameter in ["w1", "b"]:
-            assert scene.ids[id(named[f"{neuron_name}.{parameter}"])] in members[neuron_name]
+            assert scene.snapshot.ids[id(named[f"{neuron_name}.{parameter}"])] in members[neuron_name]
     for shared in ["x1", "x2"]:
-        assert not any(scene.ids[id(named[shared])] in ids for ids in members.values())
+        assert not any(scene.snapshot.ids[id(named[shared])] in ids for ids in members.values())
     collapsed = svg_of(draw(loss, collapse="neurons"))
     assert len(svg_groups(collapsed, "group")) == 4
     texts = svg_texts(collapsed)

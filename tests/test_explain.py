@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, _explain, chain_rule, explain, topological_order
-from autograd._examples import neuron, random_graph, scoped_mlp
+import autograd.viz.explain as explain_module
+from autograd import Value, chain_rule, explain, topological_order
+from autograd.viz.examples import neuron, random_graph, scoped_mlp
+from autograd.viz.snapshot import Snapshot
 
 
 def by_label(root):
@@ -96,13 +98,13 @@ def test_paths_are_counted_without_being_listed(monkeypatch):
 
     edges_made = []
 
-    class CountedEdge(_explain.PathEdge):
+    class CountedEdge(explain_module.PathEdge):
         def __init__(self, *args):
             edges_made.append(args)
             super().__init__(*args)
 
-    monkeypatch.setattr(_explain, "_all_paths", never)
-    monkeypatch.setattr(_explain, "PathEdge", CountedEdge)
+    monkeypatch.setattr(explain_module, "_all_paths", never)
+    monkeypatch.setattr(explain_module, "PathEdge", CountedEdge)
     text = explain(node, x, max_paths=5)
     # One edge per use of an input (400 in the graph), not one per path.
     assert 0 < len(edges_made) <= 400
@@ -112,15 +114,33 @@ def test_paths_are_counted_without_being_listed(monkeypatch):
 
 def test_special_cases():
     y = neuron()
-    assert "seed" in explain(y, y)
+    assert explain(y, y) == (
+        "∂y/∂y = 1: the loss's derivative with respect to itself, the initial gradient of backward."
+    )
     stranger = Value(1.0, label="s")
     assert "does not depend on s" in explain(y, stranger)
     fresh_x = Value(2.0, label="x")
     fresh = fresh_x * 3.0
     fresh.label = "f"
     assert "holds 0 until backward() is called" in explain(fresh, fresh_x)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="max_paths must be an int >= 1, got 0"):
         explain(y, y, max_paths=0)
+    with pytest.raises(TypeError, match="max_paths must be an int, got float"):
+        explain(y, y, max_paths=2.0)
+    with pytest.raises(TypeError, match="wrt must be Value, got float"):
+        explain(y, 1.0)
+    with pytest.raises(TypeError, match="loss must be Value or Snapshot, got float"):
+        chain_rule(1.0, y)
+
+
+def test_explaining_from_a_snapshot_reads_its_steps():
+    loss = scoped_mlp((2, 3, 1))
+    loss.backward()
+    snapshot = Snapshot(loss)
+    weight = by_label(loss)["L1.N3.w2"]
+    assert explain(snapshot, weight) == explain(loss, weight)
+    rule = chain_rule(snapshot, weight)
+    assert rule.loss is loss and rule.gradient == weight.grad
 
 
 def test_unlabelled_nodes_get_readable_names():

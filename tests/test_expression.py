@@ -5,7 +5,7 @@ import math
 import pytest
 
 from autograd import Value
-from nn.expression import (
+from nn.app.expression import (
     MAX_EXPONENT,
     MAX_LENGTH,
     MAX_NODES,
@@ -178,3 +178,16 @@ def test_assignments():
     for bad in (["x"], ["x=abc"], ["x=nan"], ["x=inf"], ["1x=2"], ["x=1", "x=2"], ["=1"]):
         with pytest.raises(ValueError):
             parse_assignments(bad)
+
+
+def test_wrong_types_are_type_errors():
+    with pytest.raises(TypeError):
+        parse(3)
+    with pytest.raises(TypeError):
+        parse_assignments("x=1")  # one string, not a list of them
+    with pytest.raises(TypeError):
+        parse_assignments([("x", 1)])
+    with pytest.raises(TypeError):
+        build("x * 2", {"x": True})
+    with pytest.raises(TypeError):
+        build("x * 2", {"x": "2"})

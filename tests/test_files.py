@@ -63,3 +63,15 @@ def test_existing_permissions_are_kept_and_new_files_follow_the_umask(tmp_path):
 def test_a_missing_directory_is_an_error_not_a_silent_success(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_atomically(tmp_path / "nowhere" / "file.txt", "text")
+
+
+@pytest.mark.parametrize("content", [3, None, ["text"]])
+def test_content_of_the_wrong_type_is_a_type_error_and_writes_nothing(tmp_path, content):
+    with pytest.raises(TypeError, match=f"content must be str or bytes, got {type(content).__name__}"):
+        write_atomically(tmp_path / "file.txt", content)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_path_of_the_wrong_type_is_a_type_error():
+    with pytest.raises(TypeError, match="path must be str or PathLike, got int"):
+        write_atomically(3, "text")

@@ -88,28 +88,32 @@ def test_gradcheck_rejects_bad_use():
         gradcheck(lambda: Value(1.0), [])
     with pytest.raises(TypeError, match="must return a Value, got float"):
         gradcheck(lambda x: 2.0, [1.0])
-    with pytest.raises(TypeError, match="got str"):
+    with pytest.raises(TypeError, match="gradcheck input 0 must be a real number, got str"):
         gradcheck(lambda x: x, ["1.0"])
+    with pytest.raises(ValueError, match="gradcheck input 1 is too large for a float"):
+        gradcheck(lambda x, y: x * y, [1.0, 10**400])
 
 
 @pytest.mark.parametrize(
-    "settings, message",
+    "settings, error, message",
     [
-        ({"eps": 0.0}, "eps must be a positive"),
-        ({"eps": -1e-6}, "eps must be a positive"),
-        ({"atol": -1.0, "rtol": 0.0}, "atol must be a non-negative"),
-        ({"rtol": float("nan")}, "rtol must be a non-negative"),
-        ({"atol": 0.0, "rtol": 0.0}, "cannot both be 0"),
-        ({"eps": "small"}, "eps must be a real number"),
+        ({"eps": 0.0}, ValueError, "gradcheck's eps must be a finite number > 0, got 0.0"),
+        ({"eps": -1e-6}, ValueError, "eps must be a finite number > 0"),
+        ({"eps": float("inf")}, ValueError, "eps must be a finite number > 0, got inf"),
+        ({"atol": -1.0, "rtol": 0.0}, ValueError, "atol must be a finite number >= 0, got -1.0"),
+        ({"rtol": float("nan")}, ValueError, "rtol must be a finite number >= 0, got nan"),
+        ({"atol": 0.0, "rtol": 0.0}, ValueError, "cannot both be 0"),
+        ({"eps": "small"}, TypeError, "eps must be a real number, got str"),
+        ({"atol": True}, TypeError, "atol must be a real number, got bool"),
     ],
 )
-def test_bad_settings_are_refused_before_any_evaluation(settings, message):
+def test_bad_settings_are_refused_before_any_evaluation(settings, error, message):
     calls = []
 
     def f(x):
         calls.append(x)
         return x * x
 
-    with pytest.raises((ValueError, TypeError), match=message):
+    with pytest.raises(error, match=message):
         gradcheck(f, [1.0], **settings)
     assert calls == []

@@ -1,21 +1,45 @@
-"""export_html: one self-contained page, stepped in a real headless Chromium."""
+"""export_html and html_page: one self-contained page, stepped in a real headless Chromium.
+
+The browser tests (marked ``browser``) find Chromium on the PATH (chromium,
+chromium-browser or google-chrome) or at ``$TRACEGRAD_CHROMIUM``; without it
+they fail, saying so: they are never skipped.
+"""
 
 import json
 import os
 import re
+import shutil
 
 import pytest
 
-from autograd import export_html, topological_order
-from autograd._examples import neuron, scoped_mlp
-from autograd._frames import Frames
-from autograd._text import number
-from autograd._timeline import Timeline
-from autograd._draw import build_scene
+from autograd import export_html, html_page, topological_order
+from autograd.viz.draw import build_scene
+from autograd.viz.examples import neuron, scoped_mlp
+from autograd.viz.frames import Frames
+from autograd.viz.text import number
+from autograd.viz.timeline import Timeline
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def find_chromium() -> str:
+    """The Chromium to drive: ``$TRACEGRAD_CHROMIUM``, else the first of CHROMIUM_NAMES on the PATH."""
+    chosen = os.environ.get("TRACEGRAD_CHROMIUM")
+    if chosen:
+        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+            pytest.fail(f"TRACEGRAD_CHROMIUM={chosen!r} is not an executable file")
+        return chosen
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail(
+        f"no Chromium found: none of {', '.join(CHROMIUM_NAMES)} is on the PATH and TRACEGRAD_CHROMIUM "
+        "is not set. Install it (scripts/setup.sh does) or set TRACEGRAD_CHROMIUM to its path; "
+        "`pytest -m 'not browser'` runs the other tests."
+    )
 
 
 def page_data(text: str) -> dict:
@@ -39,6 +63,7 @@ def test_page_is_one_self_contained_file(tmp_path):
     assert all(loss.grad == 0.0 for loss in topological_order(loss))  # nothing was changed
 
 
+@pytest.mark.browser
 def test_labels_cannot_break_out_of_the_page(tmp_path, browser):
     from autograd import Value
 
@@ -65,18 +90,13 @@ def test_page_size_grows_with_the_graph_not_with_the_steps(tmp_path):
     assert size < 2_500 * nodes  # one SVG plus per-step text, about 1 to 2 kB per node
 
 
-def launch(playwright):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: scripts/setup.sh installs it")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-
 @pytest.fixture(scope="module")
 def browser():
     from playwright import sync_api
 
+    executable = find_chromium()
     with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -85,6 +105,7 @@ def current_ids(page) -> list[str]:
     return page.eval_on_selector_all("svg g.tg-current", "nodes => nodes.map(n => n.id)")
 
 
+@pytest.mark.browser
 def test_browser_steps_with_slider_and_arrow_keys(tmp_path, browser):
     loss = scoped_mlp((2, 3, 1))
     path = export_html(loss, tmp_path / "mlp.html")
@@ -96,13 +117,13 @@ def test_browser_steps_with_slider_and_arrow_keys(tmp_path, browser):
     page.on("request", lambda request: requests.append(request.url))
     page.goto(path.as_uri())
 
-    loss_id = timeline.ids[id(loss)]
+    loss_id = timeline.snapshot.ids[id(loss)]
     assert sorted(current_ids(page)) == [loss_id, f"{loss_id}_op"]
     first_text = page.inner_text("#tg-arithmetic")
     assert first_text == timeline.text(0)
 
     page.keyboard.press("ArrowRight")
-    second = timeline.ids[id(timeline.steps[1].node)]
+    second = timeline.snapshot.ids[id(timeline.steps[1].node)]
     assert second in current_ids(page) and loss_id not in current_ids(page)
     assert page.inner_text("#tg-arithmetic") == timeline.text(1) != first_text
     assert page.inner_text("#tg-counter").startswith("Step 2 of 23")
@@ -113,7 +134,7 @@ def test_browser_steps_with_slider_and_arrow_keys(tmp_path, browser):
 
     # Move the slider as a user does: set it and fire its input event.
     page.eval_on_selector("#tg-slider", "s => { s.value = '15'; s.dispatchEvent(new Event('input')); }")
-    fifteenth = timeline.ids[id(timeline.steps[14].node)]
+    fifteenth = timeline.snapshot.ids[id(timeline.steps[14].node)]
     assert fifteenth in current_ids(page)
     assert page.inner_text("#tg-arithmetic") == timeline.text(14)
 
@@ -121,7 +142,7 @@ def test_browser_steps_with_slider_and_arrow_keys(tmp_path, browser):
     page.focus("#tg-slider")
     page.keyboard.press("ArrowRight")
     assert page.eval_on_selector("#tg-slider", "s => s.value") == "16"
-    assert timeline.ids[id(timeline.steps[15].node)] in current_ids(page)
+    assert timeline.snapshot.ids[id(timeline.steps[15].node)] in current_ids(page)
 
     page.click("#tg-next")
     page.click("#tg-prev")
@@ -131,6 +152,7 @@ def test_browser_steps_with_slider_and_arrow_keys(tmp_path, browser):
     assert all(url.startswith("file:") for url in requests)
 
 
+@pytest.mark.browser
 def test_browser_frames_match_the_python_stepper(tmp_path, browser):
     loss = scoped_mlp((2, 2, 1))
     path = export_html(loss, tmp_path / "small.html")
@@ -151,12 +173,13 @@ def test_browser_frames_match_the_python_stepper(tmp_path, browser):
             "() => Object.fromEntries([...document.querySelectorAll('svg g.value')]"
             ".map(g => [g.id, g.querySelector('text.tg-grad').textContent]))"
         )
-        for node in timeline.order:
-            node_id = timeline.ids[id(node)]
+        for node in timeline.snapshot.order:
+            node_id = timeline.snapshot.ids[id(node)]
             if node_id in grads:
                 assert grads[node_id] == f"grad {number(timeline.grad_at(node, index))}"
 
 
+@pytest.mark.browser
 def test_screenshot_of_the_page_is_not_blank(tmp_path, browser):
     path = export_html(neuron(), tmp_path / "neuron.html")
     page = browser.new_page(viewport={"width": 1000, "height": 600})
@@ -168,13 +191,45 @@ def test_screenshot_of_the_page_is_not_blank(tmp_path, browser):
 
 
 def test_export_refuses_non_values_and_options_it_sets(tmp_path):
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="loss must be Value or Snapshot, got float"):
         export_html(1.0, tmp_path / "x.html")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="export_html sets highlight itself"):
         export_html(neuron(), tmp_path / "x.html", highlight=())
+    with pytest.raises(TypeError, match="title must be str, got int"):
+        html_page(neuron(), title=3)
+    with pytest.raises(ValueError, match="rankdir"):
+        html_page(neuron(), rankdir="up")
     assert not (tmp_path / "x.html").exists()
 
 
+def test_html_page_is_the_page_that_export_html_writes(tmp_path):
+    loss = scoped_mlp((2, 2, 1))
+    page = html_page(loss, title="Two neurons <and> a loss", collapse="layers")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<title>Two neurons &lt;and&gt; a loss</title>" in page
+    path = export_html(loss, tmp_path / "page.html", title="Two neurons <and> a loss", collapse="layers")
+    assert path.read_text(encoding="utf-8") == page
+    assert html_page(loss).count("<title>Backward through loss, step by step</title>") == 1
+
+
+def test_a_failed_export_leaves_the_old_file_whole(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("the old page", encoding="utf-8")
+    with pytest.raises(ValueError, match="no scope 'L7'"):
+        export_html(scoped_mlp(), path, collapse="L7")
+    assert path.read_text(encoding="utf-8") == "the old page"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
+def test_the_page_shows_the_legend_once_with_the_palette_colours():
+    from autograd.viz.palette import HIGHLIGHT, RECEIVING, legend_html
+
+    page = html_page(neuron())
+    assert page.count(legend_html()) == 1 and page.count('class="legend"') == 1
+    assert f"border:3px solid {HIGHLIGHT}" in legend_html() and f"border:3px solid {RECEIVING}" in legend_html()
+
+
+@pytest.mark.browser
 def test_browser_steps_through_collapsed_neurons(tmp_path, browser):
     loss = scoped_mlp((2, 3, 1))
     path = export_html(loss, tmp_path / "collapsed.html", collapse="neurons", hide_constants=True)

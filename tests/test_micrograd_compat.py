@@ -12,6 +12,9 @@ Two documented exceptions, compared approximately:
   associative. With at most two consumers the sum ``0 + c1 + c2`` is the
   same in either order; the exact programs below keep to that, or use
   numbers whose sums are exact in any order.
+
+micrograd is a benchmark-only dependency (the ``bench`` extra): the tests that
+run it are marked ``micrograd`` and import it inside.
 """
 
 from __future__ import annotations
@@ -22,16 +25,21 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from micrograd import nn as micrograd_nn
-from micrograd.engine import Value as MicroValue
 
 from autograd import Value
+
+
+def micrograd_value():
+    """micrograd's ``Value`` class (the PyPI package)."""
+    from micrograd.engine import Value as MicroValue
+
+    return MicroValue
 
 
 def run_both(program, *inputs):
     """``program(Value, *leaves)`` with each engine: (data of every returned node, leaf grads)."""
     results = []
-    for value_class in (MicroValue, Value):
+    for value_class in (micrograd_value(), Value):
         leaves = [value_class(x) for x in inputs]
         nodes = program(value_class, *leaves)
         nodes[-1].backward()
@@ -52,6 +60,7 @@ def two_consumer_program(V, x, y, z):
     return [a, b, c, d, e, f, g, h]
 
 
+@pytest.mark.micrograd
 def test_same_float_ops_give_the_same_bits():
     (micro_data, micro_grads), (our_data, our_grads) = run_both(two_consumer_program, 0.37, -1.21, 0.83)
     assert our_data == micro_data
@@ -68,6 +77,7 @@ def micrograd_readme_program(V, x):
     return [z, q, h, y]
 
 
+@pytest.mark.micrograd
 @pytest.mark.parametrize("x", [-4.0, 3.0, 0.0, 7])
 def test_micrograds_sanity_check_program_runs_unchanged_and_agrees(x):
     (micro_data, micro_grads), (our_data, our_grads) = run_both(micrograd_readme_program, x)
@@ -89,6 +99,7 @@ def micrograd_more_ops_program(V, a, b):
     return [c, d, e, f, g]
 
 
+@pytest.mark.micrograd
 def test_micrograds_more_ops_program_agrees_up_to_its_division():
     (micro_data, micro_grads), (our_data, our_grads) = run_both(micrograd_more_ops_program, -4.0, 2.0)
     # c, d, e, f involve no division: exact
@@ -156,6 +167,7 @@ def apply(kind, a, b, constant):
     }[kind]()
 
 
+@pytest.mark.micrograd
 @settings(max_examples=300, deadline=None)
 @given(program=micrograd_programs())
 def test_random_micrograd_programs_give_the_same_bits(program):
@@ -193,7 +205,11 @@ def svm_loss(model, parameters, points, labels, value_class):
     return data_loss + 1e-4 * sum(p * p for p in parameters)
 
 
+@pytest.mark.micrograd
 def test_a_training_step_of_micrograds_mlp_agrees():
+    from micrograd import nn as micrograd_nn
+
+    MicroValue = micrograd_value()
     random.seed(1337)
     micro_model = micrograd_nn.MLP(2, [16, 16, 1])
     weights = [[([Value(w.data) for w in neuron.w], Value(neuron.b.data)) for neuron in layer.neurons]

@@ -130,10 +130,21 @@ def test_dropout_with_p_one_drops_everything():
     assert [v.data for v in out] == [0.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.5, "0.5", True, math.nan])
+@pytest.mark.parametrize("p", [-0.1, 1.5, math.nan, math.inf])
 def test_dropout_rejects_bad_probabilities(p):
-    with pytest.raises(ValueError, match="dropout probability"):
+    with pytest.raises(ValueError, match=rf"^dropout probability p must be a finite number in \[0, 1\], got {p!r}$"):
         Dropout(p)
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    ({"p": "0.5"}, "dropout probability p must be a real number, got str ('0.5')"),
+    ({"p": True}, "dropout probability p must be a real number, got bool (True)"),
+    ({"p": 0.5, "seed": 1.0}, "seed must be an int, got float (1.0)"),
+])
+def test_dropout_rejects_wrong_types(kwargs, text):
+    with pytest.raises(TypeError) as caught:
+        Dropout(**kwargs)
+    assert str(caught.value) == text
 
 
 # --- batch norm ---------------------------------------------------------------------------
@@ -195,10 +206,32 @@ def test_batchnorm_parameters_and_buffers_are_named():
         "running_mean1", "running_mean2", "running_var1", "running_var2"]
 
 
-@pytest.mark.parametrize("kwargs", [{"num_features": 0}, {"num_features": 2, "eps": 0.0}, {"num_features": 2, "momentum": 2.0}])
-def test_batchnorm_rejects_bad_settings(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("kwargs, text", [
+    ({"num_features": 0}, "num_features must be an int >= 1, got 0"),
+    ({"num_features": 2, "eps": 0.0}, "eps must be > 0"),
+    ({"num_features": 2, "eps": -1e-5}, "eps must be a finite number >= 0, got -1e-05"),
+    ({"num_features": 2, "momentum": 2.0}, r"momentum must be a finite number in \[0, 1\], got 2.0"),
+])
+def test_batchnorm_rejects_bad_settings(kwargs, text):
+    with pytest.raises(ValueError, match=text):
         BatchNorm(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    ({"num_features": 2.0}, "num_features must be an int, got float (2.0)"),
+    ({"num_features": True}, "num_features must be an int, got bool (True)"),
+    ({"num_features": 2, "eps": "1e-5"}, "eps must be a real number, got str ('1e-5')"),
+    ({"num_features": 2, "momentum": None}, "momentum must be a real number, got NoneType (None)"),
+])
+def test_batchnorm_rejects_wrong_types(kwargs, text):
+    with pytest.raises(TypeError) as caught:
+        BatchNorm(**kwargs)
+    assert str(caught.value) == text
+
+
+def test_batchnorm_needs_two_samples_per_training_batch_and_says_so():
+    assert BatchNorm(2).min_batch_size == 2
+    assert Layer(2, 2).min_batch_size == Dropout(0.1).min_batch_size == 1
 
 
 def test_sequential_with_batchnorm_and_dropout_runs_batches():

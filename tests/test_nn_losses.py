@@ -77,16 +77,19 @@ def test_cross_entropy_over_a_batch_is_the_mean():
     assert loss.data == pytest.approx(sum(singles) / 3, rel=1e-15)
 
 
-@pytest.mark.parametrize("logits, target, text", [
-    ([1.0, 2.0], 2, "class 2, but there are 2 classes"),
-    ([1.0, 2.0], True, "bool"),
-    ([1.0, 2.0], [1.0], "list of 2 numbers"),
-    ([1.0, 2.0], [0.0, 0.0], "all zeros"),
-    ([[1.0, 2.0]], [0, 1], "1 samples of logits but 2 targets"),
-    ([], 0, "non-empty"),
+@pytest.mark.parametrize("logits, target, error, text", [
+    ([1.0, 2.0], 2, ValueError, "class 2, but there are 2 classes"),
+    ([1.0, 2.0], True, TypeError, "bool"),
+    ([1.0, 2.0], [1.0], ValueError, "list of 2 numbers"),
+    ([1.0, 2.0], 0.5, ValueError, "must be a class index or a list of 2 numbers, got 0.5"),
+    ([1.0, 2.0], "1", TypeError, "must be a class index or a list of 2 numbers, got '1'"),
+    ([1.0, 2.0], [0.0, 0.0], ValueError, "all zeros"),
+    ([[1.0, 2.0]], [0, 1], ValueError, "1 samples of logits but 2 targets"),
+    ([], 0, ValueError, "non-empty"),
+    (Value(1.0), 0, TypeError, "a list of logits"),
 ])
-def test_cross_entropy_refuses_bad_targets(logits, target, text):
-    with pytest.raises((ValueError, TypeError)) as caught:
+def test_cross_entropy_refuses_bad_targets(logits, target, error, text):
+    with pytest.raises(error) as caught:
         cross_entropy(logits, target)
     assert text in str(caught.value)
 
@@ -102,6 +105,8 @@ def test_mse_is_the_mean_over_all_outputs():
         mse_loss(values(1.0, 2.0), [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="sample 0: 2 outputs but 1 targets"):
         mse_loss([values(1.0, 2.0)], [[1.0]])
+    with pytest.raises(TypeError, match=r"sample 0: 2 outputs but the target is float \(1.0\)"):
+        mse_loss([values(1.0, 2.0)], [1.0])
     with pytest.raises(TypeError, match="target 1 must be a number"):
         mse_loss(values(1.0, 2.0), [1.0, "x"])
 
@@ -144,6 +149,8 @@ def test_hinge_loss_as_micrograd_demo():
     assert hinge_loss(values(2.0, 0.5, -0.25, -3.0), [1, 1, 0, 1]).data == expected  # 0 reads as -1
     with pytest.raises(ValueError, match="label 1 must be -1 or 1"):
         hinge_loss(values(1.0, 2.0), [1, 2])
+    with pytest.raises(TypeError, match=r"label 1 must be a number, -1 or 1 .*got str \('1'\)"):
+        hinge_loss(values(1.0, 2.0), [1, "1"])
 
 
 def test_penalties_over_a_model_or_a_list():
@@ -163,8 +170,10 @@ def test_penalties_over_a_model_or_a_list():
 
 def test_losses_by_name():
     assert get_loss("hinge") is hinge_loss and get_loss(mse_loss) is mse_loss
-    with pytest.raises(ValueError, match="unknown loss 'huber'"):
+    with pytest.raises(ValueError, match="^loss must be one of mse, bce, bce_with_logits, cross_entropy, hinge; got 'huber'$"):
         get_loss("huber")
+    with pytest.raises(TypeError, match="^loss must be a str, one of mse, .*; got int$"):
+        get_loss(3)
 
 
 @pytest.mark.parametrize("penalty", [l1_penalty, l2_penalty])

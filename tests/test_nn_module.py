@@ -135,8 +135,37 @@ def test_train_and_eval_reach_every_module():
     model.train()
     assert all(m.training for m in model.modules())
     assert model.train(False) is model and not model.layers[1].training
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^mode must be bool, got str$"):
         model.train("no")
+
+
+def test_eval_mode_restores_each_modules_own_mode_even_after_an_error():
+    dropout = Dropout(0.5, seed=0)
+    model = Sequential(Layer(2, 2, seed=0), dropout, BatchNorm(2))
+    dropout.eval()  # a mixed model: the context must restore exactly this
+    with model.eval_mode() as inside:
+        assert inside is model and not any(m.training for m in model.modules())
+    assert [m.training for m in model.modules()] == [True, True, True, True, False, True]
+    with pytest.raises(RuntimeError):
+        with model.eval_mode():
+            raise RuntimeError("boom")
+    assert [m.training for m in model.modules()] == [True, True, True, True, False, True]
+
+
+def test_named_modules_walks_the_tree_once_parents_first_with_dotted_names():
+    model = Sequential(MLP(2, [2, 1], seed=0), BatchNorm(1))
+    names = [name for name, _ in model.named_modules()]
+    assert names == ["", "L1", "L1.L1", "L1.L1.N1", "L1.L1.N2", "L1.L2", "L1.L2.N1", "L2"]
+    assert [module for _, module in model.named_modules()] == list(model.modules())
+    assert [module.name for module in model.modules()] == names
+    assert model.named_buffers()[0] == ("L2.running_mean1", 0.0)
+    assert [name for name, _ in model.named_parameters()][:3] == ["L1.L1.N1.w1", "L1.L1.N1.w2", "L1.L1.N1.b"]
+
+
+def test_an_unnamed_module_builds_its_nodes_outside_any_scope():
+    out = Neuron(2, "tanh", seed=0)([1.0, 2.0])
+    assert out.label == "out"
+    assert all(node.scope is None for node in topological_order(out))
 
 
 def test_zero_grad_clears_every_parameter():
@@ -162,20 +191,47 @@ def test_seeded_initialisation_is_reproducible_and_global_random_otherwise():
 
 
 @pytest.mark.parametrize("args, text", [
-    ((2, []), "nouts"),
-    ((2, [3, 0]), "nouts[1]"),
-    ((0, [3]), "nin"),
-    ((2, "31"), "nouts"),
+    ((2, []), "nouts must be a non-empty list of layer sizes, got []"),
+    ((2, [3, 0]), "layer size nouts[1] must be an int >= 1, got 0"),
+    ((0, [3]), "nin must be an int >= 1, got 0"),
 ])
 def test_bad_mlp_shapes_are_refused(args, text):
     with pytest.raises(ValueError) as caught:
         MLP(*args)
-    assert text in str(caught.value)
+    assert str(caught.value) == text
+
+
+@pytest.mark.parametrize("args, kwargs, text", [
+    ((2, "31"), {}, "nouts must be a list of layer sizes, got str ('31')"),
+    ((2, 3), {}, "nouts must be a list of layer sizes, got int (3)"),
+    ((2, [3, 1.0]), {}, "layer size nouts[1] must be an int, got float (1.0)"),
+    ((2.0, [3]), {}, "nin must be an int, got float (2.0)"),
+    ((2, [3]), {"activation": 1}, "activation must be a str, one of relu, leaky_relu, tanh, sigmoid, linear; got int"),
+    ((2, [3]), {"output_activation": None},
+     "output_activation must be a str, one of relu, leaky_relu, tanh, sigmoid, linear; got NoneType"),
+    ((2, [3]), {"seed": "7"}, "seed must be an int, got str ('7')"),
+])
+def test_wrong_types_for_mlp_are_type_errors(args, kwargs, text):
+    with pytest.raises(TypeError) as caught:
+        MLP(*args, **kwargs)
+    assert str(caught.value) == text
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Neuron(0), lambda: Layer(2, 0), lambda: Layer(0, 2),
+])
+def test_neuron_and_layer_sizes_are_positive(make):
+    with pytest.raises(ValueError, match=r"must be an int >= 1, got 0"):
+        make()
 
 
 def test_unknown_activation_lists_the_choices():
-    with pytest.raises(ValueError, match="relu, leaky_relu, tanh, sigmoid, linear"):
+    with pytest.raises(ValueError, match="^activation must be one of relu, leaky_relu, tanh, sigmoid, linear; got 'softplus'$"):
         MLP(2, [3, 1], activation="softplus")
+    with pytest.raises(ValueError, match="^output_activation must be one of .*; got 'softplus'$"):
+        MLP(2, [3, 1], output_activation="softplus")
+    with pytest.raises(ValueError, match="^activation must be one of .*; got 'swish'$"):
+        Layer(2, 3, activation="swish")
 
 
 def test_typo_attribute_raises_with_a_suggestion_never_none():
@@ -248,7 +304,7 @@ def test_first_offending_entry_is_named_with_a_count_of_the_rest():
 
 def _public_callables():
     for module_name in ("module", "layers", "functional", "losses", "optim", "data", "training",
-                        "serialization", "dropout", "batchnorm"):
+                        "serialization", "dropout", "batchnorm", "models"):
         module = getattr(nn, module_name, None) or __import__(f"nn.{module_name}", fromlist=["_"])
         for name, item in vars(module).items():
             if getattr(item, "__module__", None) != module.__name__:

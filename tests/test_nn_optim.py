@@ -10,8 +10,6 @@ import autograd
 from autograd import Value
 from nn import MLP, SGD, Adam, mse_loss
 
-import torch
-
 START = [0.5, -1.25, 2.0, 0.0, -0.75]
 
 
@@ -32,9 +30,12 @@ def run_ours(make, steps):
     return history
 
 
-def run_torch(make, steps):
+def run_torch(optimizer_name, settings, steps):
+    """The same steps with ``torch.optim.<optimizer_name>(**settings)``, in float64."""
+    import torch
+
     parameters = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in START]
-    optimizer = make(parameters)
+    optimizer = getattr(torch.optim, optimizer_name)(parameters, **settings)
     history = []
     for step in range(steps):
         for i, p in enumerate(parameters):
@@ -52,9 +53,10 @@ def run_torch(make, steps):
     {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
     {"lr": 0.2, "weight_decay": 0.5},
 ])
+@pytest.mark.torch
 def test_sgd_matches_torch_over_several_steps(settings):
     ours = run_ours(lambda ps: SGD(ps, **settings), 6)
-    theirs = run_torch(lambda ps: torch.optim.SGD(ps, **settings), 6)
+    theirs = run_torch("SGD", settings, 6)
     for step, (a, b) in enumerate(zip(ours, theirs)):
         assert a == pytest.approx(b, rel=1e-12, abs=1e-14), f"step {step}"
 
@@ -64,9 +66,10 @@ def test_sgd_matches_torch_over_several_steps(settings):
     {"lr": 0.1, "betas": (0.8, 0.99)},
     {"lr": 0.05, "weight_decay": 0.1, "eps": 1e-6},
 ])
+@pytest.mark.torch
 def test_adam_matches_torch_over_several_steps(settings):
     ours = run_ours(lambda ps: Adam(ps, **settings), 8)
-    theirs = run_torch(lambda ps: torch.optim.Adam(ps, **settings), 8)
+    theirs = run_torch("Adam", settings, 8)
     for step, (a, b) in enumerate(zip(ours, theirs)):
         assert a == pytest.approx(b, rel=1e-12, abs=1e-14), f"step {step}"
 
@@ -143,7 +146,10 @@ def test_zero_grad_clears_the_optimisers_parameters():
 
 @pytest.mark.parametrize("make, text", [
     (lambda: SGD([], lr=0.1), "at least one parameter"),
-    (lambda: SGD([Value(1.0)], lr=-0.1), "lr must be >= 0"),
+    (lambda: SGD([Value(1.0)], lr=math.inf), "lr must be a finite number >= 0, got inf"),
+    (lambda: Adam([Value(1.0)], eps=-1.0), "eps must be a finite number >= 0, got -1.0"),
+    (lambda: SGD([Value(1.0)], lr=0.1, weight_decay=math.nan), "weight_decay must be a finite number >= 0, got nan"),
+    (lambda: SGD([Value(1.0)], lr=-0.1), "lr must be a finite number >= 0, got -0.1"),
     (lambda: SGD([Value(1.0)], lr=0.1, momentum=-1.0), "momentum"),
     (lambda: SGD([1.0], lr=0.1), "parameter 0 is not a Value"),
     (lambda: Adam([Value(1.0)], betas=(0.9, 1.0)), "betas[1]"),
@@ -192,5 +198,25 @@ def test_ordered_parameters_are_kept_in_order():
 def test_adam_betas_without_an_order_are_refused():
     with pytest.raises(TypeError, match=r"^betas must be an ordered sequence .* not set"):
         Adam([Value(1.0)], betas={0.999, 0.9})
-    with pytest.raises(ValueError, match="betas must be two numbers"):
+    with pytest.raises(TypeError, match=r"betas must be two numbers, got float \(0.9\)"):
         Adam([Value(1.0)], betas=0.9)
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda: SGD([Value(1.0)], lr="0.1"), "lr must be a real number, got str ('0.1')"),
+    (lambda: SGD([Value(1.0)], lr=True), "lr must be a real number, got bool (True)"),
+    (lambda: SGD([Value(1.0)], lr=0.1, momentum=None), "momentum must be a real number, got NoneType (None)"),
+    (lambda: SGD([Value(1.0)], lr=0.1, momentum=0.9, nesterov=1), "nesterov must be bool, got int"),
+    (lambda: Adam([Value(1.0)], betas=(0.9, "0.999")), "betas[1] must be a real number, got str ('0.999')"),
+    (lambda: Adam([Value(1.0)], weight_decay=[0.1]), "weight_decay must be a real number, got list ([0.1])"),
+])
+def test_wrong_types_are_type_errors(make, text):
+    with pytest.raises(TypeError) as caught:
+        make()
+    assert str(caught.value) == text
+
+
+def test_schedule_returning_a_non_number_is_a_type_error():
+    optimizer = SGD([Value(1.0)], lr=lambda k: "fast")
+    with pytest.raises(TypeError, match=r"schedule gave str \('fast'\) at step 0; expected a number"):
+        optimizer.step()

@@ -9,7 +9,9 @@ import struct
 
 import pytest
 
+import nn
 import nn.serialization as serialization
+from autograd import Value
 from nn import MLP, Activation, BatchNorm, Dropout, Layer, Sequential, StateError, load_model
 
 AWKWARD = [0.1 + 0.2, -0.0, 5e-324, 1.7976931348623157e308, 1 / 3, -2.5e-310, 123456789.12345679, 1e-7]
@@ -26,6 +28,18 @@ def awkward_model():
         state[name] = value
     model.load_state_dict(state)
     return model
+
+
+def test_to_json_is_exactly_what_save_writes(tmp_path):
+    model = Sequential(Layer(2, 3, "linear", seed=0), BatchNorm(3), Dropout(0.2), Layer(3, 1, "tanh", seed=1))
+    path = tmp_path / "model.json"
+    model.save(path)
+    text = serialization.to_json(model)
+    assert isinstance(text, str) and path.read_bytes() == text.encode("utf-8") and text.endswith("}\n")
+    assert json.loads(text) == serialization.model_document(model)
+    model.parameters()[0].data = math.inf
+    with pytest.raises(StateError, match="cannot save: entry 'L1.N1.w1' is inf"):
+        serialization.to_json(model)
 
 
 def test_save_then_load_is_bit_exact(tmp_path):
@@ -148,18 +162,21 @@ def _old_file(tmp_path):
     return path, path.read_bytes()
 
 
-def test_crash_inside_json_dump_leaves_the_old_file_whole(tmp_path, monkeypatch):
+def test_crash_after_writing_before_the_rename_leaves_the_old_file_whole(tmp_path, monkeypatch):
     path, old = _old_file(tmp_path)
-    real_dump = json.dump
+    written = []
 
-    def dump_half_then_crash(document, handle, **kwargs):
-        handle.write(json.dumps(document, **kwargs)[:40])
+    def power_cut(descriptor):
+        # The new text is in the temporary file, not yet flushed nor renamed over the old one.
+        (temporary,) = [name for name in os.listdir(tmp_path) if name != "model.json"]
+        written.append((tmp_path / temporary).read_text())
         raise KeyboardInterrupt("power cut")
 
-    monkeypatch.setattr(serialization.json, "dump", dump_half_then_crash)
+    monkeypatch.setattr(serialization.os, "fsync", power_cut)
     with pytest.raises(KeyboardInterrupt):
         awkward_model().save(path)
-    monkeypatch.setattr(serialization.json, "dump", real_dump)
+    monkeypatch.undo()
+    assert written == [serialization.to_json(awkward_model())]
     assert path.read_bytes() == old
     assert os.listdir(tmp_path) == ["model.json"]  # no temporary file left behind
     MLP(2, [3, 1], seed=5).load(path)  # still loads
@@ -178,10 +195,10 @@ def test_crash_at_replace_leaves_the_old_file_whole(tmp_path, monkeypatch):
 
 
 def test_crash_while_creating_a_new_file_leaves_nothing(tmp_path, monkeypatch):
-    def crash(*args, **kwargs):
+    def crash(descriptor):
         raise RuntimeError("crash")
 
-    monkeypatch.setattr(serialization.json, "dump", crash)
+    monkeypatch.setattr(serialization.os, "fsync", crash)
     with pytest.raises(RuntimeError):
         awkward_model().save(tmp_path / "new.json")
     assert os.listdir(tmp_path) == []
@@ -266,7 +283,8 @@ def test_load_model_checks_the_size_against_the_state_before_building(tmp_path, 
     ({"nouts": []}, "nouts must be a non-empty list"),
     ({"nouts": 3}, "nouts must be a non-empty list"),
     ({"type": "Transformer"}, "unknown module type 'Transformer'"),
-    ({"activation": "swish"}, "unknown activation 'swish'"),
+    ({"activation": "swish"}, "activation must be one of relu, .*; got 'swish'"),
+    ({"type": ["MLP"]}, r"unknown module type \['MLP'\]"),
 ])
 def test_load_model_refuses_a_bad_architecture_naming_the_file(tmp_path, change, message):
     document = good_document(MLP(2, [3, 1], seed=0))
@@ -291,3 +309,64 @@ def test_sequential_parts_are_checked_with_their_position(tmp_path):
 ], ids=["mlp", "layer", "layer-1-1", "sequential", "nested"])
 def test_implied_entries_counts_what_building_makes(model):
     assert serialization.implied_entries(model.config()) == len(model.state_dict())
+
+
+# --- the registry of module types ---------------------------------------------------------
+
+
+def test_every_module_type_is_registered_under_its_config_type():
+    from nn.module import MODULE_TYPES
+
+    for kind in (MLP, Layer, Activation, Dropout, BatchNorm, Sequential, nn.Neuron):
+        assert MODULE_TYPES[kind.__name__] is kind
+    for model in (MLP(2, [3, 1]), nn.Neuron(3), Activation("tanh"), Dropout(0.3), BatchNorm(2)):
+        assert MODULE_TYPES[model.config()["type"]] is type(model)
+        rebuilt = serialization.build(model.config())
+        assert type(rebuilt) is type(model) and rebuilt.config() == model.config()
+
+
+def test_a_learners_own_module_registers_itself_and_round_trips(tmp_path):
+    class Scale(nn.Module):
+        """y = s x for every input, with one parameter s."""
+
+        def __init__(self, start: float = 1.0) -> None:
+            self.s = Value(start)
+            self._assign_name("")
+
+        def _own_parameters(self):
+            return [("s", self.s)]
+
+        def config(self):
+            return self._config()
+
+        def _forward(self, inputs):
+            return [self.s * x for x in inputs]
+
+    model = Sequential(Layer(2, 2, "tanh", seed=0), Scale())
+    model.layers[1].s.data = 2.5
+    path = tmp_path / "scaled.json"
+    model.save(path)
+    assert json.loads(path.read_text())["model"]["modules"][1] == {"type": "Scale"}
+    rebuilt = load_model(path)
+    assert type(rebuilt.layers[1]) is Scale and rebuilt.state_dict() == model.state_dict()
+    assert serialization.implied_entries(model.config()) == 7  # counted by building it: no sizes to read
+
+
+def test_a_class_defined_again_replaces_the_earlier_one():
+    from nn.module import MODULE_TYPES
+
+    def define():
+        class Twice(Activation):
+            pass
+
+        return Twice
+
+    first, second = define(), define()
+    assert first is not second and MODULE_TYPES["Twice"] is second
+
+
+def test_only_fit_save_and_load_are_implemented_elsewhere():
+    from nn.module import implements
+
+    with pytest.raises(ValueError, match="Module has no method 'predict' implemented elsewhere"):
+        implements("predict")

@@ -2,7 +2,8 @@
 
 Each test builds a network with nn, copies its weights into PyTorch tensors,
 runs the same forward and loss in both, and compares every parameter's
-gradient (and the loss) by name.
+gradient (and the loss) by name. torch is imported inside the tests, so the
+file is collected without it (``pytest -m "not torch"``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ import zlib
 
 import pytest
 
-import torch
-F = torch.nn.functional
-
-from nn import (  # noqa: E402
+from autograd import Value
+from nn import (
     MLP,
     Activation,
     BatchNorm,
@@ -30,15 +29,20 @@ from nn import (  # noqa: E402
     l2_penalty,
     mse_loss,
 )
-from nn.functional import ACTIVATIONS  # noqa: E402
+from nn.functional import ACTIVATIONS, LEAKY_RELU_SLOPE
 
-TORCH_ACTIVATIONS = {
-    "relu": torch.relu,
-    "leaky_relu": lambda t: F.leaky_relu(t, 0.01),
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "linear": lambda t: t,
-}
+pytestmark = pytest.mark.torch
+
+
+def torch_activation(name, tensor):
+    """The activation ``name`` of nn, applied by torch."""
+    import torch
+
+    if name == "leaky_relu":
+        return torch.nn.functional.leaky_relu(tensor, LEAKY_RELU_SLOPE)
+    if name == "linear":
+        return tensor
+    return {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[name](tensor)
 
 
 class TorchMirror:
@@ -50,6 +54,8 @@ class TorchMirror:
         self.tensors = []
 
     def leaf(self, values):
+        import torch
+
         tensor = torch.tensor(values, dtype=torch.float64, requires_grad=True)
         self.tensors.append(tensor)
         return tensor
@@ -63,12 +69,14 @@ class TorchMirror:
             return batch
         if kind == "Layer":
             weights, biases = self._layer_tensors(module, prefix)
-            return TORCH_ACTIVATIONS[module.activation](batch @ weights.T + biases)
+            return torch_activation(module.activation, batch @ weights.T + biases)
         if kind == "Activation":
-            return TORCH_ACTIVATIONS[module.activation](batch)
+            return torch_activation(module.activation, batch)
         if kind == "Dropout":
             if not module.training or module.p == 0.0:
                 return batch
+            import torch
+
             mask = torch.tensor(module.last_masks, dtype=torch.float64)
             return batch * mask / (1.0 - module.p)
         if kind == "BatchNorm":
@@ -89,6 +97,8 @@ class TorchMirror:
         return self.by_name[key]
 
     def _batchnorm(self, module, prefix):
+        import torch
+
         key = ("bn", prefix)
         if key not in self.by_name:
             norm = torch.nn.BatchNorm1d(
@@ -142,6 +152,8 @@ def run_both(model, X, our_loss, torch_loss_of, penalty=None, torch_first=False)
     """Forward both, add the penalties, backward both. ``torch_first`` mirrors the
     model before nn's forward changes it (batch norm's running statistics); without
     it the mirror is built after, so it can read the masks dropout drew."""
+    import torch
+
     mirror = TorchMirror(model)
     if torch_first:
         torch_out = mirror.forward(model, torch.tensor(X, dtype=torch.float64))
@@ -163,6 +175,9 @@ def run_both(model, X, our_loss, torch_loss_of, penalty=None, torch_first=False)
 @pytest.mark.parametrize("hidden", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("loss_name", ["mse", "bce", "bce_with_logits", "cross_entropy", "cross_entropy_onehot", "hinge"])
 def test_every_gradient_matches_torch_for_each_activation_and_loss(hidden, loss_name):
+    import torch
+
+    F = torch.nn.functional
     rng = random.Random(zlib.crc32(f"{hidden}-{loss_name}".encode()))
     X = sample_inputs(6, 3, seed=rng.randrange(1000))
     if loss_name == "mse":
@@ -201,6 +216,9 @@ def test_every_gradient_matches_torch_for_each_activation_and_loss(hidden, loss_
 
 @pytest.mark.parametrize("which", ["l1", "l2"])
 def test_penalty_gradients_match_torch(which):
+    import torch
+
+    F = torch.nn.functional
     model = MLP(2, [5, 1], seed=21)
     X = sample_inputs(5, 2, seed=4)
     targets = [0.5, -0.2, 0.1, 0.9, -1.0]
@@ -217,6 +235,9 @@ def test_penalty_gradients_match_torch(which):
 
 
 def test_l1_gradient_at_a_zero_weight_is_zero_like_torch():
+    import torch
+
+    F = torch.nn.functional
     model = MLP(2, [3, 1], seed=5)  # biases start at exactly 0: the kink of |w|
     X = sample_inputs(4, 2, seed=6)
     targets = [0.1, 0.2, 0.3, 0.4]
@@ -229,6 +250,9 @@ def test_l1_gradient_at_a_zero_weight_is_zero_like_torch():
 
 
 def test_dropout_with_its_recorded_mask_matches_torch():
+    import torch
+
+    F = torch.nn.functional
     dropout = Dropout(0.4, seed=3)
     model = Sequential(Layer(3, 6, "linear", seed=1), Activation("relu"), dropout, Layer(6, 2, "linear", seed=2))
     X = sample_inputs(5, 3, seed=8)
@@ -243,6 +267,9 @@ def test_dropout_with_its_recorded_mask_matches_torch():
 
 
 def test_batchnorm_training_forward_backward_and_running_stats_match_torch():
+    import torch
+
+    F = torch.nn.functional
     norm = BatchNorm(4, momentum=0.2)
     model = Sequential(Layer(3, 4, "linear", seed=1), norm, Activation("tanh"), Layer(4, 2, "linear", seed=2))
     for j, (g, b) in enumerate(zip(norm.gamma, norm.beta)):
@@ -276,7 +303,9 @@ def test_batchnorm_training_forward_backward_and_running_stats_match_torch():
 
 
 def test_softmax_cross_entropy_of_extreme_logits_matches_torch():
-    from autograd import Value
+    import torch
+
+    F = torch.nn.functional
 
     logits = [Value(1000.0), Value(-1000.0), Value(3.0)]
     loss = cross_entropy(logits, 1)
@@ -291,7 +320,9 @@ def test_softmax_cross_entropy_of_extreme_logits_matches_torch():
 @pytest.mark.parametrize("z", [-1000.0, -30.0, -1e-3, 0.0, 2.5, 1000.0])
 @pytest.mark.parametrize("y", [0.0, 0.4, 1.0])
 def test_bce_with_logits_is_stable_and_matches_torch_including_zero(z, y):
-    from autograd import Value
+    import torch
+
+    F = torch.nn.functional
 
     logit = Value(z)
     loss = binary_cross_entropy_with_logits(logit, y)

@@ -18,6 +18,7 @@ from nn import (
     Sequential,
     data,
     hinge_loss,
+    models,
     mse_loss,
 )
 
@@ -39,11 +40,11 @@ def test_micrograd_demo_setting_reaches_full_training_accuracy():
 
 def test_icecream_network_learns_below_the_documented_mse():
     X, y = data.icecream()
-    model = data.icecream_network(output_bias=0.0)
+    model = models.icecream_network(output_bias=0.0)
     start = mse_loss(model.forward_batch(X), y).data
     history = model.fit(X, y, loss="mse", optimizer=SGD(model, lr=0.002), epochs=500, verbose=False)
     final = mse_loss(model.forward_batch(X), y).data
-    assert start > 0.08 and final < data.ICECREAM_MSE_TARGET
+    assert start > 0.08 and final < models.ICECREAM_MSE_TARGET
     assert history.accuracy == []  # regression: no accuracy
     assert all(b <= a + 1e-12 for a, b in zip(history.loss, history.loss[1:]))  # GD on a smooth valley
 
@@ -150,9 +151,15 @@ def test_callback_sees_each_epoch():
 
 
 @pytest.mark.parametrize("kwargs, error, text", [
-    ({"epochs": -1}, ValueError, "epochs"),
-    ({"loss": "nope"}, ValueError, "unknown loss"),
-    ({"l2": -0.1}, ValueError, "l2"),
+    ({"epochs": -1}, ValueError, r"^epochs must be an int >= 0, got -1$"),
+    ({"epochs": 2.0}, TypeError, r"^epochs must be an int, got float \(2.0\)$"),
+    ({"loss": "nope"}, ValueError, r"^loss must be one of mse, .*; got 'nope'$"),
+    ({"loss": None}, TypeError, r"^loss must be a str, one of mse, .*; got NoneType$"),
+    ({"l2": -0.1}, ValueError, r"^l2 must be a finite number >= 0, got -0.1$"),
+    ({"l1": "0.1"}, TypeError, r"^l1 must be a real number, got str \('0.1'\)$"),
+    ({"batch_size": 0}, ValueError, r"^batch_size must be an int >= 1, got 0$"),
+    ({"batch_size": 4.0}, TypeError, r"^batch_size must be an int, got float \(4.0\)$"),
+    ({"shuffle_seed": 1.5}, TypeError, r"^shuffle_seed must be an int, got float \(1.5\)$"),
     ({"accuracy": "yes"}, TypeError, "accuracy"),
 ])
 def test_fit_refuses_bad_options(kwargs, error, text):
@@ -173,9 +180,30 @@ def test_batch_sizes_that_leave_batchnorm_one_sample_are_refused_up_front(batch_
     X, y = data.make_xor(9, seed=0)
     model = Sequential(Layer(2, 3, "linear", seed=0), BatchNorm(3), Layer(3, 1, "linear", seed=1))
     before = model.state_dict()
-    with pytest.raises(ValueError, match="BatchNorm, which needs at least 2 samples per batch"):
+    with pytest.raises(ValueError, match="BatchNorm, which needs at least 2 samples per batch") as caught:
         model.fit(X, y, loss="hinge", epochs=1, batch_size=batch_size, verbose=False)
+    assert str(caught.value).endswith(f"batch_size={batch_size} with 9 samples makes a batch of 1; choose another batch size")
     assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("batch_size", [None, 3, 5, 7, 9, 20])
+def test_batch_sizes_that_give_batchnorm_two_samples_or_more_are_accepted(batch_size):
+    X, y = data.make_xor(9, seed=0)
+    model = Sequential(Layer(2, 3, "linear", seed=0), BatchNorm(3), Layer(3, 1, "linear", seed=1))
+    history = model.fit(X, y, loss="hinge", epochs=1, batch_size=batch_size, verbose=False)
+    assert history.epochs == 1
+
+
+def test_each_module_says_how_many_samples_a_batch_needs():
+    class Pairwise(Activation):
+        min_batch_size = 3  # e.g. a module comparing samples with each other
+
+    X, y = data.make_xor(8, seed=0)
+    model = Sequential(Layer(2, 2, "linear", seed=0), Pairwise("tanh"), Layer(2, 1, "linear", seed=1))
+    with pytest.raises(ValueError, match=r"^the model holds a Pairwise, which needs at least 3 samples per batch, "
+                                         r"but batch_size=2 with 8 samples makes a batch of 2; "):
+        model.fit(X, y, loss="hinge", epochs=1, batch_size=2, verbose=False)
+    assert model.fit(X, y, loss="hinge", epochs=1, batch_size=4, verbose=False).steps == [2]
 
 
 def test_fit_zeroes_the_gradients_of_parameters_the_optimiser_does_not_hold():
@@ -255,9 +283,9 @@ ICECREAM_FROM_SCRATCH_EPOCHS = 300
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_icecream_fresh_network_from_random_weights_learns_below_the_documented_mse(seed):
-    # Not the seed's optimal weights with one bias reset: every weight drawn at random.
+    # Not the article's optimal weights with one bias reset: every weight drawn at random.
     # On the scaled features a tanh MLP(2, [4, 1]) with Adam(lr=0.05) reaches
-    # data.ICECREAM_MSE_TARGET (0.001) in 300 full-batch epochs for these seeds
+    # models.ICECREAM_MSE_TARGET (0.001) in 300 full-batch epochs for these seeds
     # (about 0.0002-0.0003), from a start above 1.0.
     X, y = data.icecream(scaled=True)
     model = MLP(2, [4, 1], activation="tanh", seed=seed)
@@ -265,6 +293,6 @@ def test_icecream_fresh_network_from_random_weights_learns_below_the_documented_
     history = model.fit(X, y, loss="mse", optimizer=Adam(model, lr=0.05), epochs=ICECREAM_FROM_SCRATCH_EPOCHS,
                         verbose=False)
     final = mse_loss(model.forward_batch(X), y).data
-    assert start > 100 * data.ICECREAM_MSE_TARGET
-    assert final < data.ICECREAM_MSE_TARGET
+    assert start > 100 * models.ICECREAM_MSE_TARGET
+    assert final < models.ICECREAM_MSE_TARGET
     assert history.loss[-1] < history.loss[0] / 100

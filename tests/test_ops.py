@@ -1,9 +1,12 @@
-"""Every op: value and local gradients against PyTorch float64 and central differences.
+"""Every op: value and local gradients against central differences and PyTorch float64.
 
 One line per op (or per form of an op: a number on either side of ``+``,
 ``2 ** v``, ...), checked by one helper in the style of early tinygrad's
 ``helper_test_op``; then the same comparisons with hypothesis over each
-op's whole domain, kinks included at exactly 0.
+op's whole domain, kinks included at exactly 0. Each op's rule text is
+evaluated and compared with its derivative. The PyTorch comparisons are
+marked ``torch`` (torch is imported inside them); the rest needs only the
+base install.
 """
 
 from __future__ import annotations
@@ -11,27 +14,34 @@ from __future__ import annotations
 import inspect
 import math
 import operator
+import re
 import struct
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import OPS, Op, Value, detect_anomaly, gradcheck, ops
-from conftest import assert_floats_match
-
-F = torch.nn.functional
+from support import assert_floats_match
 
 
-def helper_test_op(ours, theirs, inputs, op_name=None, rel=1e-12, abs_=0.0, numeric=True):
-    """``ours`` on Values and ``theirs`` on float64 tensors agree at ``inputs``.
+def torch_functional():
+    """``torch.nn.functional``, imported only by the tests that compare with PyTorch."""
+    import torch.nn.functional
 
-    Checks the value and every input's gradient against PyTorch, finite
-    gradients against central differences (``numeric``), and that the
-    result is a single node made by ``op_name`` (not a composition).
-    """
+    return torch.nn.functional
+
+
+def leaky(slope=0.01):
+    """PyTorch's leaky ReLU (tensors have no method for it)."""
+    return lambda t: torch_functional().leaky_relu(t, slope)
+
+
+def check_against_pytorch(ours, theirs, inputs, rel=1e-12, abs_=0.0):
+    """``ours`` on Values and ``theirs`` on float64 tensors agree at ``inputs``: value and every gradient."""
+    import torch
+
     leaves = [Value(x) for x in inputs]
     out = ours(*leaves)
     out.backward()
@@ -41,79 +51,107 @@ def helper_test_op(ours, theirs, inputs, op_name=None, rel=1e-12, abs_=0.0, nume
     assert_floats_match(out.data, reference.item(), "value", rel, abs_)
     for index, (leaf, tensor) in enumerate(zip(leaves, tensors)):
         assert_floats_match(leaf.grad, tensor.grad.item(), f"gradient of input {index}", rel, abs_)
-    if op_name is not None:
-        assert out.op is not None and out.op.name == op_name
-        assert all(node.is_leaf for node in out.inputs), "one op is one node"
-    if numeric and all(math.isfinite(t.grad.item()) for t in tensors):
-        gradcheck(ours, list(inputs))  # (where the derivative exists: (-2)**b has none in b)
 
 
-# id, ours, PyTorch's, the op's name, points (away from kinks: they are below)
+def check_one_node_and_central_differences(ours, inputs, op_name):
+    """``ours`` makes one node of ``op_name`` (not a composition); its gradients match central differences."""
+    leaves = [Value(x) for x in inputs]
+    out = ours(*leaves)
+    assert out.op is not None and out.op.name == op_name
+    assert all(node.is_leaf for node in out.inputs), "one op is one node"
+    gradcheck(ours, list(inputs))
+
+
+# id, ours, PyTorch's (on tensors), the op's name, points (away from kinks: they are below).
+# Where ours works on a tensor too (``a.exp()``), it is its own reference.
+SAME = None
 CASES = [
-    ("add", lambda a, b: a + b, lambda a, b: a + b, "add", [(1.5, -2.25), (-3.0, 7.0)]),
-    ("add_number", lambda a: a + 2.5, lambda a: a + 2.5, "add", [(1.5,)]),
-    ("radd_number", lambda a: 2.5 + a, lambda a: 2.5 + a, "add", [(-1.5,)]),
-    ("sub", lambda a, b: a - b, lambda a, b: a - b, "sub", [(1.5, -2.25), (0.5, 0.5)]),
-    ("sub_number", lambda a: a - 2.5, lambda a: a - 2.5, "sub", [(1.5,)]),
-    ("rsub_number", lambda a: 2.5 - a, lambda a: 2.5 - a, "sub", [(1.5,)]),
-    ("mul", lambda a, b: a * b, lambda a, b: a * b, "mul", [(1.5, -2.25), (0.0, 3.0)]),
-    ("mul_number", lambda a: a * -3, lambda a: a * -3, "mul", [(1.5,)]),
-    ("rmul_number", lambda a: -3 * a, lambda a: -3 * a, "mul", [(1.5,)]),
-    ("div", lambda a, b: a / b, lambda a, b: a / b, "div", [(1.5, -2.25), (-3.0, 0.25)]),
-    ("div_number", lambda a: a / 4.0, lambda a: a / 4.0, "div", [(1.5,)]),
-    ("rdiv_number", lambda a: 3.0 / a, lambda a: 3.0 / a, "div", [(1.5,), (-0.4,)]),
-    ("neg", lambda a: -a, lambda a: -a, "neg", [(1.5,), (-2.0,)]),
-    ("pow_int", lambda a: a ** 2, lambda a: a ** 2, "pow2", [(1.5,), (-2.0,)]),
-    ("pow_3", lambda a: a ** 3.0, lambda a: a ** 3.0, "pow3", [(1.5,), (-2.0,)]),
-    ("pow_negative", lambda a: a ** -1.5, lambda a: a ** -1.5, "pow-1.5", [(1.5,), (0.3,)]),
-    ("pow_half", lambda a: a ** 0.5, lambda a: a ** 0.5, "pow0.5", [(2.0,)]),
-    ("pow_zero", lambda a: a ** 0, lambda a: a ** 0, "pow0", [(2.0,), (-3.0,)]),
-    ("pow_value", lambda a, b: a ** b, lambda a, b: a ** b, "pow", [(1.7, 2.3), (0.5, -1.2)]),
-    ("pow_value_negative_base", lambda a, b: a ** b, lambda a, b: a ** b, "pow", [(-2.0, 3.0)]),
-    ("rpow_number", lambda a: 2 ** a, lambda a: 2 ** a, "pow", [(1.3,), (-0.7,)]),
-    ("exp", lambda a: a.exp(), torch.exp, "exp", [(0.5,), (-2.0,)]),
-    ("log", lambda a: a.log(), torch.log, "log", [(0.5,), (20.0,)]),
-    ("sqrt", lambda a: a.sqrt(), torch.sqrt, "sqrt", [(0.5,), (20.0,)]),
-    ("abs", lambda a: abs(a), torch.abs, "abs", [(-1.5,), (2.0,)]),
-    ("abs_method", lambda a: a.abs(), torch.abs, "abs", [(-1.5,)]),
-    ("tanh", lambda a: a.tanh(), torch.tanh, "tanh", [(0.5,), (-2.0,), (8.0,)]),
-    ("sigmoid", lambda a: a.sigmoid(), torch.sigmoid, "sigmoid", [(0.5,), (-3.0,), (30.0,)]),
-    ("relu", lambda a: a.relu(), torch.relu, "relu", [(-1.5,), (2.0,)]),
-    ("leaky_relu", lambda a: a.leaky_relu(), F.leaky_relu, "leaky_relu", [(-1.5,), (2.0,)]),
-    ("leaky_relu_slope", lambda a: a.leaky_relu(0.2), lambda a: F.leaky_relu(a, 0.2), "leaky_relu",
-     [(-1.5,), (2.0,)]),
+    ("add", lambda a, b: a + b, SAME, "add", [(1.5, -2.25), (-3.0, 7.0)]),
+    ("add_number", lambda a: a + 2.5, SAME, "add", [(1.5,)]),
+    ("radd_number", lambda a: 2.5 + a, SAME, "add", [(-1.5,)]),
+    ("sub", lambda a, b: a - b, SAME, "sub", [(1.5, -2.25), (0.5, 0.5)]),
+    ("sub_number", lambda a: a - 2.5, SAME, "sub", [(1.5,)]),
+    ("rsub_number", lambda a: 2.5 - a, SAME, "sub", [(1.5,)]),
+    ("mul", lambda a, b: a * b, SAME, "mul", [(1.5, -2.25), (0.0, 3.0)]),
+    ("mul_number", lambda a: a * -3, SAME, "mul", [(1.5,)]),
+    ("rmul_number", lambda a: -3 * a, SAME, "mul", [(1.5,)]),
+    ("div", lambda a, b: a / b, SAME, "div", [(1.5, -2.25), (-3.0, 0.25)]),
+    ("div_number", lambda a: a / 4.0, SAME, "div", [(1.5,)]),
+    ("rdiv_number", lambda a: 3.0 / a, SAME, "div", [(1.5,), (-0.4,)]),
+    ("neg", lambda a: -a, SAME, "neg", [(1.5,), (-2.0,)]),
+    ("pow_int", lambda a: a ** 2, SAME, "pow2", [(1.5,), (-2.0,)]),
+    ("pow_3", lambda a: a ** 3.0, SAME, "pow3", [(1.5,), (-2.0,)]),
+    ("pow_negative", lambda a: a ** -1.5, SAME, "pow-1.5", [(1.5,), (0.3,)]),
+    ("pow_half", lambda a: a ** 0.5, SAME, "pow0.5", [(2.0,)]),
+    ("pow_zero", lambda a: a ** 0, SAME, "pow0", [(2.0,), (-3.0,)]),
+    ("pow_value", lambda a, b: a ** b, SAME, "pow", [(1.7, 2.3), (0.5, -1.2)]),
+    ("pow_value_negative_base", lambda a, b: a ** b, SAME, "pow", [(-2.0, 3.0)]),
+    ("rpow_number", lambda a: 2 ** a, SAME, "pow", [(1.3,), (-0.7,)]),
+    ("exp", lambda a: a.exp(), SAME, "exp", [(0.5,), (-2.0,)]),
+    ("log", lambda a: a.log(), SAME, "log", [(0.5,), (20.0,)]),
+    ("sqrt", lambda a: a.sqrt(), SAME, "sqrt", [(0.5,), (20.0,)]),
+    ("abs", lambda a: abs(a), SAME, "abs", [(-1.5,), (2.0,)]),
+    ("abs_method", lambda a: a.abs(), SAME, "abs", [(-1.5,)]),
+    ("tanh", lambda a: a.tanh(), SAME, "tanh", [(0.5,), (-2.0,), (8.0,)]),
+    ("sigmoid", lambda a: a.sigmoid(), SAME, "sigmoid", [(0.5,), (-3.0,), (30.0,)]),
+    ("relu", lambda a: a.relu(), SAME, "relu", [(-1.5,), (2.0,)]),
+    ("leaky_relu", lambda a: a.leaky_relu(), leaky(), "leaky_relu", [(-1.5,), (2.0,)]),
+    ("leaky_relu_slope", lambda a: a.leaky_relu(0.2), leaky(0.2), "leaky_relu", [(-1.5,), (2.0,)]),
 ]
+# (-2) ** b has no derivative in b: the engine's gradient is nan there, as PyTorch's.
+NO_DERIVATIVE_IN_B = {("pow_value_negative_base", (-2.0, 3.0))}
+CASE_POINTS = [(case, ours, theirs if theirs is not SAME else ours, name, point)
+               for case, ours, theirs, name, points in CASES for point in points]
 
 
 @pytest.mark.parametrize(
-    "ours, theirs, op_name, point",
-    [pytest.param(ours, theirs, name, point, id=f"{case}{list(point)}")
-     for case, ours, theirs, name, points in CASES for point in points],
+    "case, ours, op_name, point",
+    [pytest.param(case, ours, name, point, id=f"{case}{list(point)}")
+     for case, ours, _, name, point in CASE_POINTS],
 )
-def test_op_matches_pytorch_and_central_differences(ours, theirs, op_name, point):
-    helper_test_op(ours, theirs, point, op_name)
+def test_op_is_one_node_with_gradients_matching_central_differences(case, ours, op_name, point):
+    if (case, point) in NO_DERIVATIVE_IN_B:
+        leaves = [Value(x) for x in point]
+        ours(*leaves).backward()
+        assert leaves[0].grad == 3.0 * (-2.0) ** 2 and math.isnan(leaves[1].grad)
+        return
+    check_one_node_and_central_differences(ours, point, op_name)
 
 
-# At a kink the derivative is a convention; PyTorch's is the reference.
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "ours, theirs, point",
+    [pytest.param(ours, theirs, point, id=f"{case}{list(point)}")
+     for case, ours, theirs, _, point in CASE_POINTS],
+)
+def test_op_matches_pytorch(ours, theirs, point):
+    check_against_pytorch(ours, theirs, point)
+
+
+# At a kink the derivative is a convention: PyTorch's, stated by the rule text.
 KINKS = [
-    ("relu", lambda a: a.relu(), torch.relu),
-    ("abs", lambda a: abs(a), torch.abs),
-    ("leaky_relu", lambda a: a.leaky_relu(), F.leaky_relu),
-    ("leaky_relu_slope", lambda a: a.leaky_relu(0.3), lambda a: F.leaky_relu(a, 0.3)),
+    ("relu", lambda a: a.relu(), SAME, 0.0),
+    ("abs", lambda a: abs(a), SAME, 0.0),
+    ("leaky_relu", lambda a: a.leaky_relu(), leaky(), 0.01),
+    ("leaky_relu_slope", lambda a: a.leaky_relu(0.3), leaky(0.3), 0.3),
 ]
 
 
 @pytest.mark.parametrize("x", [0.0, -0.0])
-@pytest.mark.parametrize("ours, theirs", [pytest.param(o, t, id=n) for n, o, t in KINKS])
+@pytest.mark.parametrize("ours, derivative", [pytest.param(o, d, id=n) for n, o, _, d in KINKS])
+def test_kink_derivatives_are_pytorchs_conventions(ours, derivative, x):
+    leaf = Value(x)
+    out = ours(leaf)
+    out.backward()
+    assert out.data == 0.0 and leaf.grad == derivative
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("x", [0.0, -0.0])
+@pytest.mark.parametrize("ours, theirs", [pytest.param(o, t if t is not SAME else o, id=n)
+                                          for n, o, t, _ in KINKS])
 def test_kink_at_zero_follows_pytorch(ours, theirs, x):
-    helper_test_op(ours, theirs, (x,), numeric=False)
-
-
-def test_kink_derivatives_are_pytorchs_conventions():
-    for build, expected in [(lambda v: v.relu(), 0.0), (abs, 0.0), (lambda v: v.leaky_relu(0.3), 0.3)]:
-        x = Value(0.0)
-        build(x).backward()
-        assert x.grad == expected
+    check_against_pytorch(ours, theirs, (x,))
 
 
 def test_every_op_of_the_table_is_covered():
@@ -137,6 +175,96 @@ def test_rule_texts_of_mul_and_micrograd_symbols():
     assert (Value(2.0) ** 3)._op == "**3"
     assert Value(2.0).relu()._op == "ReLU"
     assert (Value(2.0) + 1)._op == "+"
+
+
+# --- each rule text, evaluated, against the op's derivative and against central differences ---
+
+RULE = re.compile(r"^d(?P<function>\(.+\)|\|a\|)/d(?P<input>[ab]) = (?P<derivative>.+)$")
+RULE_NAMES = {
+    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh,
+    "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)),
+    "relu": lambda x: x if x > 0 else 0.0,
+    "sign": lambda x: (x > 0) - (x < 0),  # sign(0) = 0: the convention the abs rule states
+}
+
+
+def evaluate_rule_text(text, op, a, b=None):
+    """A rule's mathematical text (``b*a**(b-1)``, ``|a|``, ``1 if a > 0 else 0``) evaluated at (a, b)."""
+    names = dict(RULE_NAMES)
+    constants = dict(op.constants)
+    if "slope" in constants:
+        names["leaky_relu"] = lambda x: x if x > 0 else constants["slope"] * x
+    python = re.sub(r"\|([^|]+)\|", r"abs(\1)", text)
+    return float(eval(python, {"__builtins__": {"abs": abs}, **names}, {"a": a, "b": b}))
+
+
+def parse_rule(rule):
+    """(the function differentiated, the input, the derivative's text) of ``d(f)/dx = g``."""
+    match = RULE.match(rule)
+    assert match, f"rule {rule!r} is not of the form d(f)/da = g"
+    return match["function"], match["input"], match["derivative"]
+
+
+def rule_central_difference(function, op, point, index, h=1e-6):
+    def at(shift):
+        shifted = [x + shift if i == index else x for i, x in enumerate(point)]
+        return evaluate_rule_text(function, op, *shifted)
+
+    return (at(h) - at(-h)) / (2 * h)
+
+
+SMOOTH_POINTS = [-1.3, 0.3, 1.7, 4.0]
+POSITIVE_POINTS = [0.3, 1.7, 4.0]
+RULE_OPS = [  # op, points away from kinks (where the rule and its function are defined)
+    *[(op, [(x, y) for x in (-1.5, 0.7, 2.5) for y in (-2.25, 0.5, 3.0)])
+      for op in (OPS["add"], OPS["sub"], OPS["mul"], OPS["div"])],
+    (OPS["pow"], [(x, y) for x in (0.4, 1.7, 2.5) for y in (-1.2, 0.5, 3.0)]),
+    *[(OPS[name], [(x,) for x in SMOOTH_POINTS])
+      for name in ("neg", "exp", "abs", "tanh", "sigmoid", "relu")],
+    *[(OPS[name], [(x,) for x in POSITIVE_POINTS]) for name in ("log", "sqrt")],
+    *[(ops.power_op(n), [(x,) for x in SMOOTH_POINTS]) for n in (2.0, 3.0, -1.0, 0.0)],
+    *[(ops.power_op(n), [(x,) for x in POSITIVE_POINTS]) for n in (0.5, -1.5, 1.7)],
+    *[(ops.leaky_relu_op(slope), [(x,) for x in SMOOTH_POINTS]) for slope in (0.01, 0.3)],
+]
+
+
+def test_every_op_has_its_rules_checked_numerically():
+    assert set(OPS) <= {op.name for op, _ in RULE_OPS}
+
+
+@pytest.mark.parametrize("op, points", [pytest.param(op, points, id=op.name) for op, points in RULE_OPS])
+def test_rule_texts_are_the_ops_derivatives_numerically(op, points):
+    for position, rule in enumerate(op.rules):
+        function, input_name, derivative = parse_rule(rule)
+        assert input_name == "ab"[position], rule
+        for point in points:
+            value, *local_grads = op.compute(*point)
+            # The rule differentiates the op's own function...
+            assert_floats_match(evaluate_rule_text(function, op, *point), value, f"{function} at {point}",
+                                rel=1e-12)
+            # ...its right-hand side is the op's derivative...
+            stated = evaluate_rule_text(derivative, op, *point)
+            assert_floats_match(local_grads[position], stated, f"{rule} at {point}", rel=1e-12, abs_=1e-15)
+            # ...and that is the true derivative of the function (checked without the engine).
+            numeric = rule_central_difference(function, op, point, position)
+            assert math.isclose(stated, numeric, rel_tol=1e-6, abs_tol=1e-8), (rule, point, stated, numeric)
+
+
+@pytest.mark.parametrize("op, kink, convention", [
+    (OPS["relu"], 0.0, 0.0), (OPS["relu"], -0.0, 0.0), (OPS["abs"], 0.0, 0.0), (OPS["abs"], -0.0, 0.0),
+    (ops.leaky_relu_op(0.01), 0.0, 0.01), (ops.leaky_relu_op(0.3), -0.0, 0.3),
+], ids=["relu", "relu-0", "abs", "abs-0", "leaky_relu", "leaky_relu_0.3"])
+def test_rule_texts_state_the_kink_conventions(op, kink, convention):
+    # At the kink there is no derivative; the rule's text decides (1 if a > 0 else 0,
+    # sign(0) = 0, ... else slope) and the op must follow it exactly.
+    _, _, derivative = parse_rule(op.rules[0])
+    assert evaluate_rule_text(derivative, op, kink) == convention == op.compute(kink)[1]
+
+
+def test_a_wrong_rule_text_would_be_caught():
+    wrong = Op("mul", "*", 2, OPS["mul"].compute, ("d(a*b)/da = a", "d(a*b)/db = a"), "{0} * {1}")
+    _, _, derivative = parse_rule(wrong.rules[0])
+    assert evaluate_rule_text(derivative, wrong, 1.5, -2.25) != wrong.compute(1.5, -2.25)[1]
 
 
 def test_local_grads_are_computed_when_the_node_is_built():
@@ -164,6 +292,7 @@ def test_numpy_scalars_work_as_operands_and_data():
     assert (x + np.float64(2.0)).data == 3.5
     assert (x * np.int64(2)).data == 3.0
     assert (x ** np.float64(2.0)).data == 2.25
+    assert (x ** np.int64(2)).op is ops.power_op(2.0)
 
 
 # --- property-based: random points of each op's domain, kinks included ---
@@ -191,20 +320,21 @@ PROPERTY_CASES = [
     ("reciprocal", lambda a: a ** -1, lambda a: a ** -1, [NONZERO]),
     ("pow_value", lambda a, b: a ** b, lambda a, b: a ** b, [reals(1e-3, 1e3), reals(-10, 10)]),
     ("rpow_number", lambda a: 2 ** a, lambda a: 2 ** a, [reals(-1000, 1000)]),
-    ("exp", lambda a: a.exp(), torch.exp, [reals(-700, 700)]),
-    ("log", lambda a: a.log(), torch.log, [POSITIVE]),
-    ("sqrt", lambda a: a.sqrt(), torch.sqrt, [reals(0.0, 1e300)]),
-    ("abs", lambda a: abs(a), torch.abs, [ANY]),
-    ("tanh", lambda a: a.tanh(), torch.tanh, [reals(-1e3, 1e3, kink=True)]),
-    ("sigmoid", lambda a: a.sigmoid(), torch.sigmoid, [reals(-1e3, 1e3, kink=True)]),
-    ("relu", lambda a: a.relu(), torch.relu, [ANY]),
-    ("leaky_relu", lambda a: a.leaky_relu(), F.leaky_relu, [ANY]),
+    ("exp", lambda a: a.exp(), SAME, [reals(-700, 700)]),
+    ("log", lambda a: a.log(), SAME, [POSITIVE]),
+    ("sqrt", lambda a: a.sqrt(), SAME, [reals(0.0, 1e300)]),
+    ("abs", lambda a: abs(a), SAME, [ANY]),
+    ("tanh", lambda a: a.tanh(), SAME, [reals(-1e3, 1e3, kink=True)]),
+    ("sigmoid", lambda a: a.sigmoid(), SAME, [reals(-1e3, 1e3, kink=True)]),
+    ("relu", lambda a: a.relu(), SAME, [ANY]),
+    ("leaky_relu", lambda a: a.leaky_relu(), leaky(), [ANY]),
 ]
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize(
     "ours, theirs, inputs",
-    [pytest.param(o, t, i, id=name) for name, o, t, i in PROPERTY_CASES],
+    [pytest.param(o, t if t is not SAME else o, i, id=name) for name, o, t, i in PROPERTY_CASES],
 )
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
@@ -212,14 +342,14 @@ def test_op_matches_pytorch_on_random_inputs(ours, theirs, inputs, data):
     point = tuple(data.draw(strategy, label=f"x{i}") for i, strategy in enumerate(inputs))
     # 1e-12 relative: the libraries' exp, pow and tanh differ in the last bit
     # or two; 1e-300 absolute: a gradient that underflows to 0 in one of them.
-    helper_test_op(ours, theirs, point, rel=1e-12, abs_=1e-300, numeric=False)
+    check_against_pytorch(ours, theirs, point, rel=1e-12, abs_=1e-300)
 
 
+@pytest.mark.torch
 @settings(max_examples=150, deadline=None)
 @given(x=ANY, slope=st.floats(0.0, 1.0))
 def test_leaky_relu_matches_pytorch_for_any_slope(x, slope):
-    helper_test_op(lambda a: a.leaky_relu(slope), lambda a: F.leaky_relu(a, slope), (x,),
-                   numeric=False)
+    check_against_pytorch(lambda a: a.leaky_relu(slope), leaky(slope), (x,))
 
 
 SMOOTH_CASES = [
@@ -245,7 +375,7 @@ SMOOTH_CASES = [
 @given(a=st.floats(0.2, 3.0), b=st.floats(0.2, 3.0), negative=st.booleans())
 def test_gradients_match_central_differences_on_random_inputs(f, signed, a, b, negative):
     # Central differences are taken away from the kinks (where they do not
-    # exist); the kinks themselves are checked against PyTorch above.
+    # exist); the kinks themselves are checked above, against the rules' conventions.
     gradcheck(f, [-a if signed and negative else a, b])
 
 
@@ -328,18 +458,27 @@ def test_compute_and_methods_are_generated_from_the_op_expressions(op):
     assert f"out = {op.forward}\n" in op.source
     for derivative, rule in zip(op.derivatives, op.rules):
         assert f"{derivative},  # {rule}\n" in op.source
-    methods = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__",
-               "neg": "__neg__", "abs": "abs"}
-    if op.name != "pow":  # pow's nodes are rare: they go through compute
-        method = getattr(Value, methods.get(op.name, op.name))
-        source = inspect.getsource(method)
+    assert op.methods, "every op of the table has a method"
+    for name in op.methods:
+        source = inspect.getsource(getattr(Value, name))
         assert f"out = {op.forward}\n" in source and "compute" not in source
         assert all(derivative in source for derivative in op.derivatives)
+        assert f"node._operation = {op.name.upper()}\n" in source
+
+
+@pytest.mark.parametrize("kind, op", [(ops.POWER_KIND, ops.power_op(3.0)),
+                                      (ops.LEAKY_RELU_KIND, ops.leaky_relu_op(0.2))])
+def test_a_kinds_ops_share_its_generated_code_with_their_number_bound(kind, op):
+    assert inspect.getsource(op.compute) == kind.source
+    assert op.source == f"# {kind.parameter} = {op.constants[0][1]!r}\n{kind.source}"
+    assert op.compute.__defaults__ == (op.constants[0][1],)
+    source = inspect.getsource(getattr(Value, kind.method))
+    assert f"out = {kind.forward}\n" in source and kind.derivative in source
 
 
 def test_mul_source_reads_like_its_table_entry():
     assert ops.MUL.source == (
-        "def compute(a, b):\n"
+        "def compute_mul(a, b):\n"
         "    out = a * b\n"
         "    return (\n"
         "        out,\n"
@@ -347,7 +486,7 @@ def test_mul_source_reads_like_its_table_entry():
         "        a,  # d(a*b)/db = a\n"
         "    )\n"
     )
-    assert ops.power_op(3.0).source.startswith("# n = 3.0\ndef compute(a):\n")
+    assert ops.power_op(3.0).source.startswith("# n = 3.0\ndef compute_power(a, n):\n")
 
 
 def test_an_expression_may_only_read_its_inputs_and_the_helpers():
@@ -357,3 +496,5 @@ def test_an_expression_may_only_read_its_inputs_and_the_helpers():
         ops._define("bad", "bad", "bad({0})", "out", ("1.0",), ("d(bad(a))/da = 1",))
     with pytest.raises(ValueError, match="plain expression"):
         ops._define("bad", "bad", "bad({0})", "a", ("(c := 1.0)",), ("d(bad(a))/da = 1",))
+    with pytest.raises(ValueError, match="Python identifier"):
+        ops._define("bad op", "bad", "bad({0})", "a", ("1.0",), ("d(bad(a))/da = 1",))

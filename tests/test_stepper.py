@@ -1,12 +1,14 @@
 """The Jupyter Stepper, driven headless through its own controls."""
 
 import re
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from autograd import BackwardStep, Stepper, Value, topological_order  # noqa: E402
-from autograd._examples import neuron, scoped_mlp  # noqa: E402
+from autograd import BackwardStep, Stepper, Value, topological_order
+from autograd.viz.examples import neuron, scoped_mlp
+from autograd.viz.snapshot import Snapshot
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -27,6 +29,7 @@ def grad_texts(svg: str) -> dict[str, str]:
     return found
 
 
+@pytest.mark.widgets
 def test_the_widget_steps_when_its_controls_are_used():
     y = neuron()
     stepper = Stepper(y)
@@ -86,6 +89,7 @@ def test_partial_state_while_a_reused_value_accumulates():
     assert grad_texts(stepper.frame_svg(1))["n0"] == "grad 3"
 
 
+@pytest.mark.widgets
 def test_the_stepper_leaves_the_graph_alone():
     y = neuron()
     before = [node.grad for node in topological_order(y)]
@@ -95,6 +99,7 @@ def test_the_stepper_leaves_the_graph_alone():
     assert [node.grad for node in topological_order(y)] == before
 
 
+@pytest.mark.widgets
 def test_a_big_stepper_opens_at_once_and_makes_frames_lazily(monkeypatch):
     import graphviz
 
@@ -125,10 +130,10 @@ def test_a_big_stepper_opens_at_once_and_makes_frames_lazily(monkeypatch):
     assert len(calls) == 2 and texts == [0, 699]
     frame = classes_by_id(stepper.frame_svg())
     node = stepper.steps[699].node
-    node_id = stepper.timeline.ids[id(node)]
+    node_id = stepper.snapshot.ids[id(node)]
     assert "tg-current" in frame[node_id]
     for node_input in node.inputs:
-        assert "tg-receiving" in frame[stepper.timeline.ids[id(node_input)]]
+        assert "tg-receiving" in frame[stepper.snapshot.ids[id(node_input)]]
     stepper.slider.value = 1
     stepper.slider.value = 700  # both frames are cached: no new layout
     assert len(calls) == 2
@@ -143,17 +148,40 @@ def test_whole_graph_view_of_a_bigger_graph_is_cropped_around_the_current_node()
     assert 'viewBox="0.00 0.00' not in stepper.frame_svg(40)
 
 
+@pytest.mark.widgets
 def test_leaf_loss_and_bad_arguments():
     stepper = Stepper(Value(2.0, label="v"))
     assert len(stepper) == 0
     stepper.widget
-    assert "is a leaf" in stepper.frame_text()
+    assert stepper.frame_text() == "v is a leaf: backward has no steps; its grad is the initial gradient, 1."
     ET.fromstring(stepper.frame_svg())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="view must be one of auto, graph, local; got 'everything'"):
         Stepper(neuron(), view="everything")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="view must be a str"):
+        Stepper(neuron(), view=1)
+    with pytest.raises(TypeError, match="Stepper sets highlight itself"):
         Stepper(neuron(), highlight=())
+    with pytest.raises(TypeError, match="loss must be Value or Snapshot, got float"):
+        Stepper(1.0)
     assert "Stepper(3 steps" in repr(Stepper(neuron()))
+
+
+def test_without_ipywidgets_the_widget_names_the_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now fails
+    stepper = Stepper(neuron())
+    assert "Step 1 of 3" in stepper.frame_text() and stepper.frame_svg().startswith("<svg")  # no widget needed
+    with pytest.raises(ImportError, match=re.escape("pip install tracegrad[notebook]")):
+        stepper.widget  # noqa: B018
+
+
+def test_a_stepper_over_a_snapshot_shows_the_same_frames():
+    loss = scoped_mlp((2, 2, 1))
+    snapshot = Snapshot(loss)
+    by_value, by_snapshot = Stepper(loss), Stepper(snapshot)
+    assert by_snapshot.snapshot is snapshot and by_snapshot.loss is loss
+    for index in (0, 4, len(by_value) - 1):
+        assert by_snapshot.frame_svg(index) == by_value.frame_svg(index)
+        assert by_snapshot.frame_text(index) == by_value.frame_text(index)
 
 
 def test_collapsed_neurons_light_up_as_their_steps_run():
@@ -169,7 +197,7 @@ def test_collapsed_neurons_light_up_as_their_steps_run():
             break
     else:
         pytest.fail("no step inside a neuron")
-    assert "(the seed of backward)" in stepper.frame_text(0)
+    assert "(the initial gradient of backward)" in stepper.frame_text(0)
 
 
 def test_constants_are_not_outlined_as_receiving_gradient():
@@ -178,7 +206,7 @@ def test_constants_are_not_outlined_as_receiving_gradient():
     mean = total / 1.0
     mean.label = "mean"
     stepper = Stepper(mean)
-    ids = stepper.timeline.ids
+    ids = stepper.snapshot.ids
     one, three = mean.inputs[1], total.inputs[1]
     assert one.is_constant and three.is_constant
     first = classes_by_id(stepper.frame_svg(0))

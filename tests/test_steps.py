@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import BackwardStep, Value, backward_steps, topological_order
-from autograd._examples import neuron, random_graph, scoped_mlp
-from autograd.steps import replay
+from autograd.viz.examples import neuron, random_graph, scoped_mlp
+from autograd.viz.snapshot import Snapshot
+from autograd.viz.steps import replay
 
 
 def same(a: float, b: float) -> bool:
@@ -120,9 +121,25 @@ def test_a_leaf_loss_has_no_steps_and_a_long_chain_works():
     assert steps[-1].contributions[0].grad_after == 1.0
 
 
-def test_rejects_non_values():
-    with pytest.raises(TypeError):
+def test_rejects_non_values_and_a_gradient_that_is_no_number():
+    with pytest.raises(TypeError, match="loss must be Value or Snapshot, got float"):
         backward_steps(1.0)
+    with pytest.raises(TypeError, match="gradient must be a real number, got str"):
+        backward_steps(neuron(), "1")
+    with pytest.raises(TypeError, match="gradient must be a real number, got bool"):
+        backward_steps(neuron(), True)
+    with pytest.raises(ValueError, match="gradient is too large for a float"):
+        backward_steps(neuron(), 10 ** 400)
+
+
+def test_the_steps_of_a_snapshot_are_the_steps_of_its_root():
+    loss = scoped_mlp((2, 3, 1))
+    snapshot = Snapshot(loss)
+    assert backward_steps(snapshot, 2.0) == backward_steps(loss, 2.0)
+    assert backward_steps(snapshot) == snapshot.steps
+    first = snapshot.steps[0].text(snapshot.names, len(snapshot.steps))
+    assert first == backward_steps(loss)[0].text(total=len(snapshot.steps))
+    assert "(the initial gradient of backward)" in first
 
 
 def compound_labels(labels=("a+b", "-x", "f(x)")):

@@ -24,7 +24,7 @@ NEURON = ["tanh(x1*w1 + x2*w2 + b)", "--set", "x1=2", "x2=0", "w1=-3", "w2=1", "
 
 
 def tracegrad(*args: str, cwd: Path) -> None:
-    subprocess.run([sys.executable, "-m", "nn.cli", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "nn.app.cli", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
 
 
 def screenshot(page_path: Path, target: Path, steps_forward: int = 3) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import random
 
-from .modes import scope
-from .value import Value
+from ..modes import scope
+from ..value import Value
 
 
 def neuron() -> Value:

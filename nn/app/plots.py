@@ -1,4 +1,4 @@
-"""Matplotlib helpers for the command line and the notebooks: loss curves, decision boundaries.
+"""Matplotlib helpers for the command line and the notebooks: loss curves, decision boundaries, fits.
 
 matplotlib (and NumPy, which it brings) is imported only inside these
 functions, so ``import nn`` never loads it. Every function draws on the
@@ -11,11 +11,18 @@ state alone. :func:`png_bytes` renders a figure with the Agg backend.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence, Union
+
+from autograd.validation import integer, real
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from nn import History
+
+    #: What ``loss_curve`` draws: a History, a dict of lists (``"loss"``, ``"val_loss"``) or a list.
+    Losses = Union[History, Mapping[str, Sequence[float]], Iterable[float]]
 
 # Two colours that stay apart for colour-blind readers and in grey print.
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e")
@@ -35,13 +42,14 @@ def png_bytes(figure: "Figure", dpi: int = 100) -> bytes:
     """The figure rendered as PNG by the Agg backend (no display needed)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    dpi = integer(dpi, "dpi", minimum=1)
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
-def _series(history: Any, name: str) -> list[float]:
+def _series(history: "Losses", name: str) -> list[float]:
     """A list of numbers from a History (``history.loss``), a dict or a plain sequence."""
     if isinstance(history, dict):
         return [float(v) for v in history.get(name, [])]
@@ -53,7 +61,7 @@ def _series(history: Any, name: str) -> list[float]:
 
 
 def loss_curve(
-    history: Any,
+    history: "Losses",
     *,
     validation: Sequence[float] | None = None,
     ax: "Axes | None" = None,
@@ -104,6 +112,9 @@ def decision_boundary(
     """
     import numpy as np
 
+    resolution = integer(resolution, "resolution", minimum=2)
+    threshold = real(threshold, "threshold")
+    margin = real(margin, "margin", low=0.0)
     figure, ax = new_axes(ax, figsize=(4.6, 4.0))
     points = np.asarray(X, dtype=float)
     labels = np.asarray(y, dtype=float).reshape(-1)
@@ -133,51 +144,24 @@ def decision_boundary(
     return figure
 
 
-def curve(
-    function: Callable[[float], float],
-    xs: Sequence[float],
+def predictions_vs_targets(
+    targets: Sequence[float],
+    predictions: Sequence[float],
     *,
     ax: "Axes | None" = None,
-    label: str = "",
-    title: str = "",
-    **style: Any,
+    title: str = "Predictions",
 ) -> "Figure":
-    """A plain curve y = function(x) for each x (activations and their gradients)."""
-    figure, ax = new_axes(ax)
-    ax.plot(list(xs), [function(x) for x in xs], label=label or None, **style)
-    if label:
-        ax.legend()
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3)
+    """Regression: each target against the model's prediction, beside the line of perfect fit."""
+    if len(targets) != len(predictions) or not targets:
+        raise ValueError(f"targets and predictions must be two lists of one length, "
+                         f"got {len(targets)} and {len(predictions)}")
+    figure, ax = new_axes(ax, figsize=(4.2, 4.0))
+    values = [*targets, *predictions]
+    low, high = min(values), max(values)
+    ax.plot([low, high], [low, high], color="0.6", linewidth=1, label="perfect")
+    ax.scatter(targets, predictions, color=CLASS_COLOURS[0], edgecolors="k", linewidths=0.4, zorder=3)
+    ax.set_xlabel("target")
+    ax.set_ylabel("prediction")
+    ax.set_title(title)
+    ax.legend()
     return figure
-
-
-def surface(
-    function: Callable[[float, float], float],
-    xs: Sequence[float],
-    ys: Sequence[float],
-    *,
-    ax: "Axes | None" = None,
-    title: str = "",
-    cmap: str = "viridis",
-) -> "Figure":
-    """A 3-D surface z = function(x, y) over the grid ``xs`` x ``ys``.
-
-    ``ax``, when given, must be a 3-D axes (``projection="3d"``).
-    """
-    import numpy as np
-
-    if ax is None:
-        from matplotlib.figure import Figure
-
-        figure = Figure(figsize=(5.0, 4.0), layout="constrained")
-        ax = figure.add_subplot(projection="3d")
-    else:
-        figure = ax.figure
-    grid_x, grid_y = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
-    heights = np.vectorize(function)(grid_x, grid_y)
-    ax.plot_surface(grid_x, grid_y, heights, cmap=cmap, linewidth=0, antialiased=True)
-    if title:
-        ax.set_title(title)
-    return figure  # type: ignore[return-value]

@@ -8,11 +8,11 @@ the numerics; gradcheck's tolerance decides pass or fail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, Union
 
-from .gradcheck import _scaled_error, central_difference
-from .graph import topological_order
-from .value import Value
+from ..gradcheck import _scaled_error, central_difference
+from ..value import Value
+from .snapshot import Snapshot
 
 EPS = 1e-6
 ATOL = 1e-5
@@ -28,9 +28,12 @@ class LeafCheck:
     ok: bool
 
 
-def check_leaf_grads(root: Value, leaves: Sequence[Value], analytic: dict[int, float]) -> dict[int, LeafCheck]:
+def check_leaf_grads(
+    root: Union[Value, Snapshot], leaves: Sequence[Value], analytic: dict[int, float]
+) -> dict[int, LeafCheck]:
     """For each leaf, its gradient ``analytic[id(leaf)]`` checked by central differences."""
-    order = topological_order(root)
+    snapshot = Snapshot.of(root)
+    order, root = snapshot.order, snapshot.root
     leaf_index = {id(leaf): index for index, leaf in enumerate(leaves)}
     point = [leaf.data for leaf in leaves]
 

@@ -1,5 +1,8 @@
 """``export_html(loss, path)``: the backward stepper as one self-contained HTML file.
 
+``html_page(loss)`` returns the same page as a string (to serve it or embed
+it without a file); ``export_html`` writes it atomically.
+
 The page holds one inline SVG of the whole graph, laid out once, and the
 data of every step (when each node's gradient changes, which nodes each step
 touches, the step's arithmetic). A few lines of JavaScript restyle the SVG
@@ -17,32 +20,37 @@ import html
 import json
 import os
 import pathlib
-from typing import Any
+from typing import TYPE_CHECKING, Optional, Union
 
-from ._frames import Frames
-from ._timeline import Timeline
-from ._draw import build_scene
-from .files import write_atomically
-from .value import Value
+from ..files import write_atomically
+from ..validation import instance
+from ..value import Value
+from .draw import DrawOptions, build_scene
+from .frames import Frames
+from .palette import BACKGROUND, CONTROL_BORDER, FRAME_BORDER, INK, MUTED, PANEL, legend_html
+from .snapshot import Snapshot
+from .stepper import refuse_options_set_by_the_stepper
+from .timeline import Timeline
 
-PAGE_CSS = """
-body { font-family: "Noto Sans", "Noto Sans CJK SC", "Segoe UI", Helvetica, Arial, sans-serif;
-  margin: 16px 20px; color: #1f2328; background: #fff; }
-h1 { font-size: 20px; margin: 0 0 4px 0; }
-p.hint { margin: 0 0 10px 0; color: #57606a; font-size: 13px; }
-.controls { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; margin: 6px 0; }
-.controls button { font-size: 14px; padding: 4px 12px; border: 1px solid #8c959f; border-radius: 6px;
-  background: #f6f8fa; cursor: pointer; }
-.controls button:disabled { opacity: 0.4; cursor: default; }
-#tg-slider { flex: 1 1 320px; max-width: 640px; }
-#tg-counter { font-weight: 600; min-width: 200px; }
-.legend { font-size: 12px; color: #57606a; display: flex; gap: 10px; flex-wrap: wrap; margin: 4px 0 8px 0; }
-.legend span { padding: 0 5px; border-radius: 4px; }
-#tg-figure { overflow: auto; max-height: 68vh; border: 1px solid #d0d7de; border-radius: 8px; }
-#tg-figure svg { display: block; }
-#tg-arithmetic { font-family: "Noto Sans Mono", "DejaVu Sans Mono", Menlo, Consolas, monospace;
-  font-size: 13px; line-height: 1.4; background: #f6f8fa; border-radius: 8px; padding: 10px 12px;
-  white-space: pre-wrap; margin: 10px 0; }
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+PAGE_CSS = f"""
+body {{ font-family: "Noto Sans", "Noto Sans CJK SC", "Segoe UI", Helvetica, Arial, sans-serif;
+  margin: 16px 20px; color: {INK}; background: {BACKGROUND}; }}
+h1 {{ font-size: 20px; margin: 0 0 4px 0; }}
+p.hint {{ margin: 0 0 10px 0; color: {MUTED}; font-size: 13px; }}
+.controls {{ display: flex; align-items: center; gap: 8px; flex-wrap: wrap; margin: 6px 0; }}
+.controls button {{ font-size: 14px; padding: 4px 12px; border: 1px solid {CONTROL_BORDER}; border-radius: 6px;
+  background: {PANEL}; cursor: pointer; }}
+.controls button:disabled {{ opacity: 0.4; cursor: default; }}
+#tg-slider {{ flex: 1 1 320px; max-width: 640px; }}
+#tg-counter {{ font-weight: 600; min-width: 200px; }}
+#tg-figure {{ overflow: auto; max-height: 68vh; border: 1px solid {FRAME_BORDER}; border-radius: 8px; }}
+#tg-figure svg {{ display: block; }}
+#tg-arithmetic {{ font-family: "Noto Sans Mono", "DejaVu Sans Mono", Menlo, Consolas, monospace;
+  font-size: 13px; line-height: 1.4; background: {PANEL}; border-radius: 8px; padding: 10px 12px;
+  white-space: pre-wrap; margin: 10px 0; }}
 """
 
 PAGE_SCRIPT = """
@@ -141,32 +149,44 @@ PAGE_SCRIPT = """
 """
 
 
-def export_html(loss: Value, path: str | os.PathLike[str], *, title: str | None = None, **draw_options: Any) -> pathlib.Path:
-    """Write the backward stepper of ``loss`` to ``path`` as one self-contained HTML page.
+def html_page(
+    loss: Union[Value, Snapshot], *, title: Optional[str] = None, **draw_options: Unpack[DrawOptions]
+) -> str:
+    """The backward stepper of ``loss`` as the text of one self-contained HTML page.
 
     The page needs nothing but a browser: the SVG is inline, the script and
     data are in the page. Keyword arguments go to ``draw`` (``collapse``,
-    ``hide_constants``, ``rankdir``...). The file is written atomically.
-    Returns the path written.
+    ``hide_constants``, ``rankdir``...). ``loss`` may be a ``Snapshot`` of
+    the loss's graph; the graph is walked once for the whole page.
     """
-    if not isinstance(loss, Value):
-        raise TypeError(f"export_html needs a Value, got {type(loss).__name__}")
-    for option in ("show_grads", "highlight", "check_grads"):
-        if option in draw_options:
-            raise TypeError(f"export_html sets {option} itself")
-    timeline = Timeline(loss)
-    scene = build_scene(loss, grads=timeline.final_grads, **draw_options)
+    snapshot = Snapshot.of(loss, "loss")
+    if title is not None:
+        instance(title, "title", str)
+    refuse_options_set_by_the_stepper(draw_options, "export_html")
+    timeline = Timeline(snapshot)
+    scene = build_scene(snapshot, grads=timeline.final_grads, **draw_options)
     frames = Frames(timeline, scene, scene.graph.pipe(format="svg", encoding="utf-8"))
-    page = render_page(frames, title or f"Backward through {timeline.names(loss)}, step by step")
-    target = pathlib.Path(path)
-    return write_atomically(target, page)
+    return _page(frames, title or f"Backward through {snapshot.names(snapshot.root)}, step by step")
 
 
-def render_page(frames: Frames, title: str) -> str:
+def export_html(
+    loss: Union[Value, Snapshot], path: Union[str, "os.PathLike[str]"], *, title: Optional[str] = None,
+    **draw_options: Unpack[DrawOptions],
+) -> pathlib.Path:
+    """Write ``html_page(loss, ...)`` to ``path`` atomically and return the path written.
+
+    Nothing is written when the page cannot be made (a bad option, no ``dot``):
+    an existing file at ``path`` stays as it was.
+    """
+    page = html_page(loss, title=title, **draw_options)
+    return write_atomically(pathlib.Path(path), page)
+
+
+def _page(frames: Frames, title: str) -> str:
     """The HTML text of the stepper page."""
     timeline = frames.timeline
     data = frames.page_data()
-    data["names"] = [timeline.names(step.node) for step in timeline.steps]
+    data["names"] = [timeline.snapshot.names(step.node) for step in timeline.steps]
     # JSON with < > & written as \u escapes can hold any label inside <script>:
     # no "</script>", no "<!--" can end or derail the element.
     payload = (
@@ -174,14 +194,7 @@ def render_page(frames: Frames, title: str) -> str:
         .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     )
     count = max(len(timeline), 1)
-    legend = (
-        '<div class="legend">'
-        '<span style="border:3px solid #e66100;background:#fff1b8">current node</span>'
-        '<span style="border:3px solid #1f6feb">receives gradient</span>'
-        '<span style="border:1px dashed #57606a"><i>grad still accumulating</i></span>'
-        '<span style="border:1px solid #57606a;opacity:.35">not reached yet</span>'
-        "</div>"
-    )
+    legend = legend_html()
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -1,8 +1,8 @@
 """Text shared by drawings, steps and explanations: numbers, names, escaping.
 
 One place decides how a number is shown (``0.8814``, ``-3``, ``1.2e-05``),
-what an unlabelled node is called (``tanh#7``: its op and its stable id from
-``autograd.node_ids``), and how any label text is made safe for Graphviz's
+what an unlabelled node is called (``tanh#7``: its op and its stable id in
+the graph's snapshot), and how any label text is made safe for Graphviz's
 HTML-like labels, so every view of a graph names things the same way.
 """
 
@@ -12,11 +12,11 @@ import html
 import math
 import string
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
-    from .ops import Op
-    from .value import Value
+    from ..ops import Op
+    from ..value import Value
 
 FONT = "Noto Sans CJK SC"  # has Latin, Greek, maths symbols and CJK glyphs
 DIGITS = 4
@@ -174,6 +174,3 @@ def _plain_name(name: str) -> bool:
     # Dotted parameter names (L1.N1.w1) and op#k names read fine unwrapped.
     return all(part.isidentifier() or part.isdigit() for part in name.replace("#", ".").split("."))
 
-
-def join_nonempty(parts: Iterable[str], separator: str = " ") -> str:
-    return separator.join(part for part in parts if part)

@@ -19,11 +19,12 @@ values), and returns its steps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Iterator, Sequence, Union
 
-from ._text import Names, factor, grad_of, number, partial, write_op
-from .graph import node_ids, topological_order
-from .value import Value, _as_float
+from ..validation import is_real
+from ..value import Value
+from .snapshot import Snapshot
+from .text import Names, factor, grad_of, number, partial, write_op
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,9 @@ class BackwardStep:
         """The step's arithmetic as a few lines of text (what the stepper shows).
 
         Unlabelled nodes are named by op and id in the loss's graph
-        (``mul#2``); ``names`` may pass those names in, computed once.
+        (``mul#2``); ``names`` may pass those names in (a snapshot's), computed once.
         """
-        names = names or Names(node_ids(self.loss))
+        names = names or Snapshot(self.loss).names
         loss_name = names(self.loss)
         node = self.node
         op = node.op
@@ -73,7 +74,7 @@ class BackwardStep:
         lines = [
             f"{counter}: {node_name} = {write_op(op, input_names)} = {number(node.data)}",
             f"  upstream {partial(loss_name, node_name)} = {number(self.upstream)}"
-            + ("  (the seed of backward)" if node is self.loss else ""),
+            + ("  (the initial gradient of backward)" if node is self.loss else ""),
         ]
         for contribution, input_name in zip(self.contributions, input_names):
             local = partial(node_name, input_name)
@@ -98,7 +99,9 @@ class BackwardStep:
         return self.text()
 
 
-def backward_steps(loss: Value, gradient: float = 1.0, *, apply: bool = False) -> list[BackwardStep]:
+def backward_steps(
+    loss: Union[Value, Snapshot], gradient: float = 1.0, *, apply: bool = False
+) -> list[BackwardStep]:
     """The ordered steps of ``loss.backward(gradient)``: reverse topological order of non-leaves.
 
     With ``apply=False`` (the default) the steps are those of a fresh pass
@@ -106,21 +109,32 @@ def backward_steps(loss: Value, gradient: float = 1.0, *, apply: bool = False) -
     ``apply=True`` the pass is performed on the graph exactly as
     ``loss.backward(gradient)`` would, and its steps are returned. Either
     way, replaying the steps gives, bit for bit, the gradients of backward.
+    ``loss`` may be a ``Snapshot`` of the loss's graph.
     """
-    if not isinstance(loss, Value):
-        raise TypeError(f"backward_steps needs a Value, got {type(loss).__name__}")
-    seed = _as_float(gradient, "the seed gradient")
-    order = topological_order(loss)
+    snapshot = Snapshot.of(loss, "loss")
+    initial = _initial_gradient(gradient)
+    order = snapshot.order
     if apply:
         grads = {id(node): (0.0 if node._a is not None else node.grad) for node in order}
     else:
         grads = {id(node): 0.0 for node in order}
-    grads[id(loss)] += seed
+    grads[id(snapshot.root)] += initial
     steps = list(_replay(order, grads))
     if apply:
         for node in order:
             node.grad = grads[id(node)]
     return steps
+
+
+def _initial_gradient(gradient: object) -> float:
+    """``gradient`` as a float, as backward takes it: any real number, nan and infinities included."""
+    if not is_real(gradient):
+        kind = type(gradient).__name__
+        raise TypeError(f"gradient must be a real number, got {kind} ({gradient!r})")
+    try:
+        return float(gradient)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError(f"gradient is too large for a float, got {gradient!r}") from None
 
 
 def _replay(order: Sequence[Value], grads: dict[int, float]) -> Iterator[BackwardStep]:

@@ -1,8 +1,8 @@
-"""The ice-cream walkthrough of seed 002, as ``tracegrad demo`` runs it.
+"""The walkthrough of the ice-cream article, as ``tracegrad demo`` runs it.
 
 A shop predicts its daily ice-cream sales (thousands) from the temperature
 and the day of the week with a tiny network: 2 inputs -> 2 ReLU neurons ->
-1 ReLU neuron, 9 parameters in all (``nn.data.icecream_network``). The story,
+1 ReLU neuron, 9 parameters in all (``nn.icecream_network``). The story,
 told with the engine's own numbers:
 
 1. every parameter has its trained value except the output bias, set to 0:
@@ -13,51 +13,56 @@ told with the engine's own numbers:
 4. the bias and one weight together: a bowl-shaped surface, descended;
 5. all 9 parameters at once.
 
-The functions here are reused by ``notebooks/05_icecream.ipynb``;
+The functions here are reused by the ice-cream notebook (``notebooks/05_icecream``);
 :func:`run_demo` renders every file in memory and returns them (the command
 line writes them atomically).
 """
 
 from __future__ import annotations
 
-import tempfile
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from autograd import Value, no_grad
+from autograd.validation import instance, integer, real
+from nn import MLP, SGD, History, data, icecream_network, mse_loss
 
-from . import data
-from .losses import mse_loss
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: The parameter the first part of the story searches for: the output neuron's bias.
 OUTPUT_BIAS = "L2.N1.b"
 #: The weight the fourth part adds: the second input into the output neuron.
 OUTPUT_WEIGHT = "L2.N1.w2"
-#: Seed 002's first guesses for the bias.
+#: The article's first guesses for the bias.
 BRUTE_FORCE_BIASES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 WEEKDAYS = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def icecream_model(**overrides: float) -> Any:
-    """Seed 002's network with its trained values, some replaced: ``icecream_model(**{"L2.N1.b": 0})``."""
-    model = data.icecream_network()
+def icecream_model(**overrides: float) -> MLP:
+    """The article's network with its trained values, some replaced: ``icecream_model(**{"L2.N1.b": 0})``."""
+    model = icecream_network()
     if overrides:
         state = model.state_dict()
         unknown = sorted(set(overrides) - set(state))
         if unknown:
-            raise KeyError(f"no parameter named {unknown[0]!r}; the names are {', '.join(state)}")
-        state.update({name: float(value) for name, value in overrides.items()})
+            raise ValueError(f"no parameter named {unknown[0]!r}; the names are {', '.join(state)}")
+        state.update({name: real(value, name) for name, value in overrides.items()})
         model.load_state_dict(state)
     return model
 
 
-def parameter(model: Any, name: str) -> Value:
+def parameter(model: MLP, name: str) -> Value:
     """The parameter called ``name`` (``"L2.N1.b"``) of ``model``."""
-    return dict(model.named_parameters())[name]
+    parameters = dict(model.named_parameters())
+    if instance(name, "name", str) not in parameters:
+        raise ValueError(f"no parameter named {name!r}; the names are {', '.join(parameters)}")
+    return parameters[name]
 
 
-def mse(model: Any, X: Sequence[Sequence[float]] | None = None, y: Sequence[float] | None = None) -> Value:
+def mse(model: MLP, X: Sequence[Sequence[float]] | None = None, y: Sequence[float] | None = None) -> Value:
     """The MSE of ``model`` on the ice-cream table (or on X, y): a Value with its whole graph."""
     if X is None or y is None:
         X, y = data.icecream()
@@ -97,6 +102,7 @@ class BiasStep:
 
 def bias_gradient(bias: float) -> BiasStep:
     """MSE and dMSE/db at this output bias, with each row's chain-rule term."""
+    bias = real(bias, "bias")
     X, y = data.icecream()
     model = icecream_model(**{OUTPUT_BIAS: bias})
     bias_node = parameter(model, OUTPUT_BIAS)
@@ -121,9 +127,11 @@ def descend_output_bias(start: float = 0.0, lr: float = 0.1, tolerance: float = 
     last entry is where descent stopped (its step size is the one too small
     to bother taking).
     """
+    bias = real(start, "start")
+    lr = real(lr, "lr", low=0.0)
+    tolerance = real(tolerance, "tolerance", low=0.0)
     steps = []
-    bias = start
-    for index in range(max_steps):
+    for index in range(integer(max_steps, "max_steps", minimum=1)):
         at = bias_gradient(bias)
         step_size = lr * at.grad
         steps.append(BiasStep(index, bias, at.mse, at.grad, step_size, at.terms))
@@ -133,16 +141,20 @@ def descend_output_bias(start: float = 0.0, lr: float = 0.1, tolerance: float = 
     return steps
 
 
-def descend_bias_and_weight(start: tuple[float, float] = (0.0, 0.0), lr: float = 0.3,
+def descend_bias_and_weight(start: Sequence[float] = (0.0, 0.0), lr: float = 0.3,
                             steps: int = 60) -> list[tuple[float, float, float]]:
     """Gradient descent on (output weight w2, output bias) together: [(w2, b, MSE), ...].
 
     Both partial derivatives are taken at the current point, then both
-    parameters move at once (the seed's "simultaneous" update).
+    parameters move at once (the article's "simultaneous" update).
     """
-    weight, bias = start
+    instance(start, "start", (tuple, list))
+    if len(start) != 2:
+        raise ValueError(f"start must be two numbers (w2, b), got {start!r}")
+    weight, bias = real(start[0], "start[0]"), real(start[1], "start[1]")
+    lr = real(lr, "lr", low=0.0)
     path = []
-    for _ in range(steps + 1):
+    for _ in range(integer(steps, "steps", minimum=0) + 1):
         model = icecream_model(**{OUTPUT_WEIGHT: weight, OUTPUT_BIAS: bias})
         loss = mse(model)
         loss.backward()
@@ -152,10 +164,8 @@ def descend_bias_and_weight(start: tuple[float, float] = (0.0, 0.0), lr: float =
     return path
 
 
-def train_all_nine(epochs: int = 2000, lr: float = 0.001, start_bias: float = 0.0) -> tuple[Any, Any]:
+def train_all_nine(epochs: int = 2000, lr: float = 0.001, start_bias: float = 0.0) -> tuple[MLP, History]:
     """All 9 parameters by full-batch gradient descent from the story's start; (model, History)."""
-    from .optim import SGD
-
     X, y = data.icecream()
     model = icecream_model(**{OUTPUT_BIAS: start_bias})
     history = model.fit(X, y, loss="mse", optimizer=SGD(model.parameters(), lr=lr),
@@ -166,16 +176,27 @@ def train_all_nine(epochs: int = 2000, lr: float = 0.001, start_bias: float = 0.
 # --- the walkthrough -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Walkthrough:
+    """What the story computed, for the plots."""
+
+    zero: BiasStep  # the output bias at 0: MSE, gradient and each row's chain-rule term
+    brute: list[tuple[float, float]]  # (bias, MSE) for each brute-force guess
+    steps: list[BiasStep]  # gradient descent on the bias; the last is where it stopped
+    path: list[tuple[float, float, float]]  # (w2, b, MSE) of descent on the weight and the bias
+    history: History  # all 9 parameters trained
+
+
 def _row_text(row: Sequence[float]) -> str:
     temperature, weekday = row
     return f"{temperature:4.0f} C, {WEEKDAYS[int(weekday)]}"
 
 
-def walkthrough(say: Callable[[str], None] = print) -> dict[str, Any]:
+def walkthrough(say: Callable[[str], None] = print) -> Walkthrough:
     """Tell the story through ``say`` (one line at a time); return what the plots need."""
     X, y = data.icecream()
     model = icecream_model()
-    say("The ice-cream shop of seed 002: temperature and weekday -> sales (thousands).")
+    say("The ice-cream article's shop: temperature and weekday -> sales (thousands).")
     say(f"Network 2 -> 2 ReLU -> 1 ReLU, {len(model.parameters())} parameters, at their trained values:")
     say("  " + "  ".join(f"{name}={p.data:g}" for name, p in model.named_parameters()))
 
@@ -229,11 +250,10 @@ def walkthrough(say: Callable[[str], None] = print) -> dict[str, Any]:
     say(f"   MSE {history.loss[0]:.5f} -> {history.loss[-1]:.6f} "
         f"(moving the bias alone stopped at {steps[-1].mse:.6f})")
     say("  " + "  ".join(f"{name}={p.data:.3f}" for name, p in trained.named_parameters()))
-    return {"zero": zero, "brute": brute, "steps": steps, "path": path, "history": history,
-            "bias_optimum": steps[-1]}
+    return Walkthrough(zero, brute, steps, path, history)
 
 
-def _bias_figure(brute: Sequence[tuple[float, float]], steps: Sequence[BiasStep]) -> Any:
+def _bias_figure(brute: Sequence[tuple[float, float]], steps: Sequence[BiasStep]) -> "Figure":
     from . import plots
 
     figure, ax = plots.new_axes(figsize=(5.6, 3.8))
@@ -252,7 +272,7 @@ def _bias_figure(brute: Sequence[tuple[float, float]], steps: Sequence[BiasStep]
     return figure
 
 
-def _contour_figure(path: Sequence[tuple[float, float, float]]) -> Any:
+def _contour_figure(path: Sequence[tuple[float, float, float]]) -> "Figure":
     from . import plots
 
     figure, ax = plots.new_axes(figsize=(5.4, 4.2))
@@ -281,7 +301,7 @@ def _contour_figure(path: Sequence[tuple[float, float, float]]) -> Any:
     return figure
 
 
-def _loss_figure(history: Any, bias_only: float) -> Any:
+def _loss_figure(history: History, bias_only: float) -> "Figure":
     from . import plots
 
     figure = plots.loss_curve(history, title="All 9 parameters: MSE per epoch", log_scale=True,
@@ -292,11 +312,13 @@ def _loss_figure(history: Any, bias_only: float) -> Any:
     return figure
 
 
-def run_demo(out: Path, quiet: bool = False) -> dict[Path, bytes | str]:
+def run_demo(out: str | os.PathLike[str], quiet: bool = False) -> dict[Path, bytes | str]:
     """Run the walkthrough and render its files (nothing is written here)."""
-    from autograd import draw, export_html
+    from autograd import draw, html_page
 
     from . import plots
+
+    out = Path(instance(out, "out", (str, os.PathLike)))
 
     lines: list[str] = []
 
@@ -316,15 +338,12 @@ def run_demo(out: Path, quiet: bool = False) -> dict[Path, bytes | str]:
     bias = parameter(model, OUTPUT_BIAS)
     graph = draw(loss, highlight=[bias])
     outputs[out / "icecream_graph.svg"] = graph.pipe(format="svg")
-    with tempfile.TemporaryDirectory(prefix="tracegrad-") as scratch:
-        page = Path(scratch) / "stepper.html"
-        export_html(loss, page, title="Ice-cream network, row 1: backward step by step")
-        outputs[out / "icecream_stepper.html"] = page.read_bytes()
+    outputs[out / "icecream_stepper.html"] = html_page(
+        loss, title="Ice-cream network, row 1: backward step by step")
 
-    outputs[out / "mse_vs_bias.png"] = plots.png_bytes(_bias_figure(results["brute"], results["steps"]))
-    outputs[out / "bias_and_weight.png"] = plots.png_bytes(_contour_figure(results["path"]))
-    outputs[out / "all_nine_loss.png"] = plots.png_bytes(
-        _loss_figure(results["history"], results["bias_optimum"].mse))
+    outputs[out / "mse_vs_bias.png"] = plots.png_bytes(_bias_figure(results.brute, results.steps))
+    outputs[out / "bias_and_weight.png"] = plots.png_bytes(_contour_figure(results.path))
+    outputs[out / "all_nine_loss.png"] = plots.png_bytes(_loss_figure(results.history, results.steps[-1].mse))
     outputs[out / "walkthrough.txt"] = "\n".join(lines) + "\n"
     if not quiet:
         print()

@@ -22,25 +22,34 @@ from __future__ import annotations
 
 import html
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
-from ._frames import Frames
-from ._timeline import Timeline
-from ._draw import build_scene
-from .value import Value
+from ..validation import choice
+from ..value import Value
+from .draw import DrawOptions, build_scene
+from .frames import Frames
+from .optional import import_ipywidgets
+from .palette import PANEL, legend_html
+from .snapshot import Snapshot
+from .timeline import Timeline
+
+if TYPE_CHECKING:
+    import ipywidgets
+    from typing_extensions import Unpack
 
 LOCAL_VIEW_ABOVE = 300  # nodes; past this, frames show the current node's neighbourhood
 CACHED_FRAMES = 64
 WINDOW = (980.0, 560.0)  # points: a larger whole-graph frame is cropped around the current node
+VIEWS = ("auto", "graph", "local")
+# draw's options that the stepper and the HTML page set themselves.
+SET_BY_THE_STEPPER = ("show_grads", "highlight", "check_grads")
 
-LEGEND = (
-    '<div style="font-size:12px;color:#57606a;margin:2px 0 6px 0">'
-    '<span style="border:3px solid #e66100;background:#fff1b8;padding:0 4px">current node</span> '
-    '<span style="border:3px solid #1f6feb;padding:0 4px">receives gradient</span> '
-    '<span style="border:1px dashed #57606a;padding:0 4px"><i>grad still accumulating</i></span> '
-    '<span style="opacity:.35;border:1px solid #57606a;padding:0 4px">not reached yet</span>'
-    "</div>"
-)
+
+def refuse_options_set_by_the_stepper(draw_options: DrawOptions, caller: str) -> None:
+    """A TypeError if ``draw_options`` holds an option that the stepper sets for each frame."""
+    for option in SET_BY_THE_STEPPER:
+        if option in draw_options:
+            raise TypeError(f"{caller} sets {option} itself")
 
 
 class Stepper:
@@ -51,29 +60,28 @@ class Stepper:
     (whole graph up to ``LOCAL_VIEW_ABOVE`` nodes). Other keyword arguments
     go to ``draw`` (``group_scopes``, ``hide_constants``, ``rankdir``...).
     The gradients shown are those of a fresh backward pass; the graph's own
-    ``grad`` values are left untouched.
+    ``grad`` values are left untouched. ``loss`` may be a ``Snapshot`` of
+    the loss's graph: every frame is drawn from that one walk of the graph.
     """
 
-    def __init__(self, loss: Value, *, view: str = "auto", **draw_options: Any) -> None:
-        if not isinstance(loss, Value):
-            raise TypeError(f"Stepper needs a Value, got {type(loss).__name__}")
-        if view not in ("auto", "graph", "local"):
-            raise ValueError(f"view must be 'auto', 'graph' or 'local', got {view!r}")
-        for option in ("show_grads", "highlight", "check_grads"):
-            if option in draw_options:
-                raise TypeError(f"Stepper sets {option} itself")
-        self.loss = loss
-        self.timeline = Timeline(loss)
+    def __init__(
+        self, loss: Union[Value, Snapshot], *, view: str = "auto", **draw_options: Unpack[DrawOptions]
+    ) -> None:
+        snapshot = Snapshot.of(loss, "loss")
+        choice(view, "view", VIEWS)
+        refuse_options_set_by_the_stepper(draw_options, "Stepper")
+        self.snapshot = snapshot
+        self.loss = snapshot.root
+        self.timeline = Timeline(snapshot)
         self.steps = self.timeline.steps
         self.draw_options = draw_options
         if view == "auto":
-            view = "local" if len(self.timeline.order) > LOCAL_VIEW_ABOVE else "graph"
+            view = "local" if len(snapshot.order) > LOCAL_VIEW_ABOVE else "graph"
         self.view = view
         self._index = 0
         self._whole: Frames | None = None
         self._cache: OrderedDict[int, str] = OrderedDict()
-        self._consumers: dict[int, list[Value]] | None = None
-        self._widget: Any = None
+        self._widget: ipywidgets.VBox | None = None
         self._shown = -1
 
     # --- driving it from Python ---
@@ -132,21 +140,16 @@ class Stepper:
 
     def _whole_frames(self) -> Frames:
         if self._whole is None:
-            scene = build_scene(self.loss, grads=self.timeline.final_grads, **self.draw_options)
+            scene = build_scene(self.snapshot, grads=self.timeline.final_grads, **self.draw_options)
             self._whole = Frames(self.timeline, scene, scene.graph.pipe(format="svg", encoding="utf-8"))
         return self._whole
 
     def _neighbourhood(self, index: int) -> set[int]:
         if not self.steps:
             return {id(self.loss)}
-        if self._consumers is None:
-            self._consumers = {}
-            for node in self.timeline.order:
-                for node_input in node.inputs:
-                    self._consumers.setdefault(id(node_input), []).append(node)
         node = self.steps[index].node
         chosen = {id(node)} | {id(x) for x in node.inputs}
-        for consumer in self._consumers.get(id(node), []):
+        for consumer in self.snapshot.consumers.get(id(node), []):
             chosen.add(id(consumer))
             chosen.update(id(x) for x in consumer.inputs)
         return chosen
@@ -155,7 +158,7 @@ class Stepper:
         options = dict(self.draw_options)
         options.pop("collapse", None)  # a neighbourhood is small already
         scene = build_scene(
-            self.loss, grads=self.timeline.grads_at(index), only=self._neighbourhood(index), **options
+            self.snapshot, grads=self.timeline.grads_at(index), only=self._neighbourhood(index), **options
         )
         frames = Frames(self.timeline, scene, scene.graph.pipe(format="svg", encoding="utf-8"))
         return frames.svg(index)
@@ -163,14 +166,14 @@ class Stepper:
     # --- the widget ---
 
     @property
-    def widget(self) -> Any:
+    def widget(self) -> ipywidgets.VBox:
         """The ipywidgets box (built on first use)."""
         if self._widget is None:
             self._build_widget()
         return self._widget
 
     def _build_widget(self) -> None:
-        import ipywidgets as widgets
+        widgets = import_ipywidgets()
 
         count = max(len(self.steps), 1)
         self.prev_button = widgets.Button(description="◀ Prev", tooltip="previous step",
@@ -186,7 +189,7 @@ class Stepper:
         self.next_button.on_click(lambda _button: self.next())
         self.slider.observe(self._on_slider, names="value")
         controls = widgets.HBox([self.prev_button, self.next_button, self.slider, self.counter])
-        self._widget = widgets.VBox([controls, widgets.HTML(LEGEND), self.figure, self.arithmetic])
+        self._widget = widgets.VBox([controls, widgets.HTML(legend_html()), self.figure, self.arithmetic])
         self._refresh()
 
     def _on_slider(self, change: dict[str, Any]) -> None:
@@ -198,19 +201,20 @@ class Stepper:
             return
         self._shown = self._index
         count = len(self.steps)
-        name = self.timeline.names(self.steps[self._index].node) if self.steps else self.timeline.names(self.loss)
+        names = self.snapshot.names
+        name = names(self.steps[self._index].node) if self.steps else names(self.loss)
         self.counter.value = (
             f"<b>step {self._index + 1} of {count}</b>: {html.escape(name)}" if count else "no steps"
         )
         self.figure.value = f'<div style="line-height:0">{self.frame_svg()}</div>'
         self.arithmetic.value = (
-            '<pre style="font-size:13px;line-height:1.35;background:#f6f8fa;padding:8px;'
+            f'<pre style="font-size:13px;line-height:1.35;background:{PANEL};padding:8px;'
             f'border-radius:6px;margin:4px 0">{html.escape(self.frame_text())}</pre>'
         )
         self.prev_button.disabled = self._index == 0
         self.next_button.disabled = self._index >= count - 1
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+    def _repr_mimebundle_(self, **kwargs: Any) -> object:
         return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Container
 
-from .graph import topological_order
-from .value import Value
+from ..value import Value
+from .draw import draw
+from .optional import GRAPHVIZ_HINT
+from .snapshot import Snapshot
 
 INSTALL_HINT = (
     "(Graphviz's `dot` program was not found, so the graph is not drawn: install Graphviz, "
@@ -44,18 +46,17 @@ def _svg(value: Value) -> tuple[str | None, str]:
     try:
         import graphviz
     except ImportError:
-        return None, "(the graphviz Python package is missing: pip install graphviz)"
-    from ._draw import draw
-
-    size = len(topological_order(value))
+        return None, f"(the graphviz Python package is missing: {GRAPHVIZ_HINT})"
+    snapshot = Snapshot(value)
+    size = len(snapshot.order)
     options: dict[str, object] = {}
     if size > INLINE_LIMIT:
-        scoped = {len(node.scope.path) for node in topological_order(value) if node.scope is not None}
+        scoped = {len(node.scope.path) for node in snapshot.order if node.scope is not None}
         if not scoped:
             return None, (f"(a graph of {size:,} nodes is too big to draw inline: use "
                           f"autograd.draw(value) to render it, or autograd.Stepper(value))")
         options = {"collapse": "neurons" if max(scoped) >= 2 else "layers", "hide_constants": True}
     try:
-        return draw(value, **options).pipe(format="svg", encoding="utf-8"), ""
+        return draw(snapshot, **options).pipe(format="svg", encoding="utf-8"), ""
     except graphviz.ExecutableNotFound:
         return None, INSTALL_HINT

@@ -10,7 +10,8 @@ as given, and the font has CJK glyphs.
 Nodes built inside ``autograd.scope(...)`` (``nn``'s layers and neurons) are
 grouped into nested clusters, and a scope can be collapsed into one box
 showing its inputs and outputs, which keeps an MLP's graph readable. Node
-ids are ``autograd.node_ids``: the same graph always yields the same DOT.
+ids are the snapshot's (``n<k>`` in topological order, as ``autograd.node_ids``
+gives them): the same graph always yields the same DOT.
 
 Only the drawing modules import ``graphviz``, and only when they are used.
 """
@@ -19,45 +20,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, TypedDict, Union
 
-from ._text import FONT, Names, html_label_text, number, partial, shown_label, write_op
-from .graph import topological_order
-from .value import Value
+from ..validation import choice, instance
+from ..value import Value
+from .numeric import LeafCheck, check_leaf_grads
+from .optional import import_graphviz
+from .palette import (
+    BAD_COLOR, BORDER, CLUSTER_FILLS, CONTROL_BORDER, EDGE_COLOR, EDGE_LABEL_COLOR, FILL, GRAD_COLOR,
+    HIGHLIGHT, INK, MUTED, OK_COLOR,
+)
+from .snapshot import Snapshot
+from .text import FONT, html_label_text, number, partial, shown_label, write_op
 
 if TYPE_CHECKING:
     import graphviz
 
 CollapseSpec = Union[str, Iterable[Union[str, tuple[str, ...]]]]
+RANKDIRS = ("LR", "RL", "TB", "BT")
 
-# The palette. GRAD_COLOR also marks gradient text in the SVG: the stepper
-# and the HTML page find a node's gradient by it.
-INK = "#1f2328"
-MUTED = "#57606a"
-GRAD_COLOR = "#b0281e"
-EDGE_COLOR = "#6e7781"
-EDGE_LABEL_COLOR = "#6639ba"
-OK_COLOR = "#1a7f37"
-BAD_COLOR = "#cf222e"
-HIGHLIGHT = "#e66100"
-FILL = {
-    "leaf": "#e7f0fb",
-    "inner": "#ffffff",
-    "root": "#fdf0dc",
-    "constant": "#f3f4f6",
-    "op": "#fff6d5",
-    "group": "#eef6ee",
-    "highlight": "#fff1b8",
-}
-BORDER = {
-    "leaf": "#4a78b5",
-    "inner": "#57606a",
-    "root": "#9a6700",
-    "constant": "#afb8c1",
-    "op": "#bf8700",
-    "group": "#2f7d32",
-}
-CLUSTER_FILLS = ("#f6f8fa", "#eef3f9", "#f3f0f8")
+
+class DrawOptions(TypedDict, total=False):
+    """The options of ``draw`` that the stepper and the HTML page pass on (they set the others)."""
+
+    group_scopes: bool
+    collapse: CollapseSpec
+    hide_constants: bool
+    edge_labels: Union[bool, str]
+    rankdir: str
+
 
 # Keeps a node's gradient cell wide enough that the stepper's changing
 # numbers rarely overflow it (about "grad -0.0000").
@@ -80,9 +71,7 @@ class Scene:
     """A drawing and what the stepper needs to restyle it frame by frame."""
 
     graph: "graphviz.Digraph"
-    order: list[Value]
-    ids: dict[int, str]
-    names: Names
+    snapshot: Snapshot
     elements: list[Element]
     value_element: dict[int, str]  # id(node) -> element showing its data and grad
     op_element: dict[int, str]  # id(non-leaf node) -> element showing its op
@@ -90,7 +79,7 @@ class Scene:
 
 
 def draw(
-    root: Value,
+    root: Union[Value, Snapshot],
     *,
     show_grads: bool = True,
     highlight: Iterable[Value] | Value = (),
@@ -117,6 +106,8 @@ def draw(
     - ``check_grads``: each leaf's gradient is checked by central differences
       (the root is evaluated again around the leaf) and marked ✓ or ✗.
     - ``rankdir``: ``"LR"`` (left to right), ``"TB"``, ``"RL"`` or ``"BT"``.
+
+    ``root`` may be a ``Snapshot`` of the graph, shared with other views.
     """
     return build_scene(
         root,
@@ -132,7 +123,7 @@ def draw(
 
 
 def build_scene(
-    root: Value,
+    root: Union[Value, Snapshot],
     *,
     show_grads: bool = True,
     highlight: Iterable[Value] | Value = (),
@@ -151,18 +142,19 @@ def build_scene(
     ``id(node)``) draws just those nodes and the edges between them, with
     the ids they have in the whole graph.
     """
-    import graphviz
-
-    if not isinstance(root, Value):
-        raise TypeError(f"draw needs a Value, got {type(root).__name__}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    if edge_labels not in (True, False, "rules"):
-        raise ValueError(f"edge_labels must be True, False or 'rules', got {edge_labels!r}")
-    order = topological_order(root)
+    snapshot = Snapshot.of(root)
+    for flag, given in (("show_grads", show_grads), ("group_scopes", group_scopes),
+                        ("hide_constants", hide_constants), ("check_grads", check_grads)):
+        instance(given, flag, bool)
+    choice(rankdir, "rankdir", RANKDIRS)
+    if not isinstance(edge_labels, bool):
+        if not isinstance(edge_labels, str):
+            raise TypeError(f"edge_labels must be a bool or 'rules', got {type(edge_labels).__name__}")
+        choice(edge_labels, "edge_labels", ("rules",))
+    graphviz = import_graphviz()
+    order = snapshot.order
     builder = _Builder(
-        root, order, show_grads, _highlighted(highlight), group_scopes, hide_constants,
-        edge_labels, grads, only,
+        snapshot, show_grads, _highlighted(highlight), group_scopes, hide_constants, edge_labels, grads, only,
     )
     builder.fold(_collapsed_paths(order, collapse))
     if check_grads:
@@ -186,19 +178,17 @@ def build_scene(
         # looks the same.
         dot.graph_attr["nslimit"] = "0.3"
     builder.emit(dot)
-    return Scene(
-        dot, order, builder.ids, builder.names, builder.elements, builder.value_element,
-        builder.op_element, builder.edge_consumers,
-    )
+    return Scene(dot, snapshot, builder.elements, builder.value_element, builder.op_element, builder.edge_consumers)
 
 
 def _highlighted(highlight: Iterable[Value] | Value) -> set[int]:
     if isinstance(highlight, Value):
         return {id(highlight)}
+    if not isinstance(highlight, Iterable):
+        raise TypeError(f"highlight must be a Value or Values, got {type(highlight).__name__}")
     chosen = set()
     for node in highlight:
-        if not isinstance(node, Value):
-            raise TypeError(f"highlight takes Values, got {type(node).__name__}")
+        instance(node, "each highlighted node", Value)
         chosen.add(id(node))
     return chosen
 
@@ -215,6 +205,8 @@ def _collapsed_paths(order: list[Value], collapse: CollapseSpec) -> list[tuple[s
     (``"L1.N2"``), a path tuple inside a collection (``[("L1", "N2")]``),
     ``"neurons"`` (every scope two deep) or ``"layers"`` (every scope one deep).
     """
+    if not isinstance(collapse, (str, Iterable)):
+        raise TypeError(f"collapse must be a scope name or a collection of them, got {type(collapse).__name__}")
     items = [collapse] if isinstance(collapse, str) else list(collapse)
     known: set[tuple[str, ...]] = set()
     for node in order:
@@ -244,14 +236,15 @@ class _Builder:
     """Turns the nodes of one graph into elements, clusters and edges."""
 
     def __init__(
-        self, root: Value, order: list[Value], show_grads: bool, highlight: set[int],
+        self, snapshot: Snapshot, show_grads: bool, highlight: set[int],
         group_scopes: bool, hide_constants: bool, edge_labels: bool | str,
         grads: dict[int, float] | None, only: set[int] | None = None,
     ) -> None:
-        self.root = root
-        self.order = order
-        self.ids = {id(node): f"n{index}" for index, node in enumerate(order)}
-        self.names = Names(self.ids)
+        self.snapshot = snapshot
+        self.root = snapshot.root
+        self.order = order = snapshot.order
+        self.ids = snapshot.ids
+        self.names = snapshot.names
         self.show_grads = show_grads
         self.highlight = highlight
         self.group_scopes = group_scopes
@@ -261,16 +254,13 @@ class _Builder:
         self.only = only
         self.group_of: dict[int, int] = {}  # id(node) -> index of its collapsed group
         self.groups: list[tuple[str, ...]] = []
-        self.checks: dict[int, object] = {}
+        self.checks: dict[int, LeafCheck] = {}
         self.elements: list[Element] = []
         self.value_element: dict[int, str] = {}
         self.op_element: dict[int, str] = {}
         self.edge_consumers: dict[str, list[Value]] = {}
         self.cluster_count = 0
-        self.consumers: dict[int, list[Value]] = {}
-        for node in order:
-            for node_input in node.inputs:
-                self.consumers.setdefault(id(node_input), []).append(node)
+        self.consumers = snapshot.consumers
         # Where each node is drawn: its scope; a leaf built outside any scope
         # (nn makes parameters before it runs them in their neuron's scope)
         # goes into the scope of its uses when they all share one.
@@ -313,12 +303,10 @@ class _Builder:
                     break
 
     def check(self) -> None:
-        from ._numeric import check_leaf_grads
-
         leaves = [node for node in self.order if node.is_leaf and not self.hidden(node)
                   and id(node) not in self.group_of]
         analytic = {id(node): self.grad(node) for node in leaves}
-        self.checks = check_leaf_grads(self.root, leaves, analytic)
+        self.checks = check_leaf_grads(self.snapshot, leaves, analytic)
 
     # --- labels ---
 
@@ -506,7 +494,7 @@ class _Builder:
                 cluster.attr(
                     label=f"<<B>{html_label_text('.'.join(child))}</B>>",
                     style="rounded,filled", fillcolor=CLUSTER_FILLS[(depth - 1) % len(CLUSTER_FILLS)],
-                    color="#8c959f", fontsize="11", fontcolor=MUTED, labeljust="l", id=name,
+                    color=CONTROL_BORDER, fontsize="11", fontcolor=MUTED, labeljust="l", id=name,
                 )
                 for node_name, label, attrs in placed.get(child, []):
                     cluster.node(node_name, label, **attrs)

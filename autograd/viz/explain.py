@@ -16,11 +16,12 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
+from typing import Union
 
-from ._text import Names, factor, grad_of, number, partial
-from .graph import topological_order
-from .steps import backward_steps
-from .value import Value
+from ..validation import instance, integer
+from ..value import Value
+from .snapshot import Snapshot
+from .text import Names, factor, grad_of, number, partial
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,16 @@ class ChainRule:
         return math.fsum(path.product for path in self.paths) if self.paths else 0.0
 
 
-def chain_rule(loss: Value, wrt: Value, max_paths: int = 10) -> ChainRule:
-    """The paths from ``loss`` to ``wrt`` with their products (at most ``max_paths`` of them)."""
-    if not isinstance(loss, Value) or not isinstance(wrt, Value):
-        raise TypeError("explain needs two Values: explain(loss, wrt=node)")
-    if not isinstance(max_paths, int) or max_paths < 1:
-        raise ValueError(f"max_paths must be a positive int, got {max_paths!r}")
-    order = topological_order(loss)
+def chain_rule(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) -> ChainRule:
+    """The paths from ``loss`` to ``wrt`` with their products (at most ``max_paths`` of them).
+
+    ∂loss/∂wrt = Σ over paths of Π local derivatives along the path.
+    ``loss`` may be a ``Snapshot`` of the loss's graph.
+    """
+    snapshot = Snapshot.of(loss, "loss")
+    instance(wrt, "wrt", Value)
+    integer(max_paths, "max_paths", minimum=1)
+    loss, order = snapshot.root, snapshot.order
     target = id(wrt)
     # Which nodes depend on wrt: only those lie on a path.
     reaches: set[int] = set()
@@ -82,7 +86,7 @@ def chain_rule(loss: Value, wrt: Value, max_paths: int = 10) -> ChainRule:
                     counts[id(node_input)] = counts.get(id(node_input), 0) + count
     path_count = counts[target]
     grads: dict[int, float] = {}
-    for step in backward_steps(loss):
+    for step in snapshot.steps:
         for contribution in step.contributions:
             grads[id(contribution.input)] = contribution.grad_after
     gradient = 1.0 if wrt is loss else grads[target]
@@ -155,19 +159,22 @@ def _largest_paths(
     return tuple(paths)
 
 
-def explain(loss: Value, wrt: Value, max_paths: int = 10) -> str:
+def explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) -> str:
     """The chain-rule derivation of ∂loss/∂wrt: each path's product of local derivatives, summed.
 
     Every factor is written with names and with numbers; the sum equals the
     gradient that backward computes. Past ``max_paths`` paths, the largest
     contributions are shown and the others are summed in one line.
+    ``loss`` may be a ``Snapshot`` of the loss's graph.
     """
-    rule = chain_rule(loss, wrt, max_paths)
-    names = Names({id(node): f"n{index}" for index, node in enumerate(topological_order(loss))})
+    snapshot = Snapshot.of(loss, "loss")
+    rule = chain_rule(snapshot, wrt, max_paths)
+    loss, names = snapshot.root, snapshot.names
     loss_name, node_name = names(loss), names(wrt)
     target = partial(loss_name, node_name)
     if wrt is loss:
-        return f"{target} = 1: the loss's derivative with respect to itself, the seed of backward."
+        return (f"{target} = 1: the loss's derivative with respect to itself, "
+                f"the initial gradient of backward.")
     if rule.path_count == 0:
         return f"{loss_name} does not depend on {node_name}: no path leads from one to the other, so {target} = 0."
     lines = []

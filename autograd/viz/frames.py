@@ -17,29 +17,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Union
 
-from ._text import number
-from ._timeline import Timeline
-from ._draw import GRAD_COLOR, Scene
-
-STATE_CLASSES = ("tg-pending", "tg-partial", "tg-done")
+from ..value import Value
+from .draw import Element, Scene
+from .palette import FILL, GRAD_COLOR, HIGHLIGHT, RECEIVING
+from .text import number
+from .timeline import Timeline
 
 # The look of each state: pending greyed, current orange, receiving blue.
-CSS = """
-.tg-pending { opacity: 0.32; }
-.tg-partial text.tg-grad { font-style: italic; }
-g.node.tg-partial > path, g.node.tg-partial > polygon { stroke-dasharray: 5 3; }
-g.node.tg-receiving > path, g.node.tg-receiving > polygon, g.node.tg-receiving > ellipse {
-  stroke: #1f6feb; stroke-width: 3px; }
-g.node.tg-receiving text.tg-grad { font-weight: bold; }
-g.node.tg-current { opacity: 1; }
-g.node.tg-current > path, g.node.tg-current > polygon, g.node.tg-current > ellipse {
-  stroke: #e66100; stroke-width: 4px; fill: #fff1b8; }
-g.edge.tg-pending { opacity: 0.25; }
-g.edge.tg-active > path { stroke: #e66100; stroke-width: 2.5px; }
-g.edge.tg-active > polygon { stroke: #e66100; fill: #e66100; }
-g.edge.tg-active text { fill: #e66100; }
+CSS = f"""
+.tg-pending {{ opacity: 0.32; }}
+.tg-partial text.tg-grad {{ font-style: italic; }}
+g.node.tg-partial > path, g.node.tg-partial > polygon {{ stroke-dasharray: 5 3; }}
+g.node.tg-receiving > path, g.node.tg-receiving > polygon, g.node.tg-receiving > ellipse {{
+  stroke: {RECEIVING}; stroke-width: 3px; }}
+g.node.tg-receiving text.tg-grad {{ font-weight: bold; }}
+g.node.tg-current {{ opacity: 1; }}
+g.node.tg-current > path, g.node.tg-current > polygon, g.node.tg-current > ellipse {{
+  stroke: {HIGHLIGHT}; stroke-width: 4px; fill: {FILL["highlight"]}; }}
+g.edge.tg-pending {{ opacity: 0.25; }}
+g.edge.tg-active > path {{ stroke: {HIGHLIGHT}; stroke-width: 2.5px; }}
+g.edge.tg-active > polygon {{ stroke: {HIGHLIGHT}; fill: {HIGHLIGHT}; }}
+g.edge.tg-active text {{ fill: {HIGHLIGHT}; }}
 """
+
+# A slot of the SVG template: ("class", element id, its base classes) or ("grad", node, "").
+Slot = tuple[str, Union[str, Value], str]
 
 _GROUP = re.compile(r'<g id="([^"]+)" class="([^"]+)">')
 _GRAD_TEXT = re.compile(r'(<text)([^>]*fill="' + re.escape(GRAD_COLOR) + r'"[^>]*>)grad ([^<]*)(</text>)')
@@ -66,12 +70,10 @@ class Frames:
         self.timeline = timeline
         self.scene = scene
         svg = clean_svg(svg)
-        self.svg_source = svg
         self._pieces, self._slots, self.boxes = _template(svg, scene)
         size = _SIZE.search(svg)
         self.size = (float(size.group(1)), float(size.group(2))) if size else (0.0, 0.0)
         element_ids = {element.id for element in scene.elements}
-        self.base_classes = {key: classes for kind, key, classes in self._slots if kind == "class"}
         # Per element: the first step touching it and the step after which it is final.
         self.first: dict[str, int] = {}
         self.final: dict[str, int] = {}
@@ -100,7 +102,7 @@ class Frames:
             self.receiving.append(sorted(r for r in receiving if r in element_ids))
             self.active.append(step_edges.get(step.index, []))
 
-    def _span(self, element) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    def _span(self, element: Element) -> tuple[int, int]:
         timeline = self.timeline
         if element.kind == "op":
             step = timeline.step_of[id(element.members[0])]
@@ -148,6 +150,7 @@ class Frames:
             if kind == "class":
                 parts.append(f"{base} {states.get(key, '')}".rstrip())
             elif kind == "grad":
+                assert isinstance(key, Value)
                 parts.append(number(grads.grad_at(key, index)))
         text = "".join(parts)
         if window is not None and self.current and 0 <= index < len(self.current):
@@ -190,12 +193,8 @@ class Frames:
             "texts": [timeline.text(index) for index in range(max(len(timeline), 1))],
         }
 
-    def template_svg(self) -> str:
-        """The SVG with grad texts marked (``tg-grad``) and the final state, for the page."""
-        return self.svg(len(self.timeline) - 1)
 
-
-def _template(svg: str, scene: Scene) -> tuple[list[str], list[tuple[str, object, str]], dict[str, Box]]:
+def _template(svg: str, scene: Scene) -> tuple[list[str], list[Slot], dict[str, Box]]:
     """Split the SVG into static pieces and slots: each node's class, each grad text."""
     grad_nodes = {element.id: element.grad_nodes for element in scene.elements}
     known = set(grad_nodes) | set(scene.edge_consumers)
@@ -204,7 +203,7 @@ def _template(svg: str, scene: Scene) -> tuple[list[str], list[tuple[str, object
         (float(translate.group(1)), float(translate.group(2)), float(translate.group(3))) if translate else (1.0, 0.0, 0.0)
     )
     pieces: list[str] = []
-    slots: list[tuple[str, object, str]] = []
+    slots: list[Slot] = []
     boxes: dict[str, Box] = {}
     position = 0
     for match in _GROUP.finditer(svg):

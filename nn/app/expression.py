@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence, Union
 
 from autograd import Value, no_grad
+from autograd.validation import instance, real
 
 MAX_LENGTH = 500
 """The longest expression accepted, in characters."""
@@ -148,7 +149,7 @@ class Expression:
                 column = _first_use(self, name)
                 raise ExpressionError(f"no value for {name!r} (give one with --set {name}=...)",
                                       self.source, column)
-            leaves[name] = Value(float(values[name]), label=name)
+            leaves[name] = Value(real(values[name], f"the value of {name}", finite=False), label=name)
         root = _Builder(self.source, leaves, self.indent).visit(self.tree)
         if not isinstance(root, Value):  # only numbers: still hand back a node
             root = Value(root)
@@ -161,8 +162,7 @@ def parse(source: str) -> Expression:
     Raises :class:`ExpressionError` (a ``ValueError``) naming the column of
     the first problem.
     """
-    if not isinstance(source, str):
-        raise TypeError(f"an expression must be a str, got {type(source).__name__}")
+    instance(source, "source", str)
     if len(source) > MAX_LENGTH:
         raise ExpressionError(
             f"the expression is too long ({len(source)} characters; at most {MAX_LENGTH})",
@@ -206,8 +206,11 @@ def build(source: str, values: Mapping[str, Number]) -> tuple[Value, dict[str, V
 
 def parse_assignments(items: Sequence[str]) -> dict[str, float]:
     """``["x=2", "w=-3"]`` as ``{"x": 2.0, "w": -3.0}``; a ValueError explains a bad item."""
+    if isinstance(items, str):
+        raise TypeError(f"items must be a list of NAME=NUMBER strings, not one str ({items!r})")
     values: dict[str, float] = {}
     for item in items:
+        instance(item, "each item", str)
         name, sep, text = item.partition("=")
         name, text = name.strip(), text.strip()
         if not sep or not name.isidentifier():
