@@ -8,6 +8,7 @@ and works without graphviz or ipywidgets.
 """
 
 from . import validation
+from .compiler import CompiledProgram, compile
 from .files import write_atomically
 from .gradcheck import GradcheckError, GradcheckResult, central_difference, gradcheck
 from .graph import Edge, edges, node_ids, topological_order
@@ -50,6 +51,8 @@ __all__ = [
     "GradcheckResult",
     "write_atomically",
     "validation",
+    "compile",
+    "CompiledProgram",
     *_VIEWS,
 ]
 
