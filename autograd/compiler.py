@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import gc
 import builtins
 import keyword
 import linecache
@@ -93,24 +94,34 @@ def compile(root: Value, wrt: Iterable[Value] = (), inputs: Iterable[Value] = ()
     instance(root, "root", Value)
     wrt = _values(wrt, "wrt")
     inputs = _values(inputs, "inputs")
-    order = topological_order(root)
-    in_graph = {id(node) for node in order}
-    seen_inputs: set[int] = set()
+    # Walking and writing make some 10^5 short-lived tuples and strings and no
+    # cycles: the cycle collector would only rescan the graph's nodes.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        order = topological_order(root)
+        _check_graph(order, inputs)
+        return _Writer(root, order, wrt, inputs).program()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check_graph(order: list[Value], inputs: list[Value]) -> None:
+    """Inputs are distinct leaves of the graph, not constants; every other node has an op."""
+    in_graph = set(order)  # Values hash by identity
+    seen: set[Value] = set()
     for position, node in enumerate(inputs):
-        if id(node) not in in_graph:
+        if node not in in_graph:
             raise ValueError(f"inputs[{position}] ({_described(node)}) is not part of the graph of root")
         if not node.is_leaf or node.is_constant:
             raise ValueError(f"inputs[{position}] ({_described(node)}) must be a leaf that is not a constant")
-        if id(node) in seen_inputs:
+        if node in seen:
             raise ValueError(f"inputs[{position}] ({_described(node)}) is listed twice")
-        seen_inputs.add(id(node))
+        seen.add(node)
     for node in order:
-        if node.is_leaf:
-            continue
-        op = node.op
-        if op is None:
+        if not node.is_leaf and node.op is None:
             raise ValueError(f"node {_described(node)} has no op of the table and cannot be compiled")
-    return _Writer(root, order, wrt, inputs).program()
 
 
 def _values(nodes: Iterable[Value], what: str) -> list[Value]:
@@ -241,6 +252,7 @@ def _literal(number: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+_CALL_FORMULA = re.compile(r"\w+\(\{0\}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _GENERATED_NAME = re.compile(r"(v|g_\w*|op)\d*\Z")
 _RESERVED = set(EXPRESSION_NAMES) | {"inputs", "reads", "program"} | set(dir(builtins))
@@ -369,16 +381,29 @@ class _Writer:
         return lines, reads, read_names
 
     def _formula(self, node: Value) -> str:
-        op = node.op
-        assert op is not None
-        shown = op.write(*(self._shown(i) for i in node.inputs))
+        """The comment of a forward line: the node's formula in labels, e.g. ``z = x * w + b``."""
+        shown = self._written(node)
         return f"{node.label} = {shown}" if node.label else shown
 
+    def _written(self, node: Value) -> str:
+        op = node.op
+        assert op is not None
+        shown = [self._shown(node_input) for node_input in node.inputs]
+        if not _CALL_FORMULA.match(op.formula):  # an operator: compound operands in parentheses
+            shown = [f"({text})" if " " in text else text for text in shown]
+        written = op.write(*shown)
+        return written if len(written) <= 60 else written[:57] + "..."
+
     def _shown(self, node: Value) -> str:
+        """A node as the comments show it: its label, its variable, or its formula."""
         if node.label:
             return node.label
         code = self.code.get(node)
-        return code.text if code is not None and code.precedence == ATOM else "(...)"
+        if code is None:
+            return "?"
+        if code.precedence == ATOM and code.depth == 0:
+            return code.text
+        return self._written(node)
 
     # -- backward --
 
@@ -397,29 +422,31 @@ class _Writer:
         for edges in contributions.values():
             for node, _ in edges:
                 grad_uses[node] = grad_uses.get(node, 0) + 1
+        term = self._term
+        root = self.root
         for node in reversed(self.order):
-            if node not in contributions:
+            edges = contributions.get(node)
+            if edges is None:
                 continue
-            if node is self.root:
+            if node is root:
                 terms = [_atom("1.0")]
-                comment = f"the initial gradient d{self._shown(node)}/d{self._shown(node)} = 1"
             else:
-                terms = [self._term(consumer, position) for consumer, position in contributions[node]]
-                rules = dict.fromkeys(consumer.op.rules[position]  # type: ignore[union-attr]
-                                      for consumer, position in contributions[node])
-                comment = "; ".join(rules)
+                terms = [term(consumer, position) for consumer, position in edges]
             if node in wanted:
                 # backward starts each gradient at 0.0: 0.0 + x turns -0.0 into 0.0 as it does.
-                terms = [_atom("0.0")] + terms
-            elif len(terms) == 1 and (terms[0].precedence == ATOM and terms[0].depth == 0
-                                      or grad_uses.get(node, 0) <= 1 and terms[0].depth < MAX_DEPTH):
-                self.grad[node] = terms[0]  # a copy, or used once: written where it is used
-                continue
+                terms.insert(0, _atom("0.0"))
+            elif len(terms) == 1:
+                only = terms[0]
+                if only.precedence == ATOM and only.depth == 0 or (
+                        grad_uses.get(node, 0) <= 1 and only.depth < MAX_DEPTH):
+                    self.grad[node] = only  # a copy, or used once: written where it is used
+                    continue
             name = "g_" + self._variable(node)
+            comment = self._rules(node, edges)
             for start in range(0, len(terms), MAX_TERMS):
                 chunk = terms[start:start + MAX_TERMS]
                 summed = " + ".join([chunk[0].within(10 if start == 0 else 11)]
-                                    + [term.within(11) for term in chunk[1:]])
+                                    + [code.within(11) for code in chunk[1:]])
                 if start == 0:
                     lines.append(f"{name} = {summed}  # {comment}")
                 else:
@@ -427,6 +454,13 @@ class _Writer:
             self.grad[node] = _atom(name)
         grads = [self.grad[node].text if node in self.grad else "0.0" for node in self.wrt]
         return lines, grads
+
+    def _rules(self, node: Value, edges: list[tuple[Value, int]]) -> str:
+        """The comment of a gradient's line: the rules of the local derivatives it sums."""
+        if node is self.root:
+            return f"the initial gradient d{self._shown(node)}/d{self._shown(node)} = 1"
+        rules = dict.fromkeys(consumer._operation.rules[position] for consumer, position in edges)
+        return "; ".join(rules)
 
     def _variable(self, node: Value) -> str:
         code = self.code[node]
