@@ -12,8 +12,8 @@ from .compiler import CompiledProgram, compile
 from .files import write_atomically
 from .gradcheck import GradcheckError, GradcheckResult, central_difference, gradcheck
 from .graph import Edge, edges, node_ids, topological_order
-from .modes import Scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
-from .ops import OPS, Op
+from .modes import Scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, row, scope
+from .ops import OPS, Op, define_op
 from .value import Value
 
 __version__ = "0.1.0"
@@ -22,6 +22,10 @@ __version__ = "0.1.0"
 _VIEWS = {
     "draw": "draw",
     "backward_steps": "steps",
+    "forward_steps": "steps",
+    "ForwardStep": "steps",
+    "Update": "update",
+    "DotFailed": "dot",
     "BackwardStep": "steps",
     "Contribution": "steps",
     "explain": "explain",
@@ -40,7 +44,9 @@ __all__ = [
     "is_grad_enabled",
     "detect_anomaly",
     "scope",
+    "row",
     "Scope",
+    "define_op",
     "topological_order",
     "edges",
     "node_ids",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from . import ops
 from .modes import STATE as state
+from .modes import get_modes
 from .ops import (
     ABS, ADD, DIV, EXP, LOG, MUL, NEG, POW, RELU, SIGMOID, SQRT, SUB, TANH, ieee_div, ieee_exp,
     ieee_log, ieee_pow, ieee_sqrt, leaky_relu_op, power_op, stable_sigmoid,
@@ -180,7 +181,8 @@ class OpMethods:
         a = self.data
         b = other.data
         out = a + b
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, other, 1.0, 1.0, ADD)
         node = new(Value)
         node.data = out
@@ -190,7 +192,7 @@ class OpMethods:
         node._da = 1.0
         node._db = 1.0
         node._operation = ADD
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __radd__(self, other: Number) -> Value:
@@ -201,7 +203,8 @@ class OpMethods:
         a = constant.data
         b = self.data
         out = a + b
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, constant, self, 1.0, 1.0, ADD)
         node = new(Value)
         node.data = out
@@ -211,7 +214,7 @@ class OpMethods:
         node._da = 1.0
         node._db = 1.0
         node._operation = ADD
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __sub__(self, other: Operand) -> Value:
@@ -223,7 +226,8 @@ class OpMethods:
         a = self.data
         b = other.data
         out = a - b
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, other, 1.0, -1.0, SUB)
         node = new(Value)
         node.data = out
@@ -233,7 +237,7 @@ class OpMethods:
         node._da = 1.0
         node._db = -1.0
         node._operation = SUB
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __rsub__(self, other: Number) -> Value:
@@ -244,7 +248,8 @@ class OpMethods:
         a = constant.data
         b = self.data
         out = a - b
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, constant, self, 1.0, -1.0, SUB)
         node = new(Value)
         node.data = out
@@ -254,7 +259,7 @@ class OpMethods:
         node._da = 1.0
         node._db = -1.0
         node._operation = SUB
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __mul__(self, other: Operand) -> Value:
@@ -266,7 +271,8 @@ class OpMethods:
         a = self.data
         b = other.data
         out = a * b
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, other, b, a, MUL)
         node = new(Value)
         node.data = out
@@ -276,7 +282,7 @@ class OpMethods:
         node._da = b
         node._db = a
         node._operation = MUL
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __rmul__(self, other: Number) -> Value:
@@ -287,7 +293,8 @@ class OpMethods:
         a = constant.data
         b = self.data
         out = a * b
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, constant, self, b, a, MUL)
         node = new(Value)
         node.data = out
@@ -297,7 +304,7 @@ class OpMethods:
         node._da = b
         node._db = a
         node._operation = MUL
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __truediv__(self, other: Operand) -> Value:
@@ -309,7 +316,8 @@ class OpMethods:
         a = self.data
         b = other.data
         out = ieee_div(a, b)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, other, ieee_div(1.0, b), ieee_div(-out, b), DIV)
         node = new(Value)
         node.data = out
@@ -319,7 +327,7 @@ class OpMethods:
         node._da = ieee_div(1.0, b)
         node._db = ieee_div(-out, b)
         node._operation = DIV
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __rtruediv__(self, other: Number) -> Value:
@@ -330,7 +338,8 @@ class OpMethods:
         a = constant.data
         b = self.data
         out = ieee_div(a, b)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, constant, self, ieee_div(1.0, b), ieee_div(-out, b), DIV)
         node = new(Value)
         node.data = out
@@ -340,7 +349,7 @@ class OpMethods:
         node._da = ieee_div(1.0, b)
         node._db = ieee_div(-out, b)
         node._operation = DIV
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __rpow__(self, other: Number) -> Value:
@@ -351,7 +360,8 @@ class OpMethods:
         a = constant.data
         b = self.data
         out = ieee_pow(a, b)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, constant, self, b * ieee_pow(a, b - 1.0) if b != 0.0 else 0.0, 0.0 if (a == 0.0 and b >= 0.0) else out * ieee_log(a), POW)
         node = new(Value)
         node.data = out
@@ -361,14 +371,15 @@ class OpMethods:
         node._da = b * ieee_pow(a, b - 1.0) if b != 0.0 else 0.0
         node._db = 0.0 if (a == 0.0 and b >= 0.0) else out * ieee_log(a)
         node._operation = POW
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __neg__(self) -> Value:
         """-self: d(-a)/da = -1."""
         a = self.data
         out = -a
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, -1.0, 0.0, NEG)
         node = new(Value)
         node.data = out
@@ -378,14 +389,15 @@ class OpMethods:
         node._da = -1.0
         node._db = 0.0
         node._operation = NEG
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def exp(self) -> Value:
         """e ** self: d(exp(a))/da = exp(a)."""
         a = self.data
         out = ieee_exp(a)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, out, 0.0, EXP)
         node = new(Value)
         node.data = out
@@ -395,14 +407,15 @@ class OpMethods:
         node._da = out
         node._db = 0.0
         node._operation = EXP
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def log(self) -> Value:
         """Natural logarithm (log 0 = -inf, log of a negative = nan): d(log(a))/da = 1/a."""
         a = self.data
         out = ieee_log(a)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, ieee_div(1.0, a), 0.0, LOG)
         node = new(Value)
         node.data = out
@@ -412,14 +425,15 @@ class OpMethods:
         node._da = ieee_div(1.0, a)
         node._db = 0.0
         node._operation = LOG
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def sqrt(self) -> Value:
         """Square root (nan for a negative): d(sqrt(a))/da = 1/(2*sqrt(a))."""
         a = self.data
         out = ieee_sqrt(a)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, ieee_div(0.5, out), 0.0, SQRT)
         node = new(Value)
         node.data = out
@@ -429,14 +443,15 @@ class OpMethods:
         node._da = ieee_div(0.5, out)
         node._db = 0.0
         node._operation = SQRT
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def __abs__(self) -> Value:
         """|self|, with derivative sign(self) (0 at 0): d|a|/da = sign(a)."""
         a = self.data
         out = abs(a)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0, 0.0, ABS)
         node = new(Value)
         node.data = out
@@ -446,7 +461,7 @@ class OpMethods:
         node._da = 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
         node._db = 0.0
         node._operation = ABS
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     abs = __abs__
@@ -455,7 +470,8 @@ class OpMethods:
         """(e^x - e^-x) / (e^x + e^-x): d(tanh(a))/da = 1 - tanh(a)**2."""
         a = self.data
         out = math.tanh(a)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, (1.0 - out) * (1.0 + out), 0.0, TANH)
         node = new(Value)
         node.data = out
@@ -465,14 +481,15 @@ class OpMethods:
         node._da = (1.0 - out) * (1.0 + out)
         node._db = 0.0
         node._operation = TANH
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), stable for any x: d(sigmoid(a))/da = sigmoid(a)*(1 - sigmoid(a))."""
         a = self.data
         out = stable_sigmoid(a)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, out * (1.0 - out), 0.0, SIGMOID)
         node = new(Value)
         node.data = out
@@ -482,14 +499,15 @@ class OpMethods:
         node._da = out * (1.0 - out)
         node._db = 0.0
         node._operation = SIGMOID
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def relu(self) -> Value:
         """max(0, x), with derivative 0 at 0: d(relu(a))/da = 1 if a > 0 else 0."""
         a = self.data
         out = 0.0 if a <= 0.0 else a
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, 0.0 if a <= 0.0 else 1.0, 0.0, RELU)
         node = new(Value)
         node.data = out
@@ -499,14 +517,15 @@ class OpMethods:
         node._da = 0.0 if a <= 0.0 else 1.0
         node._db = 0.0
         node._operation = RELU
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def _power(self, n: float) -> Value:
         """``self ** n`` for a number n: d(a**n)/da = n*a**(n-1)."""
         a = self.data
         out = ieee_pow(a, n)
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, n * ieee_pow(a, n - 1) if n != 0 else 0.0, 0.0, power_op(n))
         node = new(Value)
         node.data = out
@@ -516,14 +535,15 @@ class OpMethods:
         node._da = n * ieee_pow(a, n - 1) if n != 0 else 0.0
         node._db = 0.0
         node._operation = power_op(n)
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
     def _leaky_relu(self, slope: float) -> Value:
         """x if x > 0 else slope * x: d(leaky_relu(a))/da = 1 if a > 0 else slope."""
         a = self.data
         out = a if a > 0.0 else slope * a
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, self, None, 1.0 if a > 0.0 else slope, 0.0, leaky_relu_op(slope))
         node = new(Value)
         node.data = out
@@ -533,7 +553,7 @@ class OpMethods:
         node._da = 1.0 if a > 0.0 else slope
         node._db = 0.0
         node._operation = leaky_relu_op(slope)
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 
 

@@ -120,7 +120,14 @@ def _check_graph(order: list[Value], inputs: list[Value]) -> None:
             raise ValueError(f"inputs[{position}] ({_described(node)}) is listed twice")
         seen.add(node)
     for node in order:
-        if not node.is_leaf and node.op is None:
+        if node.is_leaf:
+            continue
+        if node.has_custom_backward:
+            raise ValueError(
+                f"node {_described(node)} (op {node._op!r}) was made the micrograd way: its backward is "
+                f"its own _backward function, which cannot be compiled; define the op with "
+                f"autograd.define_op instead")
+        if node.op is None:
             raise ValueError(f"node {_described(node)} has no op of the table and cannot be compiled")
 
 
@@ -463,9 +470,11 @@ class _Writer:
         return "; ".join(rules)
 
     def _variable(self, node: Value) -> str:
+        """The name a gradient's variable is made from: the node's variable, label or index."""
         code = self.code[node]
-        return code.text if code.depth == 0 and code.precedence == ATOM and not node.is_constant \
-            else f"v{self.index[node]}"
+        if code.depth == 0 and code.precedence == ATOM and not node.is_constant:
+            return code.text
+        return self._name(node, self.index[node])
 
     def _term(self, node: Value, position: int) -> _Code:
         """local derivative * upstream gradient, simplified where that is exact (1.0 * g is g)."""

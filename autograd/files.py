@@ -1,16 +1,23 @@
-"""Writing files so that a crash never leaves a half-written one."""
+"""Writing files so that a crash never leaves a half-written one, nor a temporary one for long."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pathlib
-import tempfile
-from typing import Callable, TextIO, Union
+import secrets
+import signal
+import threading
+from typing import Callable, Iterator, TextIO, Union
 
 from .validation import instance
 
 Content = Union[str, bytes, Callable[[TextIO], None]]
+
+# The longest file name most file systems allow, in bytes.
+NAME_LIMIT = 255
+_SUFFIX = ".tmp"
 
 
 def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.Path:
@@ -19,32 +26,132 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
     ``content`` is text (written as UTF-8), bytes, or a function that writes
     to the open text file. It goes to a temporary file in the same directory,
     which is flushed to disk and then renamed over ``path`` (an atomic step
-    on one file system). On any error the temporary file is removed and
-    ``path`` is untouched. An existing file keeps its permissions; a new one
-    gets the usual ``0o666`` less the umask.
+    on one file system). ``path`` may be a symbolic link: the file it points
+    to is replaced, the link stays. An existing file keeps its permissions;
+    a new one gets the usual ``0o666`` less the umask.
+
+    On any error, Ctrl-C included, the temporary file is removed and ``path``
+    is untouched; so it is on SIGTERM, when writing from the main thread
+    while SIGTERM has its default action (the process then ends by the
+    signal, as it would have). A temporary file
+    left by a process killed outright (SIGKILL, power cut) is removed by the
+    next save to the same path. Temporary names stay within the 255-byte
+    name limit, whatever the length of the target's name.
     """
     if not callable(content):
         instance(content, "content", (str, bytes))
-    target = pathlib.Path(instance(path, "path", (str, os.PathLike)))  # type: ignore[arg-type]
+    given = pathlib.Path(instance(path, "path", (str, os.PathLike)))  # type: ignore[arg-type]
+    target = pathlib.Path(os.path.realpath(given))  # through symbolic links, to the file itself
     directory = target.parent
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        binary = isinstance(content, bytes)
-        with os.fdopen(descriptor, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
-            if callable(content):
-                content(handle)
-            else:
-                handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, _file_mode(target))
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with _sigterm_cleans_up():
+        _clear_stale_temporaries(target)
+        temporary = _temporary_path(target)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            binary = isinstance(content, bytes)
+            with os.fdopen(descriptor, "wb" if binary else "w",
+                           **({} if binary else {"encoding": "utf-8"})) as handle:
+                if callable(content):
+                    content(handle)
+                else:
+                    handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, _file_mode(target))
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
     _sync_directory(directory)
-    return target
+    return given
+
+
+def _temporary_prefix(target: pathlib.Path) -> str:
+    """``.<name>.<hash>.``: the start of every temporary name of ``target``.
+
+    The name is shortened (at a character boundary) so that the whole
+    temporary name fits the limit; the hash of the full path keeps two long
+    names that share a beginning apart.
+    """
+    name = target.name
+    digest = hashlib.sha256(os.fsencode(target)).hexdigest()[:12]
+    # "." + name + "." + digest + "." + pid (<= 10) + "-" + random (12) + ".tmp"
+    room = NAME_LIMIT - (1 + 1 + len(digest) + 1 + 10 + 1 + 12 + len(_SUFFIX))
+    encoded = os.fsencode(name)
+    if len(encoded) > room:
+        name = encoded[:room].decode("utf-8", "ignore") if _utf8_names() else name[:room // 4]
+    return f".{name}.{digest}."
+
+
+def _utf8_names() -> bool:
+    return os.fsencode("é") == "é".encode("utf-8")
+
+
+def _temporary_path(target: pathlib.Path) -> pathlib.Path:
+    """A fresh temporary name next to ``target``, naming this process (a later save can tell it is stale)."""
+    return target.with_name(f"{_temporary_prefix(target)}{os.getpid()}-{secrets.token_hex(6)}{_SUFFIX}")
+
+
+def _clear_stale_temporaries(target: pathlib.Path) -> None:
+    """Remove temporary files of ``target`` left by processes that no longer run (POSIX only)."""
+    if os.name != "posix":  # no cheap, safe way there to ask whether a process runs
+        return
+    prefix = _temporary_prefix(target)
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(_SUFFIX)):
+            continue
+        pid_text = name[len(prefix):-len(_SUFFIX)].split("-", 1)[0]
+        if pid_text.isdigit() and not _process_runs(int(pid_text)):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process (or a number we cannot ask about): leave its file
+    return True
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived while a file was being written: unwind, removing the temporary file."""
+
+
+@contextlib.contextmanager
+def _sigterm_cleans_up() -> Iterator[None]:
+    """While writing, SIGTERM (if it would kill the process) first unwinds the write.
+
+    Only in the main thread (Python runs signal handlers there) and only
+    while SIGTERM has its default action; afterwards the default is back and
+    the signal is raised again, so the process ends as it would have.
+    Nothing is installed outside a write.
+    """
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def unwind(signum: int, frame: object) -> None:
+        raise _Terminated()
+
+    signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+        raise  # (only if the signal did not end the process)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _file_mode(target: pathlib.Path) -> int:

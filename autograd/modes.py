@@ -1,114 +1,187 @@
-"""Modes that change how ops record: ``no_grad``, ``detect_anomaly`` and ``scope``.
+"""Modes that change how ops record: ``no_grad``, ``detect_anomaly``, ``scope`` and ``row``.
 
-The state lives in one small object that the engine reads on every op; the
-context managers here are the only writers. Modes nest and are restored on
-exit even when the body raises.
+Modes are per thread, as in PyTorch: a ``no_grad`` (or a scope, or a row)
+in one thread never changes what another thread builds, and a new thread
+starts with the defaults (recording on, no anomaly check, no scope), whatever
+the thread that started it has active. (They are kept in a ``ContextVar``,
+so each asyncio task has its own too.) Each ``with`` block restores on exit
+the state it found, also when the body raises; blocks that exit out of
+order (two generators, each inside a ``with``, closed in the order they were
+opened) still leave the thread as it was once every block has exited,
+because each block removes only its own setting.
+
+How it stays fast: an op first reads ``STATE.active``, which is None while
+no block is active in any thread; only otherwise does it look up its own
+thread's modes (one ``ContextVar.get``). A block counts itself in before it
+sets its thread's modes and out after it has removed its setting, so an op
+that reads None has no mode of its own to miss.
 """
 
 from __future__ import annotations
 
+import threading
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from typing import Iterator
 
-from .validation import instance
+from .validation import instance, integer
 
 
 class Scope:
-    """A named region of a computation (a layer, a neuron); nodes built inside carry it."""
+    """A named region of a computation (a layer, a neuron) and the batch row; nodes built inside carry it.
 
-    __slots__ = ("path",)
+    ``path`` is the scope's names from the outermost (``("L1", "N2")``), or
+    ``()`` outside any ``scope``; ``row`` is the 1-based batch row set by
+    ``autograd.row``, or None.
+    """
 
-    def __init__(self, path: tuple[str, ...]) -> None:
+    __slots__ = ("path", "row")
+
+    def __init__(self, path: tuple[str, ...], row: int | None = None) -> None:
         self.path = path
+        self.row = row
 
     @property
     def name(self) -> str:
-        """The dotted name of the scope, e.g. ``L1.N2``."""
+        """The dotted name of the scope, e.g. ``L1.N2`` ('' for a row outside any scope)."""
         return ".".join(self.path)
 
     def __repr__(self) -> str:
-        return f"Scope({self.name!r})"
+        shown = f", row={self.row}" if self.row is not None else ""
+        return f"Scope({self.name!r}{shown})"
 
 
-class _State:
-    """What the engine reads on every op: recording on, anomaly checks, the current scope."""
+class _Setting:
+    """One ``with`` block's setting: the field of the modes it sets, and the value."""
 
-    __slots__ = ("grad_enabled", "anomaly", "scope", "fast")
+    __slots__ = ("field", "value")
+
+    def __init__(self, field: str, value: object) -> None:
+        self.field = field
+        self.value = value
+
+
+class Modes:
+    """One thread's modes (immutable): recording on, anomaly checks, the scope nodes are tagged with.
+
+    ``fast`` is True when an op needs nothing but its edges recorded (and
+    its scope tagged); ``settings`` are the active blocks' settings, innermost last.
+    """
+
+    __slots__ = ("grad_enabled", "anomaly", "scope", "fast", "settings")
+
+    def __init__(self, settings: tuple[_Setting, ...] = ()) -> None:
+        values: dict[str, object] = {"grad_enabled": True, "anomaly": False, "scope": None}
+        for setting in settings:  # for each field, the innermost setting wins
+            values[setting.field] = setting.value
+        self.grad_enabled: bool = values["grad_enabled"]  # type: ignore[assignment]
+        self.anomaly: bool = values["anomaly"]  # type: ignore[assignment]
+        self.scope: Scope | None = values["scope"]  # type: ignore[assignment]
+        self.fast = self.grad_enabled and not self.anomaly
+        self.settings = settings
+
+
+DEFAULT_MODES = Modes()
+
+# This thread's (this context's) modes; None stands for DEFAULT_MODES.
+_modes: ContextVar[Modes | None] = ContextVar("tracegrad_modes", default=None)
+get_modes = _modes.get
+
+
+class _Shared:
+    """``active``: None while no mode block is active in any thread, else True (what every op reads first)."""
+
+    __slots__ = ("active",)
 
     def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly = False
-        self.scope: Scope | None = None
-        # True when an op needs nothing but its graph edges recorded.
-        self.fast = True
-
-    def refresh(self) -> None:
-        """Recompute ``fast`` after a mode changed."""
-        self.fast = self.grad_enabled and not self.anomaly
+        self.active: bool | None = None
 
 
-STATE = _State()
+STATE = _Shared()
+_blocks_active = 0
+_lock = threading.Lock()
+
+
+def current_modes() -> Modes:
+    """This thread's modes."""
+    return _modes.get() or DEFAULT_MODES
+
+
+def _count_block(change: int) -> None:
+    global _blocks_active
+    with _lock:
+        _blocks_active += change
+        STATE.active = True if _blocks_active else None
+
+
+@contextmanager
+def _setting(field: str, value: object) -> Iterator[None]:
+    """Set one field of this thread's modes inside the block; on exit remove exactly this setting."""
+    setting = _Setting(field, value)
+    _count_block(+1)
+    try:
+        _modes.set(Modes(current_modes().settings + (setting,)))
+        yield
+    finally:
+        settings = current_modes().settings
+        if setting in settings:  # (not there: the block is closed from another thread)
+            remaining = tuple(other for other in settings if other is not setting)
+            _modes.set(Modes(remaining) if remaining else None)
+        _count_block(-1)
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops currently record a graph (False inside ``no_grad``)."""
-    return STATE.grad_enabled
-
-
-@contextmanager
-def _set_grad_enabled(enabled: bool) -> Iterator[None]:
-    """Ops record a graph or not inside; the previous setting comes back on exit."""
-    previous = STATE.grad_enabled
-    STATE.grad_enabled = enabled
-    STATE.refresh()
-    try:
-        yield
-    finally:
-        STATE.grad_enabled = previous
-        STATE.refresh()
+    """Whether ops in this thread currently record a graph (False inside ``no_grad``)."""
+    return current_modes().grad_enabled
 
 
 def no_grad() -> AbstractContextManager[None]:
-    """Context manager (or decorator): ops inside build no graph (for updates and evaluation)."""
-    return _set_grad_enabled(False)
+    """Context manager (or decorator): ops inside build no graph (for updates and evaluation).
+
+    Per thread: ops in other threads keep recording.
+    """
+    return _setting("grad_enabled", False)
 
 
 def enable_grad() -> AbstractContextManager[None]:
-    """Context manager: ops inside record a graph again, even within ``no_grad``."""
-    return _set_grad_enabled(True)
+    """Context manager: ops inside record a graph again, even within ``no_grad`` (this thread only)."""
+    return _setting("grad_enabled", True)
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Context manager: the first op or backward step giving inf or nan raises.
+def detect_anomaly() -> AbstractContextManager[None]:
+    """Context manager: the first op or backward step giving inf or nan raises (this thread only).
 
     The error (a ``FloatingPointError``) names the op, its inputs' values and
     their labels.
     """
-    previous = STATE.anomaly
-    STATE.anomaly = True
-    STATE.refresh()
-    try:
-        yield
-    finally:
-        STATE.anomaly = previous
-        STATE.refresh()
+    return _setting("anomaly", True)
 
 
 @contextmanager
 def scope(name: str) -> Iterator[Scope]:
-    """Context manager: every node built inside is tagged with this scope.
+    """Context manager: every node built inside (in this thread) is tagged with this scope.
 
     Scopes nest: ``scope("L1")`` then ``scope("N2")`` tags nodes ``L1.N2``.
-    Drawing groups nodes by scope.
+    A row set by ``autograd.row`` around it is kept. Drawing groups nodes by scope.
     """
     instance(name, "a scope name", str)
     if not name or "." in name:
         raise ValueError(f"a scope name must be a non-empty string without '.', got {name!r}")
-    outer = STATE.scope
-    inner = Scope((outer.path if outer is not None else ()) + (name,))
-    STATE.scope = inner
-    try:
+    outer = current_modes().scope
+    inner = Scope(outer.path + (name,), outer.row) if outer is not None else Scope((name,))
+    with _setting("scope", inner):
         yield inner
-    finally:
-        STATE.scope = outer
+
+
+@contextmanager
+def row(k: int) -> Iterator[Scope]:
+    """Context manager: every node built inside (in this thread) belongs to batch row ``k`` (1-based).
+
+    ``Value.row`` reads it back; views show it as ``[row k]``. Scopes
+    entered inside keep the row; a row inside a row replaces it.
+    """
+    k = integer(k, "row", minimum=1)
+    outer = current_modes().scope
+    inner = Scope(outer.path if outer is not None else (), k)
+    with _setting("scope", inner):
+        yield inner

@@ -48,8 +48,14 @@ Every function here follows IEEE float semantics the way PyTorch does
 (``exp(1000) -> inf``, ``log(0) -> -inf``, ``log(-1) -> nan``): no
 OverflowError or "math domain error" escapes.
 
-This module imports nothing else of the package, so that the generator can
-read the table even while the generated module is out of date.
+A learner's op is made from the same kind of entry by ``define_op`` (the
+public way to add one, ``autograd.define_op``): its ``compute`` is made at
+run time from the expressions (or from functions), and it backpropagates,
+steps, explains, draws and compiles like the table's. Every Op is callable
+on Values and numbers: ``sin(x)``, ``MUL(x, 2)``.
+
+This module imports nothing else of the package at load time, so that the
+generator can read the table even while the generated module is out of date.
 """
 
 from __future__ import annotations
@@ -58,11 +64,13 @@ import ast
 import builtins
 import linecache
 import math
+import string
 import types
-from collections.abc import Mapping
+import collections.abc
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Union
 
 INF = math.inf
 NAN = math.nan
@@ -99,6 +107,19 @@ class Op:
     def write(self, *operands: str) -> str:
         """The op written with the given operand texts, e.g. ``x * w``."""
         return self.formula.format(*operands)
+
+    def __call__(self, *operands: object) -> object:
+        """The node ``op(*operands)`` for Values or numbers: ``sin(x)``, ``ops.MUL(x, 2)``."""
+        return _apply_op(self, operands)
+
+
+def _awaiting_value(op: Op, operands: tuple[object, ...]) -> object:
+    """``Op.__call__`` until ``autograd.value`` has bound the node builder (``import autograd`` does)."""
+    raise RuntimeError("calling an op builds a Value: import autograd first")
+
+
+# Bound by autograd.value to its node builder (this module imports nothing of the package).
+_apply_op: Callable[[Op, tuple[object, ...]], object] = _awaiting_value
 
 
 @dataclass(frozen=True)
@@ -208,8 +229,8 @@ INPUT_NAMES = ("a", "b")
 def compile_function(source: str, filename: str, namespace: dict[str, object], name: str) -> Callable:
     """Run ``source`` (one ``def``) with the globals ``namespace``; return the function it defines.
 
-    For code made at run time from a user's graph (``autograd.compile``);
-    the engine's own generated code is on disk. The source is registered
+    For code made at run time (the ``compute`` of an op made by
+    ``define_op``); the engine's own generated code is on disk. The source is registered
     with ``linecache`` under ``filename``, so that tracebacks and
     ``inspect.getsource`` show the generated lines.
     """
@@ -417,3 +438,129 @@ def attach_generated_code(op_computes: Mapping[str, GeneratedEntry],
     _kind_computes.update({name: entry[0] for name, entry in kind_computes.items()})
     power_op.cache_clear()
     leaky_relu_op.cache_clear()
+
+
+# --- ops defined by users: the same kind of entry, made at run time ---
+
+Derivative = Union[str, Callable[..., float]]
+
+
+def define_op(name: str, forward: str | Callable[..., float],
+              derivatives: Derivative | Sequence[Derivative], rules: str | Sequence[str], *,
+              symbol: str | None = None, formula: str | None = None) -> Op:
+    """A new op from its forward value, local derivative(s) and rule text(s): the public way to add one.
+
+    The same kind of entry the table's ops are made from::
+
+        sin = define_op("sin", "math.sin(a)", ("math.cos(a)",), ("d(sin(a))/da = cos(a)",))
+        y = sin(x)      # a Value: it backpropagates, steps, explains, draws and compiles
+
+    * ``forward`` -- the value: an expression in the inputs ``a`` (and
+      ``b``), or a function of the inputs' floats;
+    * ``derivatives`` -- one per input (so one or two; one op of one input
+      may give a single one): an expression in ``a``, ``b`` and ``out`` (the
+      forward value), or a function of the inputs' floats and then ``out``
+      (``lambda a, out: math.cos(a)``);
+    * ``rules`` -- the text of each derivative (``d(sin(a))/da = cos(a)``);
+    * ``symbol`` -- the short name a graph shows (default: ``name``);
+    * ``formula`` -- how the op is written, ``{0}`` (and ``{1}``) standing for
+      the inputs (default ``name({0})`` / ``name({0}, {1})``).
+
+    Expressions may use ``math``, the builtins and this module's IEEE helpers
+    (``ieee_exp``, ``ieee_log``, ...), as the table's do, and are checked the
+    same way; ``Op.source`` shows the code made from them. An op given by
+    functions has no expressions (``forward`` is None): ``autograd.compile``
+    then calls its ``compute``. The op is called on Values or numbers and
+    returns a Value; a forward or derivative that raises (``math.sin(inf)``)
+    is reported with the op's name and inputs.
+    """
+    from .validation import instance
+
+    instance(name, "the op's name", str)
+    if not name.isidentifier():
+        raise ValueError(f"the op's name must be a Python identifier, got {name!r}")
+    if name in OPS or name in KINDS:
+        raise ValueError(f"op {name!r} is built in: give the new op another name")
+    if isinstance(derivatives, str) or callable(derivatives):
+        derivatives = (derivatives,)
+    derivatives = tuple(instance(derivatives, "derivatives", (tuple, list)))
+    if len(derivatives) not in (1, 2):
+        raise ValueError(f"op {name!r}: one derivative per input (one or two), got {len(derivatives)}")
+    arity = len(derivatives)
+    rules = (rules,) if isinstance(rules, str) else tuple(instance(rules, "rules", (tuple, list)))
+    if len(rules) != arity:
+        raise ValueError(f"op {name!r}: one rule text per derivative ({arity}), got {len(rules)}")
+    for position, rule in enumerate(rules):
+        instance(rule, f"rules[{position}]", str)
+        if not rule or "\n" in rule:
+            raise ValueError(f"op {name!r}: a rule text is one non-empty line, got {rule!r}")
+    symbol = name if symbol is None else instance(symbol, "symbol", str)
+    if not symbol or "\n" in symbol:
+        raise ValueError(f"op {name!r}: the symbol is one non-empty line, got {symbol!r}")
+    formula = _default_formula(name, arity) if formula is None else instance(formula, "formula", str)
+    _check_formula(name, formula, arity)
+    instance(forward, "forward", (str, collections.abc.Callable))
+    for position, derivative in enumerate(derivatives):
+        instance(derivative, f"derivatives[{position}]", (str, collections.abc.Callable))
+    if isinstance(forward, str) and all(isinstance(derivative, str) for derivative in derivatives):
+        texts: tuple[str, ...] = derivatives  # type: ignore[assignment]
+        try:
+            _check_expressions(forward, texts, ())
+        except SyntaxError as error:
+            raise ValueError(f"op {name!r}: an expression is not valid Python: {error.text!r}") from None
+        except ValueError as error:
+            raise ValueError(f"op {name!r}: {error}") from None
+        function = f"compute_{name}"
+        source = _compute_source(function, INPUT_NAMES[:arity], forward, texts, rules)
+        compute = compile_function(source, f"<tracegrad op {name}>", dict(EXPRESSION_NAMES), function)
+        return Op(name, symbol, arity, compute, rules, formula, forward, texts, (), source, (), "")
+    compute = _compute_from_functions(name, _as_function(forward, arity, False),
+                                      tuple(_as_function(d, arity, True) for d in derivatives))
+    return Op(name, symbol, arity, compute, rules, formula, doc="")
+
+
+def _default_formula(name: str, arity: int) -> str:
+    return name + ("({0})" if arity == 1 else "({0}, {1})")
+
+
+def _check_formula(name: str, formula: str, arity: int) -> None:
+    """Each input's placeholder, ``{0}`` (and ``{1}``), appears, and no other field."""
+    try:
+        fields = {field for _, field, _, _ in string.Formatter().parse(formula) if field is not None}
+    except ValueError as error:
+        raise ValueError(f"op {name!r}: the formula {formula!r} is not a format string: {error}") from None
+    wanted = {str(position) for position in range(arity)}
+    if fields != wanted:
+        raise ValueError(f"op {name!r}: the formula {formula!r} must write each input as "
+                         f"{' and '.join('{' + field + '}' for field in sorted(wanted))}, and nothing else")
+
+
+def _as_function(given: str | Callable[..., float], arity: int, reads_out: bool) -> Callable[..., float]:
+    """An expression as a function of the inputs (and ``out``); a function as it is."""
+    if callable(given):
+        return given
+    parameters = INPUT_NAMES[:arity] + (("out",) if reads_out else ())
+    known = set(EXPRESSION_NAMES) | set(dir(builtins)) | set(parameters)
+    _check_expression(given, known, "the derivative" if reads_out else "the forward")
+    return eval(f"lambda {', '.join(parameters)}: {given}", dict(EXPRESSION_NAMES))  # noqa: S307 (checked)
+
+
+def _compute_from_functions(name: str, forward: Callable[..., float],
+                            derivatives: tuple[Callable[..., float], ...]) -> Compute:
+    """``compute`` for an op given by functions: the forward value, then each derivative, as floats."""
+    def compute(*inputs: float) -> tuple[float, ...]:
+        out = _result_float(forward(*inputs), name, "forward")
+        return (out, *(_result_float(derivative(*inputs, out), name, f"derivative {position}")
+                       for position, derivative in enumerate(derivatives)))
+
+    compute.__name__ = f"compute_{name}"
+    return compute
+
+
+def _result_float(result: object, name: str, what: str) -> float:
+    if type(result) is float:
+        return result
+    if isinstance(result, (int, float)) and not isinstance(result, bool) or type(result).__name__ in (
+            "float64", "float32", "int64", "int32"):
+        return float(result)  # type: ignore[arg-type]
+    raise TypeError(f"op {name!r}: its {what} must return a number (a float), got {type(result).__name__}")

@@ -13,17 +13,22 @@ The methods of the ops (``__add__``, ``__mul__``, ``tanh``, ...) come from
 ``autograd/_generated.py``, generated from the op table (``autograd.ops``)
 with the arithmetic written inline, and are copied into the class from its
 ``OpMethods``; ``inspect.getsource(Value.__mul__)`` shows the code of one.
+
+micrograd's way of adding an op works too: ``Value(data, _children, _op)``
+builds a node from its inputs, and the function assigned to its
+``_backward`` is what backward runs for it (see ``Value._backward``).
 """
 
 from __future__ import annotations
 
 import math
 import types
-from typing import TYPE_CHECKING, Union
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable, Iterable, Union
 
 from . import _generated, ops
 from ._generated import OpMethods
-from .modes import STATE, Scope
+from .modes import DEFAULT_MODES, STATE, Scope, get_modes
 from .ops import Op
 from .validation import instance, is_real, real
 
@@ -48,6 +53,32 @@ class _ConstantMarker:
 
 
 CONSTANT = _ConstantMarker()
+
+
+def _current_scope() -> Scope | None:
+    """The scope (and row) this thread tags new nodes with (inlined where an op is built)."""
+    modes = STATE.active and get_modes()
+    return modes and modes.scope
+
+
+class _Custom:
+    """The op record of a node made the micrograd way, or whose ``_backward`` was assigned.
+
+    ``op`` is the Op shown for it (its ``_op`` text as rule, or the table op
+    it was built with; None for a leaf), ``backward`` the assigned function
+    (None until one is), ``text`` its ``_op``.
+    """
+
+    __slots__ = ("op", "backward", "text")
+
+    def __init__(self, op: Op | None, backward: Callable[[], None] | None, text: str) -> None:
+        self.op = op
+        self.backward = backward
+        self.text = text
+
+
+def _no_backward() -> None:
+    """micrograd's default ``_backward``: nothing flows back."""
 
 
 def _to_float(x: object, what: str) -> float:
@@ -85,23 +116,79 @@ def _constant(data: float) -> "Value":
     node._a = node._b = None
     node._da = node._db = 0.0
     node._operation = CONSTANT
-    node._tag = STATE.scope
+    modes = STATE.active and get_modes()
+    node._tag = modes and modes.scope
     return node
 
 
 def _record(data: float, a: "Value", b: "Value | None", da: float, db: float, op: Op) -> "Value":
-    """Build the node ``op(a, b) = data`` with its local derivatives (the general path)."""
+    """Build the node ``op(a, b) = data`` with its local derivatives (the general path).
+
+    It reads this thread's modes: ``no_grad`` makes a plain leaf,
+    ``detect_anomaly`` checks the value.
+    """
+    modes = get_modes() or DEFAULT_MODES
     node = _new_node(Value)
     node.data = data
     node.grad = 0.0
-    if STATE.anomaly and not math.isfinite(data):
+    if modes.anomaly and not math.isfinite(data):
         _raise_anomaly(data, a, b, op)
-    if STATE.grad_enabled:
+    if modes.grad_enabled:
         node._a, node._b, node._da, node._db, node._operation = a, b, da, db, op
     else:  # no_grad: a plain leaf, no edges
         node._a, node._b, node._da, node._db, node._operation = None, None, 0.0, 0.0, None
-    node._tag = STATE.scope
+    node._tag = modes.scope
     return node
+
+
+def _apply_op(op: Op, operands: tuple[object, ...]) -> "Value":
+    """``op(*operands)`` for Values and numbers (``Op.__call__``), built through ``_record``."""
+    if len(operands) != op.arity:
+        raise TypeError(f"op {op.name!r} takes {op.arity} input(s), got {len(operands)}")
+    nodes = []
+    for position, operand in enumerate(operands):
+        node = operand if isinstance(operand, Value) else _operand(operand, op.symbol)
+        if node is None:
+            raise TypeError(f"input {position} of op {op.name!r} must be a Value or a number, "
+                            f"got {type(operand).__name__}")
+        nodes.append(node)
+    values = [node.data for node in nodes]
+    try:
+        results = op.compute(*values)
+    except (ArithmeticError, ValueError) as error:
+        raise type(error)(f"op {op.name!r} failed at input(s) {', '.join(map(repr, values))}: {error}") \
+            from error
+    if op.arity == 1:
+        return _record(results[0], nodes[0], None, results[1], 0.0, op)
+    return _record(results[0], nodes[0], nodes[1], results[1], results[2], op)
+
+
+@lru_cache(maxsize=256)
+def _micrograd_op(text: str, arity: int) -> Op:
+    """The Op shown for nodes made the micrograd way with ``_op`` ``text``: its rule text is ``text``.
+
+    It has no forward or derivatives to compute (``compute`` says so):
+    such a node knows only its ``_backward``.
+    """
+    name = text or "custom"
+    table_op = next((op for op in ops.OPS.values() if op.symbol == text and op.arity == arity), None)
+    escaped = name.replace("{", "{{").replace("}", "}}")
+    if table_op is not None:
+        formula = table_op.formula
+    elif arity == 1 and text.startswith("**"):  # micrograd's '**2'
+        formula = "{0}" + escaped
+    else:
+        formula = escaped + ("({0})" if arity == 1 else "({0}, {1})")
+
+    def compute(*inputs: float) -> tuple[float, ...]:
+        raise RuntimeError(
+            f"op {name!r} was made the micrograd way (Value(data, _children, _op)): it has a _backward, "
+            "but no forward value or local derivatives to compute; define it with autograd.define_op "
+            "to compute or compile it"
+        )
+
+    return Op(name, text, arity, compute, (name,) * arity, formula,
+              doc="made the micrograd way: Value(data, _children, _op) and an assigned _backward")
 
 
 def _raise_anomaly(data: float, a: "Value", b: "Value | None", op: Op) -> None:
@@ -134,9 +221,8 @@ def _binary(a: object, b: object, op: Op) -> "Value":
 
 
 def _unary(a: "Value", op: Op) -> "Value":
-    """The node ``op(a)`` through ``op.compute`` (an op made from a compute function)."""
-    data, da = op.compute(a.data)
-    return _record(data, a, None, da, 0.0, op)
+    """The node ``op(a)`` through ``op.compute`` (as ``op(a)``)."""
+    return _apply_op(op, (a,))
 
 
 class Value(_GeneratedMethods):
@@ -145,23 +231,61 @@ class Value(_GeneratedMethods):
     >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
     >>> y = x * w + 1; y.backward(); (y.data, w.grad)
     (-5.0, 2.0)
+
+    ``Value(data, _children, _op)`` is micrograd's constructor: a node made
+    from the inputs ``_children`` (at most two) by an op named ``_op``, whose
+    backward is the function assigned to its ``_backward`` afterwards::
+
+        out = Value(math.sin(x.data), (x,), "sin")
+        def _backward():
+            x.grad += math.cos(x.data) * out.grad
+        out._backward = _backward
+
+    Ops on a subclass of Value return plain Values (as in micrograd).
     """
 
     __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag")
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, _children: Iterable["Value"] = (), _op: str = "",
+                 label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data, "Value data")
         self.grad = 0.0
-        self._a = None
-        self._b = None
-        self._da = 0.0
-        self._db = 0.0
-        self._operation = None
-        self._tag = None
-        if label or STATE.scope is not None or not isinstance(label, str):
-            self._set_tag(label, STATE.scope)
+        self._a = self._b = None
+        self._da = self._db = 0.0
+        self._operation = self._tag = None
+        if _children or _op:
+            self._join(_children, _op)
+        node_scope = _current_scope()
+        if label or node_scope is not None or not isinstance(label, str):
+            self._set_tag(label, node_scope)
 
-    # --- label and scope share one slot: None | label | Scope | (label, Scope) ---
+    def _join(self, children: Iterable["Value"], text: str) -> None:
+        """Make this node micrograd's way: its inputs ``children``, its op named ``text``."""
+        instance(text, "_op", str)
+        if isinstance(children, Value):
+            raise TypeError("_children must be a tuple of Values, got a single Value: write (x,)")
+        inputs = tuple(children)
+        for position, child in enumerate(inputs):
+            instance(child, f"_children[{position}]", Value)
+        if len(inputs) > 2:
+            raise ValueError(
+                f"a node has at most two inputs, got {len(inputs)} _children: build a {text or 'custom'} "
+                "of more inputs from ops of one or two"
+            )
+        modes = get_modes() or DEFAULT_MODES
+        if not inputs or not modes.grad_enabled:  # a leaf (no_grad: no edges), showing its _op
+            self._operation = _Custom(None, None, text)
+            return
+        op = _micrograd_op(text, len(inputs))
+        if modes.anomaly and not math.isfinite(self.data):
+            _raise_anomaly(self.data, inputs[0], inputs[1] if len(inputs) == 2 else None, op)
+        self._a = inputs[0]
+        self._b = inputs[1] if len(inputs) == 2 else None
+        # Not numbers: backward's loop stops at such a node and calls its _backward.
+        self._da = self._db = None
+        self._operation = _Custom(op, None, text)
+
+    # --- label, scope and row share one slot: None | label | Scope | (label, Scope) ---
 
     def _set_tag(self, label: str, node_scope: Scope | None) -> None:
         instance(label, "a label", str)
@@ -169,6 +293,14 @@ class Value(_GeneratedMethods):
             self._tag = (label, node_scope)
         else:
             self._tag = label or node_scope
+
+    def _scope_tag(self) -> Scope | None:
+        tag = self._tag
+        if type(tag) is Scope:
+            return tag
+        if type(tag) is tuple:
+            return tag[1]
+        return None
 
     @property
     def label(self) -> str:
@@ -182,43 +314,96 @@ class Value(_GeneratedMethods):
 
     @label.setter
     def label(self, text: str) -> None:
-        self._set_tag(text, self.scope)
+        self._set_tag(text, self._scope_tag())
 
     @property
     def scope(self) -> Scope | None:
-        """The scope this node was built in (see ``autograd.scope``), or None."""
-        tag = self._tag
-        if type(tag) is Scope:
-            return tag
-        if type(tag) is tuple:
-            return tag[1]
-        return None
+        """The scope this node was built in (see ``autograd.scope``), or None.
+
+        Its ``row`` is the node's batch row; a node built inside ``row(k)``
+        but outside any scope has no scope, only ``Value.row``.
+        """
+        node_scope = self._scope_tag()
+        return node_scope if node_scope is not None and node_scope.path else None
+
+    @property
+    def row(self) -> int | None:
+        """The batch row (1-based) this node was built for (see ``autograd.row``), or None."""
+        node_scope = self._scope_tag()
+        return node_scope.row if node_scope is not None else None
 
     # --- the graph, read-only ---
 
     @property
     def inputs(self) -> tuple["Value", ...]:
         """The nodes this one was computed from, in order (a tuple: ``a + a`` has two)."""
-        if self._a is None:
-            return ()
-        if self._b is None:
-            return (self._a,)
-        return (self._a, self._b)
+        return self._pair(self._a, self._b)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
-        """d(self)/d(input) for each input, as computed when this node was built."""
+        """d(self)/d(input) for each input, as computed when this node was built.
+
+        A node whose backward is its own ``_backward`` (``has_custom_backward``)
+        has no recorded derivatives: they are measured, by running its
+        ``_backward`` once with upstream gradient 1.0 on inputs whose grads
+        are set to 0 (everything is restored after). An input that appears
+        twice gets half the measured total at each position. Without an
+        assigned ``_backward`` nothing flows back: 0.0 each.
+        """
+        if type(self._operation) is _Custom:
+            return self._measured_local_grads()
+        return self._pair(self._da, self._db)
+
+    def _pair(self, first: object, second: object) -> tuple:
+        """(first, second) for a node with two inputs, (first,) with one, () for a leaf."""
         if self._a is None:
             return ()
         if self._b is None:
-            return (self._da,)
-        return (self._da, self._db)
+            return (first,)
+        return (first, second)
+
+    def _measured_local_grads(self) -> tuple[float, ...]:
+        inputs = self.inputs
+        backward = self._operation.backward
+        if not inputs or backward is None:
+            return (0.0,) * len(inputs)
+        saved_grad, saved_inputs = self.grad, [node.grad for node in inputs]
+        try:
+            for node in inputs:
+                node.grad = 0.0
+            self.grad = 1.0
+            backward()
+            measured = [node.grad for node in inputs]
+        finally:
+            for node, grad in zip(inputs, saved_inputs):
+                node.grad = grad
+            self.grad = saved_grad
+        if len(inputs) == 2 and inputs[0] is inputs[1]:
+            return (measured[0] / 2, measured[0] / 2)
+        return tuple(measured)
 
     @property
     def op(self) -> Op | None:
-        """The op that made this node; None for a leaf."""
+        """The op that made this node; None for a leaf.
+
+        For a node made the micrograd way it is an Op named by the node's
+        ``_op``, with ``_op`` as its rule text and nothing to compute.
+        """
         operation = self._operation
-        return operation if type(operation) is Op else None
+        if type(operation) is Op:
+            return operation
+        if type(operation) is _Custom:
+            return operation.op
+        return None
+
+    @property
+    def has_custom_backward(self) -> bool:
+        """True for a node with inputs whose backward is its own ``_backward`` (micrograd's way).
+
+        Its local derivatives are only measured (``local_grads``), and
+        ``autograd.compile`` cannot compile it.
+        """
+        return self._a is not None and type(self._operation) is _Custom
 
     @property
     def is_leaf(self) -> bool:
@@ -237,15 +422,53 @@ class Value(_GeneratedMethods):
 
     @property
     def _op(self) -> str:
-        op = self.op
-        return op.symbol if op is not None else ""
+        operation = self._operation
+        if type(operation) is _Custom:
+            return operation.text
+        return operation.symbol if type(operation) is Op else ""
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """One backward step: pass this node's grad to its inputs (micrograd's name).
+
+        Assignable, as in micrograd: a function of no arguments that adds
+        this node's contribution to its inputs' grads (``x.grad +=
+        math.cos(x.data) * out.grad``). From then on, backward runs it for
+        this node, in topological order, instead of the recorded local
+        derivatives. A leaf's ``_backward`` is never run: nothing is
+        upstream of it; give an op's inputs as ``_children``.
+        """
+        operation = self._operation
+        if type(operation) is _Custom:
+            return operation.backward or _no_backward
+        return self._backward_step
+
+    @_backward.setter
+    def _backward(self, function: Callable[[], None]) -> None:
+        if not callable(function):
+            raise TypeError(f"_backward must be a function of no arguments, got {type(function).__name__}")
+        operation = self._operation
+        if type(operation) is _Custom:
+            operation.backward = function
+            return
+        if self._a is None:
+            self._operation = _Custom(None, function, self._op)
+            return
+        # A node of a table op: its own backward replaces the recorded derivatives.
+        self._operation = _Custom(operation, function, operation.symbol)
+        self._da = self._db = None
+
+    def _backward_step(self) -> None:
+        upstream = self.grad
+        for node_input, local_grad in zip(self.inputs, self.local_grads):
+            node_input.grad += local_grad * upstream
 
     # --- arithmetic and functions: generated (copied in below the class), but for these two ---
 
     def __pow__(self, exponent: Operand) -> "Value":
         """``v ** n`` (a number: one input, micrograd's ``'**n'``) or ``v ** w`` (a Value)."""
         kind = type(exponent)
-        if kind is Value:
+        if isinstance(exponent, Value):
             return _binary(self, exponent, ops.POW)
         if kind is float or kind is int or is_real(exponent):
             return self._power(_to_float(exponent, "exponent of '**'"))
@@ -264,26 +487,30 @@ class Value(_GeneratedMethods):
 
         As in PyTorch: the initial gradient d(self)/d(self) is ``gradient``
         (1.0 unless given); leaves accumulate across calls until zeroed;
-        every other node holds its gradient from this call.
+        every other node holds its gradient from this call. A node with an
+        assigned ``_backward`` (micrograd's way) runs it, in the same order.
         """
         initial = _to_float(gradient, "the initial gradient")
         order = _interior_order(self)
         self.grad += initial
-        if STATE.anomaly:
-            _propagate_checked(order)
+        if STATE.active and (get_modes() or DEFAULT_MODES).anomaly:
+            _propagate(order, len(order), checked=True)
             return
-        for node in reversed(order):
-            upstream = node.grad
-            node._a.grad += node._da * upstream
-            b = node._b
-            if b is not None:
-                b.grad += node._db * upstream
-
-    def _backward(self) -> None:
-        """One backward step: pass this node's grad to its inputs (micrograd's name)."""
-        upstream = self.grad
-        for node_input, local_grad in zip(self.inputs, self.local_grads):
-            node_input.grad += local_grad * upstream
+        try:
+            for node in reversed(order):
+                upstream = node.grad
+                node._a.grad += node._da * upstream
+                b = node._b
+                if b is not None:
+                    b.grad += node._db * upstream
+        except TypeError:
+            # A node with its own _backward has None as derivatives (so this
+            # loop needs no test per node); the general loop goes on from it.
+            # Nothing of that node was added yet: the product raised first.
+            position = len(order) - 1
+            while order[position] is not node:
+                position -= 1
+            _propagate(order, position + 1, checked=False)
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Jupyter shows a Value as its graph (text when Graphviz is missing)."""
@@ -312,6 +539,7 @@ del _name, _method
 _generated.Value = Value  # type: ignore[attr-defined]
 _generated._operand = _operand  # type: ignore[attr-defined]
 _generated._record = _record  # type: ignore[attr-defined]
+ops._apply_op = _apply_op  # Op.__call__ builds its node here
 
 
 class _Mark(float):
@@ -385,17 +613,33 @@ def _interior_order(root: Value) -> list[Value]:
     return order
 
 
-def _propagate_checked(order: list[Value]) -> None:
-    """The backward loop of ``detect_anomaly``: stop at the first non-finite gradient."""
-    for node in reversed(order):
+def _propagate(order: list[Value], end: int, checked: bool) -> None:
+    """backward's general loop over ``order[:end]``, in reverse: own ``_backward``s run, anomalies checked.
+
+    With ``checked`` (``detect_anomaly``) it stops at the first non-finite
+    gradient, naming the op, its rule and the numbers.
+    """
+    for index in range(end - 1, -1, -1):
+        node = order[index]
+        operation = node._operation
+        if type(operation) is _Custom:
+            if operation.backward is not None:
+                operation.backward()
+            if checked:
+                for position, node_input in enumerate(node.inputs):
+                    if not math.isfinite(node_input.grad):
+                        raise FloatingPointError(
+                            f"backward through {node._op or 'a custom node'}'s _backward gave gradient "
+                            f"{node_input.grad!r} for input {position} (data {node_input.data!r}"
+                            f"{', ' + node_input.label if node_input.label else ''})"
+                        )
+            continue
         upstream = node.grad
         for position, (node_input, local_grad) in enumerate(zip(node.inputs, node.local_grads)):
             node_input.grad += local_grad * upstream
-            if not math.isfinite(node_input.grad):
-                op = node.op
-                assert op is not None
+            if checked and not math.isfinite(node_input.grad):
                 raise FloatingPointError(
-                    f"backward through op {op.name!r} ({op.rules[position]}) gave gradient "
+                    f"backward through op {operation.name!r} ({operation.rules[position]}) gave gradient "
                     f"{node_input.grad!r} for input {position} "
                     f"(data {node_input.data!r}{', ' + node_input.label if node_input.label else ''}): "
                     f"local derivative {local_grad!r} times upstream {upstream!r}"

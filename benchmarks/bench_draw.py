@@ -12,7 +12,11 @@ Measured, each as the median of several runs:
 * build the ``graphviz.Digraph`` (Python side only);
 * render the whole graph to SVG with ``dot``, and with neurons collapsed;
 * ``html_page`` (the HTML page, layout included) and the page's size;
-* the snapshot: one walk of the graph, shared by every view.
+* the snapshot: one walk of the graph, shared by every view;
+* ``forward_steps`` with their sentences, and ``explain`` over a 100,000-op
+  chain (linear in the graph, its text bounded);
+* the Jupyter display of micrograd's ~65k-node demo loss (a text summary,
+  past the display budget; no ``dot`` run).
 
 Run: ``.venv/bin/python benchmarks/bench_draw.py [--repeats 5]``
 """
@@ -29,8 +33,10 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd import Stepper, Value, draw, html_page  # noqa: E402
-from autograd.viz.examples import scoped_mlp  # noqa: E402
+from autograd import Stepper, Value, draw, explain, html_page  # noqa: E402
+from autograd.viz.display import mimebundle  # noqa: E402
+from autograd.viz.steps import forward_steps  # noqa: E402
+from autograd.viz.examples import micrograd_demo_loss, scoped_mlp  # noqa: E402
 from autograd.viz.snapshot import Snapshot  # noqa: E402
 
 
@@ -71,7 +77,7 @@ def main() -> None:
         return stepper
 
     stepper = open_stepper()
-    print(f"stepper: {len(stepper):,} steps, view {stepper.view!r}")
+    print(f"stepper: {len(stepper):,} frames (forward, then backward), view {stepper.view!r}")
     rows = []
     rows.append(("open the Stepper (local view)", median_seconds(open_stepper, repeats)))
     rng = random.Random(0)
@@ -111,11 +117,28 @@ def main() -> None:
     page_size = len(page[0].encode("utf-8"))
     rows.append(("take a snapshot (one walk of the graph)", median_seconds(lambda: Snapshot(loss), repeats * 4)))
 
+    rows.append(("forward_steps with their sentences", median_seconds(lambda: forward_steps(loss), repeats)))
+    chain_start = Value(1.0, label="x")
+    chain = chain_start
+    for _ in range(50_000):
+        chain = chain * 1.0 + 0.0
+    chain.backward()
+    explained = [""]
+
+    def explain_chain() -> None:
+        explained[0] = explain(chain, chain_start)
+
+    rows.append(("explain a 100,000-op chain", median_seconds(explain_chain, max(repeats // 2, 1))))
+    demo = micrograd_demo_loss()
+    rows.append((f"display micrograd's demo loss ({len(Snapshot(demo)):,} nodes)",
+                 median_seconds(lambda: mimebundle(demo), max(repeats // 2, 1))))
+
     width = max(len(name) for name, _ in rows)
     print(f"{'median of runs':<{width}}  seconds")
     for name, seconds in rows:
         print(f"{name:<{width}}  {seconds:8.3f}")
-    print(f"whole-graph SVG: {whole_svg / 1e6:.1f} MB; HTML page: {page_size / 1e6:.1f} MB")
+    print(f"whole-graph SVG: {whole_svg / 1e6:.1f} MB; HTML page: {page_size / 1e6:.1f} MB; "
+          f"explain of the chain: {len(explained[0]):,} characters")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ produces can be drawn and its backward stepped node by node::
 """
 
 from . import data, models
+from .backprop import deltas, deltas_by_row
 from .batchnorm import BatchNorm
 from .dropout import Dropout
 from .functional import ACTIVATIONS, activation, log_softmax, mean, softmax, total
@@ -29,10 +30,11 @@ from .losses import (
 )
 from .models import icecream_network, tower_network
 from .module import History, Module, StateError, build
-from .optim import SGD, Adam, Optimizer
+from .optim import OPTIMIZERS, SGD, Adam, Optimizer
 # Importing these two also hands Module its fit, save and load (``nn.module.implements``).
 from .serialization import load_model
 from .training import evaluate, fit
+from .torch_bridge import from_torch  # (torch itself is imported only when it is called)
 
 __all__ = [
     "Module",
@@ -46,6 +48,7 @@ __all__ = [
     "SGD",
     "Adam",
     "Optimizer",
+    "OPTIMIZERS",
     "History",
     "fit",
     "evaluate",
@@ -71,4 +74,7 @@ __all__ = [
     "models",
     "icecream_network",
     "tower_network",
+    "deltas",
+    "deltas_by_row",
+    "from_torch",
 ]

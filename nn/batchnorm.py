@@ -25,7 +25,7 @@ from typing import Any, Mapping
 from autograd import Value, no_grad
 from autograd.validation import integer, real
 
-from .functional import total
+from .functional import in_row, total
 from .module import Module, config_size
 
 
@@ -39,6 +39,7 @@ class BatchNorm(Module):
     """
 
     min_batch_size = 2
+    compilable = False  # the running statistics are updated while the graph is built
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         self.num_features = integer(num_features, "num_features", minimum=1)
@@ -70,6 +71,11 @@ class BatchNorm(Module):
                 return
         raise KeyError(key)
 
+    def _buffer_problem(self, key: str, value: float) -> str | None:
+        if key.startswith("running_var") and value < 0.0:
+            return "a variance cannot be negative"
+        return None
+
     def config(self) -> dict[str, Any]:
         return self._config(num_features=self.num_features, eps=self.eps, momentum=self.momentum)
 
@@ -88,7 +94,7 @@ class BatchNorm(Module):
                 "BatchNorm in train mode normalises over a mini-batch: call forward_batch "
                 "with at least 2 samples (fit does), or switch to eval mode"
             )
-        return self._forward_batch([inputs])[0]
+        return self._normalised([inputs], rows=False)[0]
 
     def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
         if self.training and len(batch) < self.min_batch_size:
@@ -96,24 +102,39 @@ class BatchNorm(Module):
                 f"BatchNorm in train mode needs a batch of at least {self.min_batch_size} samples, "
                 f"got {len(batch)}"
             )
+        return self._normalised(batch, rows=True)
+
+    def _normalised(self, batch: list[list[Value]], rows: bool) -> list[list[Value]]:
+        """The batch normalised feature by feature; sample k's nodes carry row k (the statistics none)."""
         columns = []
         with self._scope():
             for j in range(self.num_features):
                 column = [sample[j] for sample in batch]
                 if self.training:
-                    column = self._normalise_with_batch_statistics(column, j)
+                    column = self._normalise_with_batch_statistics(column, j, rows)
                 else:
-                    column = self._normalise_with_running_statistics(column, j)
+                    column = self._normalise_with_running_statistics(column, j, rows)
                 gamma, beta = self.gamma[j], self.beta[j]
-                columns.append([gamma * x_hat + beta for x_hat in column])
+                normalised = []
+                for k, x_hat in enumerate(column, start=1):
+                    with in_row(k if rows else None):
+                        normalised.append(gamma * x_hat + beta)
+                columns.append(normalised)
         return [list(row) for row in zip(*columns)]
 
-    def _normalise_with_batch_statistics(self, column: list[Value], j: int) -> list[Value]:
+    def _normalise_with_batch_statistics(self, column: list[Value], j: int, rows: bool) -> list[Value]:
         n = len(column)
         mean = total(column) / n
         mean.label = self._label("mean", j + 1)
-        centered = [x - mean for x in column]
-        variance = total(c * c for c in centered) / n
+        centered = []
+        for k, x in enumerate(column, start=1):
+            with in_row(k if rows else None):
+                centered.append(x - mean)
+        squares = []
+        for k, c in enumerate(centered, start=1):
+            with in_row(k if rows else None):
+                squares.append(c * c)
+        variance = total(squares) / n
         variance.label = self._label("var", j + 1)
         std = (variance + self.eps).sqrt()
         with no_grad():
@@ -121,12 +142,20 @@ class BatchNorm(Module):
             self.running_mean[j] = (1.0 - m) * self.running_mean[j] + m * mean.data
             unbiased = variance.data * n / (n - 1)
             self.running_var[j] = (1.0 - m) * self.running_var[j] + m * unbiased
-        return [c / std for c in centered]
+        shown = []
+        for k, c in enumerate(centered, start=1):
+            with in_row(k if rows else None):
+                shown.append(c / std)
+        return shown
 
-    def _normalise_with_running_statistics(self, column: list[Value], j: int) -> list[Value]:
+    def _normalise_with_running_statistics(self, column: list[Value], j: int, rows: bool) -> list[Value]:
         std = math.sqrt(self.running_var[j] + self.eps)
         mean = self.running_mean[j]
-        return [(x - mean) / std for x in column]
+        normalised = []
+        for k, x in enumerate(column, start=1):
+            with in_row(k if rows else None):
+                normalised.append((x - mean) / std)
+        return normalised
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.num_features}, eps={self.eps}, momentum={self.momentum})"

@@ -1,8 +1,11 @@
 """Small data sets, seeded and pure Python, plus a mini-batch iterator.
 
-Every generator returns ``(X, y)``: ``X`` a list of samples, each a list of
-floats; ``y`` a list of labels (ints 0/1, or 0..K-1) or, for regression,
-floats. The same ``seed`` always gives the same data, on any machine.
+Every generator returns a ``DataSet``, which unpacks as ``(X, y)``: ``X`` a
+list of samples, each a list of floats; ``y`` a list of labels (ints 0/1, or
+0..K-1) or, for regression, floats. It also names its columns:
+``feature_names`` (the input leaves' labels: ``model.forward_batch(X,
+input_names=data.feature_names)``), ``target_name`` and ``descriptions`` (units
+and codings). The same ``seed`` always gives the same data, on any machine.
 
 * ``make_moons``, ``make_xor``, ``make_circles``, ``make_spirals`` — 2-D
   classification (micrograd's demo uses the moons);
@@ -28,6 +31,47 @@ Sample = TypeVar("Sample")
 Label = TypeVar("Label")
 
 
+class DataSet(tuple):  # type: ignore[type-arg]
+    """``(X, y)`` that also names its columns: ``X, y = make_moons()`` still unpacks.
+
+    * ``feature_names``: one short name per input column, used as the input
+      leaves' labels (``model.forward_batch(data.X, input_names=data.feature_names)``);
+    * ``target_name``: what ``y`` holds;
+    * ``descriptions``: each name's unit or coding, e.g. the ice-cream
+      weekday "1 = Monday ... 7 = Sunday".
+    """
+
+    feature_names: tuple[str, ...]
+    target_name: str
+    descriptions: dict[str, str]
+
+    def __new__(cls, X: Samples, y: list, feature_names: Sequence[str], target_name: str,
+                descriptions: dict[str, str]) -> "DataSet":
+        data = super().__new__(cls, (X, y))
+        data.feature_names = tuple(feature_names)
+        data.target_name = target_name
+        data.descriptions = dict(descriptions)
+        return data
+
+    @property
+    def X(self) -> Samples:
+        """The samples, one list of ``len(feature_names)`` floats each."""
+        return self[0]
+
+    @property
+    def y(self) -> list:
+        """The labels or targets, one per sample."""
+        return self[1]
+
+
+#: The 2-D classification sets' inputs: the two coordinates of a point.
+_PLANE = {"x1": "first coordinate", "x2": "second coordinate"}
+
+
+def _plane(X: Samples, y: list, what: str) -> DataSet:
+    return DataSet(X, y, ("x1", "x2"), "class", {**_PLANE, "class": what})
+
+
 def _shuffled(X: Samples, y: list[Label], rng: random.Random) -> tuple[Samples, list[Label]]:
     order = list(range(len(X)))
     rng.shuffle(order)
@@ -41,7 +85,7 @@ def _linspace(start: float, stop: float, count: int) -> list[float]:
     return [start + i * step for i in range(count)]
 
 
-def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Samples, list[int]]:
+def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> DataSet:
     """Two interleaving half circles (scikit-learn's ``make_moons``), shuffled.
 
     Label 0: (cos t, sin t); label 1: (1 - cos t, 1/2 - sin t), t in [0, pi],
@@ -61,10 +105,10 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Samples
         X.append([1.0 - math.cos(t), 0.5 - math.sin(t)])
         y.append(1)
     X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in X]
-    return _shuffled(X, y, rng)
+    return _plane(*_shuffled(X, y, rng), "0 = outer moon, 1 = inner moon")
 
 
-def make_xor(n: int = 100, noise: float = 0.2, seed: int = 0) -> tuple[Samples, list[int]]:
+def make_xor(n: int = 100, noise: float = 0.2, seed: int = 0) -> DataSet:
     """XOR: four clusters around (+-1, +-1); label 1 where the two signs differ.
 
     Sample i sits at the corner i % 4 (so the classes are balanced) plus
@@ -80,12 +124,12 @@ def make_xor(n: int = 100, noise: float = 0.2, seed: int = 0) -> tuple[Samples, 
         a, b, label = corners[i % 4]
         X.append([a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)])
         y.append(label)
-    return _shuffled(X, y, rng)
+    return _plane(*_shuffled(X, y, rng), "1 where the two coordinates' signs differ, else 0")
 
 
 def make_circles(
     n: int = 100, noise: float = 0.1, factor: float = 0.5, seed: int = 0
-) -> tuple[Samples, list[int]]:
+) -> DataSet:
     """Two concentric circles (scikit-learn's ``make_circles``), shuffled.
 
     Label 0 on the unit circle, label 1 on the circle of radius ``factor``
@@ -105,12 +149,12 @@ def make_circles(
             t = 2.0 * math.pi * i / count
             X.append([radius * math.cos(t) + rng.gauss(0.0, noise), radius * math.sin(t) + rng.gauss(0.0, noise)])
             y.append(label)
-    return _shuffled(X, y, rng)
+    return _plane(*_shuffled(X, y, rng), "0 = outer circle, 1 = inner circle")
 
 
 def make_spirals(
     n: int = 100, classes: int = 2, noise: float = 0.2, seed: int = 0
-) -> tuple[Samples, list[int]]:
+) -> DataSet:
     """``classes`` interleaved spiral arms (CS231n's spiral data), shuffled.
 
     Arm k holds about n / classes points at radius r in [0, 1] and angle
@@ -129,7 +173,7 @@ def make_spirals(
             angle = 4.0 * k + 4.0 * r + rng.gauss(0.0, noise)
             X.append([r * math.sin(angle), r * math.cos(angle)])
             y.append(k)
-    return _shuffled(X, y, rng)
+    return _plane(*_shuffled(X, y, rng), f"the spiral arm, 0 to {classes - 1}")
 
 
 # --- the ice-cream article: the shop ------------------------------------------------------
@@ -154,19 +198,32 @@ ICECREAM_TABLE: tuple[tuple[float, float, float], ...] = (
 )
 
 
-def icecream(scaled: bool = False) -> tuple[Samples, list[float]]:
+#: What the ice-cream table's columns hold.
+ICECREAM_DESCRIPTIONS = {
+    "temperature": "the day's temperature in degrees Celsius",
+    "weekday": "the day of the week, 1 = Monday, 2 = Tuesday, ..., 6 = Saturday, 7 = Sunday",
+    "sales": "ice-cream sales that day, in thousands",
+}
+
+
+def icecream(scaled: bool = False) -> DataSet:
     """The ice-cream article's table: X = [temperature (C), weekday (1-7)], y = sales (thousands).
 
-    ``nn.models.icecream_network`` works on these raw features. Training a fresh
-    network from random weights is easier on ``scaled=True`` features,
-    [(temperature - 25) / 5, (weekday - 4) / 2], which lie roughly in [-2, 2].
+    ``feature_names`` are ``("temperature", "weekday")``, the weekday coded
+    1 = Monday ... 7 = Sunday (``descriptions`` says so). ``nn.models.icecream_network``
+    works on these raw features. Training a fresh network from random weights
+    is easier on ``scaled=True`` features, [(temperature - 25) / 5, (weekday - 4) / 2],
+    which lie roughly in [-2, 2].
     """
+    descriptions = dict(ICECREAM_DESCRIPTIONS)
     if scaled:
         X = [[(temperature - 25.0) / 5.0, (weekday - 4.0) / 2.0] for temperature, weekday, _ in ICECREAM_TABLE]
+        descriptions["temperature"] = "(temperature in degrees Celsius - 25) / 5"
+        descriptions["weekday"] = "(weekday - 4) / 2, the weekday coded 1 = Monday ... 7 = Sunday"
     else:
         X = [[temperature, weekday] for temperature, weekday, _ in ICECREAM_TABLE]
     y = [sales for _, _, sales in ICECREAM_TABLE]
-    return X, y
+    return DataSet(X, y, ("temperature", "weekday"), "sales", descriptions)
 
 
 # --- the universal-approximation article: the sigmoid tower --------------------------------
@@ -206,7 +263,7 @@ def make_tower(
     y_range: Sequence[float] = (-0.2, 0.8),
     steepness: float = 1000.0,
     sharpness: float = 30.0,
-) -> tuple[Samples, list[float]]:
+) -> DataSet:
     """n points uniform in [low, high]^2 with the regression target ``tower(x, y)``."""
     integer(n, "n", minimum=1)
     low, high = real(low, "low"), real(high, "high")
@@ -215,7 +272,7 @@ def make_tower(
     rng = random.Random(seed)
     X = [[rng.uniform(low, high), rng.uniform(low, high)] for _ in range(n)]
     y = [tower(a, b, x_range, y_range, steepness, sharpness) for a, b in X]
-    return X, y
+    return DataSet(X, y, ("x1", "x2"), "height", {**_PLANE, "height": "the tower's height at the point, 0 to 1"})
 
 
 # --- mini-batches -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from autograd import Value
 from autograd.validation import integer, real
 
+from .functional import in_row
 from .module import Module
 
 
@@ -29,6 +30,11 @@ class Dropout(Module):
         self.last_mask: list[float] = []
         #: The masks of the latest ``forward_batch``, one per sample.
         self.last_masks: list[list[float]] = []
+
+    @property
+    def compilable(self) -> bool:  # type: ignore[override]
+        """A new mask at every step changes the graph; only p = 0 (no mask) can be compiled."""
+        return self.p == 0.0
 
     def reseed(self, seed: int | None = None) -> None:
         """Restart the mask sequence from ``seed`` (the constructor's seed if None)."""
@@ -58,8 +64,9 @@ class Dropout(Module):
     def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
         outputs = []
         masks = []
-        for sample in batch:
-            outputs.append(self._forward(sample))
+        for k, sample in enumerate(batch, start=1):
+            with in_row(k):
+                outputs.append(self._forward(sample))
             masks.append(self.last_mask)
         if self.training and self.p != 0.0:
             self.last_masks = masks

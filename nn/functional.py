@@ -6,13 +6,19 @@ backward stepped node by node.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 from collections.abc import Mapping, MappingView, Set
-from typing import Callable, Iterable, Sequence, Union
+from typing import Callable, ContextManager, Iterable, Sequence, Union
 
 from autograd import Value
 from autograd.validation import choice
+
+try:
+    from autograd import row as _row
+except ImportError:  # until autograd/__init__.py re-exports it (phase 2): the engine's own module
+    from autograd.modes import row as _row
 
 Scalar = Union[Value, int, float]
 
@@ -43,6 +49,20 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 def activation(name: str, what: str = "activation") -> Callable[[Value], Value]:
     """The activation function called ``name`` (one of ``ACTIVATIONS``); ``what`` names the argument."""
     return ACTIVATIONS[choice(name, what, ACTIVATIONS)]
+
+
+_NO_ROW = contextlib.nullcontext()
+
+#: The articles' names for the nodes a network builds (a neuron's weighted sum, its
+#: activation, the network's prediction, the target, the error, the loss).
+WEIGHTED_SUM, ACTIVATION, PREDICTION, TARGET, ERROR, LOSS = "z", "a", "ŷ", "y", "e", "L"
+
+
+def in_row(k: int | None) -> ContextManager[object]:
+    """Context manager: nodes built inside belong to row ``k`` of a batch (1-based; None: no row)."""
+    if k is None:
+        return _NO_ROW
+    return _row(k)
 
 
 def is_list_like(x: object) -> bool:
@@ -94,11 +114,12 @@ def total(values: Iterable[Scalar]) -> Value:
 
 
 def mean(values: Sequence[Scalar]) -> Value:
-    """(v1 + ... + vn) / n."""
+    """(v1 + ... + vn) / n; the mean of one value is that value (no ``/ 1`` node)."""
     check_ordered(values, "the values to average")
     if len(values) == 0:
         raise ValueError("cannot average an empty sequence of values")
-    return total(values) / len(values)
+    summed = total(values)
+    return summed if len(values) == 1 else summed / len(values)
 
 
 def _logits(logits: Sequence[Scalar]) -> tuple[list[Value], float]:

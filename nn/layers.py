@@ -9,7 +9,9 @@ the same inputs; an ``MLP`` stacks layers, micrograd's signature:
 Names are 1-based: in an MLP the first layer after the input is ``L1``, its
 neurons ``L1.N1``, ``L1.N2``, ..., and a neuron's parameters ``L1.N1.w1``,
 ``L1.N1.w2``, ..., ``L1.N1.b``. The nodes a neuron builds are tagged with the
-scope ``("L1", "N1")`` and its output node is labelled ``L1.N1.out``.
+scope ``("L1", "N1")``; its weighted sum is labelled ``z``, its activation
+``a`` (the articles' names; the model's output is labelled ``ŷ``), and in a
+batch every node built for sample k carries row k.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 from autograd import Value
 from autograd.validation import integer
 
-from .functional import activation as activation_named, check_ordered
+from .functional import ACTIVATION, WEIGHTED_SUM, activation as activation_named, check_ordered, in_row
 from .module import Module, StateError, build, config_size, describe, implied_entries, positive_size
 
 
@@ -77,9 +79,6 @@ class Neuron(Module):
         named.append(("b", self.b))
         return named
 
-    def _names_assigned(self) -> None:
-        self._out_label = f"{self.name}.out" if self.name else "out"
-
     def config(self) -> dict[str, Any]:
         return self._config(nin=self.nin, activation=self.activation)
 
@@ -92,20 +91,28 @@ class Neuron(Module):
 
     def _output(self, inputs: list[Value]) -> Value:
         """The neuron's output node for one sample (inputs already checked)."""
-        return self._outputs([inputs])[0]
+        return self._outputs([inputs], rows=False)[0]
 
-    def _outputs(self, batch: list[list[Value]]) -> list[Value]:
-        """The neuron's output node for each sample of a batch, built in one scope."""
+    def _outputs(self, batch: list[list[Value]], rows: bool = True) -> list[Value]:
+        """The neuron's output node for each sample of a batch (row k for sample k), in one scope.
+
+        The weighted sum is labelled ``z`` and the activation ``a`` (a linear
+        neuron's output is its ``z``); the products and partial sums between
+        them are left to be shown by their formulas (``w1·x1``).
+        """
         # Locals, not attributes, in the loop: it builds most of a training step's graph.
-        weights, bias, activate, label = self.w, self.b, self._activate, self._out_label
+        weights, bias, activate = self.w, self.b, self._activate
         outputs = []
         with self._scope():
-            for inputs in batch:
-                weighted_sum = bias
-                for weight, x in zip(weights, inputs):
-                    weighted_sum = weighted_sum + weight * x
-                out = activate(weighted_sum)
-                out.label = label
+            for k, inputs in enumerate(batch, start=1):
+                with in_row(k if rows else None):
+                    weighted_sum = bias
+                    for weight, x in zip(weights, inputs):
+                        weighted_sum = weighted_sum + weight * x
+                    weighted_sum.label = WEIGHTED_SUM
+                    out = activate(weighted_sum)
+                    if out is not weighted_sum:
+                        out.label = ACTIVATION
                 outputs.append(out)
         return outputs
 
@@ -255,8 +262,13 @@ class Activation(Module):
         return 0
 
     def _forward(self, inputs: list[Value]) -> list[Value]:
+        """Each input through the activation; each result is labelled ``a``."""
         with self._scope():
-            return [self._activate(x) for x in inputs]
+            outputs = [self._activate(x) for x in inputs]
+        for x, out in zip(inputs, outputs):
+            if out is not x:
+                out.label = ACTIVATION
+        return outputs
 
     def __repr__(self) -> str:
         return f"Activation({self.activation!r})"

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Callable, Iterable, Sequence, Union
 
 from autograd import Value
 from autograd.validation import choice, is_real, real
 
-from .functional import as_value, check_ordered, is_list_like, log_softmax, total
+from .functional import ERROR, LOSS, TARGET, as_value, check_ordered, in_row, is_list_like, log_softmax, total
 from .module import Module
 
 Loss = Callable[[Any, Any], Value]
 
 
 def _target_number(y: Any, where: str) -> float:
-    if not is_real(y):
+    if isinstance(y, Value):
+        y = y.data
+    elif not is_real(y):
         raise TypeError(f"target {where} must be a number, got {type(y).__name__} ({y!r})")
     y = float(y)
     if not math.isfinite(y):
@@ -34,12 +36,24 @@ def _target_number(y: Any, where: str) -> float:
     return y
 
 
-def _pairs(predictions: Any, targets: Any) -> list[tuple[Value, float]]:
-    """(output, target) for every output of every sample, checking the shapes agree."""
+#: One output, its target (a number, or a Value leaf that holds it) and its row (None: not in a batch).
+Pair = tuple[Value, Union[float, Value], Union[int, None]]
+
+
+def _pair(prediction: Any, target: Any, where: str, row: int | None) -> Pair:
+    number = _target_number(target, where)
+    return as_value(prediction, f"prediction {where}"), target if isinstance(target, Value) else number, row
+
+
+def _pairs(predictions: Any, targets: Any) -> list[Pair]:
+    """(output, target, row) for every output of every sample, checking the shapes agree.
+
+    Sample i of a list is row i + 1; a single prediction has no row.
+    """
     if isinstance(predictions, Value) or is_real(predictions):
         if is_list_like(targets) and len(targets) == 1:
             targets = targets[0]
-        return [(as_value(predictions, "prediction"), _target_number(targets, "0"))]
+        return [_pair(predictions, targets, "0", None)]
     if not is_list_like(predictions):
         raise TypeError(f"predictions must be a Value or a list, got {type(predictions).__name__}")
     if not is_list_like(targets):
@@ -53,7 +67,7 @@ def _pairs(predictions: Any, targets: Any) -> list[tuple[Value, float]]:
         if isinstance(prediction, Value) or is_real(prediction):
             if is_list_like(target) and len(target) == 1:
                 target = target[0]
-            pairs.append((as_value(prediction, f"prediction {i}"), _target_number(target, str(i))))
+            pairs.append(_pair(prediction, target, str(i), i + 1))
             continue
         if not is_list_like(target):
             raise TypeError(
@@ -63,14 +77,35 @@ def _pairs(predictions: Any, targets: Any) -> list[tuple[Value, float]]:
         if len(prediction) != len(target):
             raise ValueError(f"sample {i}: {len(prediction)} outputs but {len(target)} targets")
         for k, (output, value) in enumerate(zip(prediction, target)):
-            pairs.append((as_value(output, f"prediction {i}[{k}]"), _target_number(value, f"{i}[{k}]")))
+            pairs.append(_pair(output, value, f"{i}[{k}]", i + 1))
     return pairs
 
 
+def _target_leaf(target: Union[float, Value]) -> Value:
+    """The target as a leaf labelled ``y`` (a Value given as the target is used as it is)."""
+    return target if isinstance(target, Value) else Value(target, label=TARGET)
+
+
+def _mean_loss(terms: list[Value]) -> Value:
+    """L = (1/n) sum of the terms, labelled ``L``; one term is L itself (no ``/ 1``)."""
+    summed = total(terms)
+    loss = summed if len(terms) == 1 else summed / len(terms)
+    loss.label = LOSS
+    return loss
+
+
 def mse_loss(predictions: Any, targets: Any) -> Value:
-    """Mean squared error: (1/N) sum (prediction - target)^2 over all N outputs."""
-    pairs = _pairs(predictions, targets)
-    return total((p - y) ** 2 for p, y in pairs) / len(pairs)
+    """Mean squared error: L = (1/N) sum e^2 over all N outputs, with the error e = ŷ - y.
+
+    Each sample's target is a leaf labelled ``y``, its error ``e``, both in the sample's row.
+    """
+    terms = []
+    for prediction, target, row in _pairs(predictions, targets):
+        with in_row(row):
+            error = prediction - _target_leaf(target)
+            error.label = ERROR
+            terms.append(error ** 2)
+    return _mean_loss(terms)
 
 
 def _check_probability_target(y: float, index: int) -> None:
@@ -87,22 +122,23 @@ def binary_cross_entropy(probabilities: Any, targets: Any) -> Value:
     probability or a target outside [0, 1] (or nan) raises ValueError naming
     its index, as PyTorch refuses them, rather than returning nan.
     """
-    pairs = _pairs(probabilities, targets)
     terms = []
-    for index, (p, y) in enumerate(pairs):
+    for index, (p, target, row) in enumerate(_pairs(probabilities, targets)):
+        y = _target_number(target, str(index))
         _check_probability_target(y, index)
         if not 0.0 <= p.data <= 1.0:  # as torch: log of a negative number would be a silent nan
             raise ValueError(
                 f"binary_cross_entropy: probability {index} must lie in [0, 1], got {p.data!r}; "
                 "use a sigmoid output, or binary_cross_entropy_with_logits on raw scores"
             )
-        if y == 1.0:
-            terms.append(-p.log())
-        elif y == 0.0:
-            terms.append(-(1.0 - p).log())
-        else:
-            terms.append(-(y * p.log() + (1.0 - y) * (1.0 - p).log()))
-    return total(terms) / len(terms)
+        with in_row(row):
+            if y == 1.0:
+                terms.append(-p.log())
+            elif y == 0.0:
+                terms.append(-(1.0 - p).log())
+            else:
+                terms.append(-(y * p.log() + (1.0 - y) * (1.0 - p).log()))
+    return _mean_loss(terms)
 
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
@@ -113,15 +149,19 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
     -y z + log(1 + exp(z)) for z < 0. Both forms have derivative sigmoid(z) - y,
     so logits of +-1000 give finite losses and exact gradients.
     """
-    pairs = _pairs(logits, targets)
     terms = []
-    for index, (z, y) in enumerate(pairs):
+    for index, (z, target, row) in enumerate(_pairs(logits, targets)):
+        y = _target_number(target, str(index))
         _check_probability_target(y, index)
-        if z.data >= 0.0:
-            terms.append(z * (1.0 - y) + ((-z).exp() + 1.0).log())
-        else:
-            terms.append(((z.exp() + 1.0).log()) - z * y)
-    return total(terms) / len(terms)
+        with in_row(row):
+            # A factor that would be 1 is left out (z * 1 is z, to the bit).
+            if z.data >= 0.0:
+                softplus = ((-z).exp() + 1.0).log()
+                terms.append((z if y == 0.0 else z * (1.0 - y)) + softplus)
+            else:
+                softplus = (z.exp() + 1.0).log()
+                terms.append(softplus - (z if y == 1.0 else z * y))
+    return _mean_loss(terms)
 
 
 def _class_index(target: Any, classes: int, index: int) -> int | None:
@@ -160,21 +200,27 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
     for i, (sample, target) in enumerate(zip(batch, labels)):
         if not is_list_like(sample):
             raise TypeError(f"sample {i}: logits must be a list of Values or numbers")
-        log_probabilities = log_softmax(sample)
-        classes = len(log_probabilities)
-        index = _class_index(target, classes, i)
-        if index is not None:
-            losses.append(-log_probabilities[index])
-            continue
-        if not is_list_like(target) or len(target) != classes:
-            kind = ValueError if is_real(target) or is_list_like(target) else TypeError
-            raise kind(f"target {i} must be a class index or a list of {classes} numbers, got {target!r}")
-        weights = [_target_number(w, f"{i}[{k}]") for k, w in enumerate(target)]
-        terms = [w * lp for w, lp in zip(weights, log_probabilities) if w != 0.0]
-        if not terms:
-            raise ValueError(f"target {i} is all zeros; a target vector needs some weight")
-        losses.append(-total(terms))
-    return total(losses) / len(losses)
+        with in_row(None if single else i + 1):
+            losses.append(_sample_cross_entropy(sample, target, i))
+    return _mean_loss(losses)
+
+
+def _sample_cross_entropy(logits: Sequence[Any], target: Any, i: int) -> Value:
+    """-sum_k y_k log softmax(z)_k for one sample (a class index picks one term)."""
+    log_probabilities = log_softmax(logits)
+    classes = len(log_probabilities)
+    index = _class_index(target, classes, i)
+    if index is not None:
+        return -log_probabilities[index]
+    if not is_list_like(target) or len(target) != classes:
+        kind = ValueError if is_real(target) or is_list_like(target) else TypeError
+        raise kind(f"target {i} must be a class index or a list of {classes} numbers, got {target!r}")
+    weights = [_target_number(w, f"{i}[{k}]") for k, w in enumerate(target)]
+    # A weight of 1 (one-hot) takes the log-probability itself: no "× 1" node.
+    terms = [lp if w == 1.0 else w * lp for w, lp in zip(weights, log_probabilities) if w != 0.0]
+    if not terms:
+        raise ValueError(f"target {i} is all zeros; a target vector needs some weight")
+    return -total(terms)
 
 
 def signed_label(label: Any, index: int) -> float:
@@ -192,8 +238,11 @@ def hinge_loss(scores: Any, labels: Any) -> Value:
     """SVM max-margin loss, micrograd's demo: mean of relu(1 - y * score), labels y = +-1.
 
     Labels 0/1 (as the data generators give) are accepted: 0 counts as -1.
+    Each label becomes a leaf ``y`` holding +-1 (a Value label must already
+    hold +1 or -1), so one graph serves every labelling of a batch.
     """
-    if isinstance(scores, Value) or is_real(scores):
+    single = isinstance(scores, Value) or is_real(scores)
+    if single:
         scores, labels = [scores], [labels]
     if not is_list_like(scores):
         raise TypeError(f"hinge_loss expects a list of scores, got {type(scores).__name__}")
@@ -208,11 +257,13 @@ def hinge_loss(scores: Any, labels: Any) -> Value:
         if is_list_like(score) and len(score) == 1:
             score = score[0]
         score = as_value(score, f"score {i}")
-        if signed_label(label, i) > 0:
-            margins.append((1.0 - score).relu())
-        else:
-            margins.append((1.0 + score).relu())
-    return total(margins) / len(margins)
+        if isinstance(label, Value) and label.data not in (1.0, -1.0):
+            raise ValueError(f"label {i} is a Value holding {label.data!r}; a hinge label Value must hold 1.0 or -1.0")
+        with in_row(None if single else i + 1):
+            y = label if isinstance(label, Value) else Value(signed_label(label, i), label=TARGET)
+            # y = +-1, so y * score is exactly +-score: the numbers of 1 - score and 1 + score.
+            margins.append((1.0 - y * score).relu())
+    return _mean_loss(margins)
 
 
 def _parameter_list(parameters: Union[Module, Iterable[Value]]) -> list[Value]:

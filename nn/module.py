@@ -41,7 +41,7 @@ from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence, T
 from autograd import Value, no_grad, scope
 from autograd.validation import instance, is_real
 
-from .functional import is_list_like
+from .functional import ACTIVATION, PREDICTION, WEIGHTED_SUM, in_row, is_list_like
 
 #: One sample: numbers or Values (a single number for a one-input model).
 Sample = Union[Value, float, Sequence[Union[Value, float]]]
@@ -101,7 +101,7 @@ def implements(method: str) -> Callable[[Implementation], Implementation]:
     ``nn.training`` provides ``fit``, ``nn.serialization`` ``save`` and ``load``:
     the base class calls them without importing the modules that build on it.
     """
-    if method not in ("fit", "save", "load"):
+    if method not in ("fit", "save", "load", "to_torch"):
         raise ValueError(f"Module has no method {method!r} implemented elsewhere")
 
     def register(function: Implementation) -> Implementation:
@@ -115,7 +115,7 @@ def _implementation(method: str) -> Callable[..., Any]:
     try:
         return _IMPLEMENTATIONS[method]
     except KeyError:
-        where = "nn.training" if method == "fit" else "nn.serialization"
+        where = {"fit": "nn.training", "to_torch": "nn.torch_bridge"}.get(method, "nn.serialization")
         raise RuntimeError(f"Module.{method} needs {where}; import nn to load it") from None
 
 
@@ -123,6 +123,17 @@ def _implementation(method: str) -> Callable[..., Any]:
 MODULE_TYPES: dict[str, type["Module"]] = {}
 
 _NO_SCOPE = contextlib.nullcontext()
+
+
+def _named_prediction(outputs: list[Value]) -> Output:
+    """A model's outputs, labelled ``ŷ`` (the articles' prediction) unless a user labelled them.
+
+    One output comes back as a Value, several as a list.
+    """
+    for out in outputs:
+        if not out.is_leaf and out.label in ("", WEIGHTED_SUM, ACTIVATION):
+            out.label = PREDICTION
+    return outputs[0] if len(outputs) == 1 else outputs
 
 
 class Module:
@@ -136,6 +147,9 @@ class Module:
     nin: int | None = None
     #: The fewest samples a batch may hold in train mode (batch norm needs 2).
     min_batch_size: int = 1
+    #: Whether the graph this module builds depends only on the batch's size, so that
+    #: ``fit(compile=True)`` can record it once (not so for dropout's masks, batch statistics).
+    compilable: bool = True
     #: The name of the scope the nodes of this module are tagged with (None: no scope).
     _scope_name: str | None = None
 
@@ -161,6 +175,10 @@ class Module:
     def _set_buffer(self, key: str, value: float) -> None:
         """Store buffer ``key`` (one of ``_own_buffers``' names)."""
         raise KeyError(key)
+
+    def _buffer_problem(self, key: str, value: float) -> str | None:
+        """Why ``value`` cannot be buffer ``key`` (a finite number already), or None if it can."""
+        return None
 
     def named_children(self) -> list[tuple[str, "Module"]]:
         """The direct sub-modules, with their short names (``L1``, ``N1``)."""
@@ -197,8 +215,15 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
 
     def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
-        """A mini-batch of samples through the module (batch norm needs them together)."""
-        return [self._forward(sample) for sample in batch]
+        """A mini-batch of samples through the module (batch norm needs them together).
+
+        The nodes built for sample k carry row k (``functional.in_row``).
+        """
+        outputs = []
+        for k, sample in enumerate(batch, start=1):
+            with in_row(k):
+                outputs.append(self._forward(sample))
+        return outputs
 
     def _scope(self) -> ContextManager[object]:
         """Context manager tagging the nodes built inside with this module's scope (if named)."""
@@ -206,23 +231,28 @@ class Module:
 
     # --- calling --------------------------------------------------------------------------
 
-    def __call__(self, x: Sample) -> Output:
-        """The output for one sample: a Value if there is one output, else a list of Values."""
-        outputs = self._forward(self._inputs(x))
-        return outputs[0] if len(outputs) == 1 else outputs
+    def __call__(self, x: Sample, input_names: Sequence[str] | None = None) -> Output:
+        """The output for one sample: a Value if there is one output, else a list of Values.
 
-    def forward_batch(self, samples: Sequence[Sample]) -> list[Output]:
+        Numbers become leaves labelled ``x1``, ``x2``, ... or by ``input_names``
+        (a data set's ``feature_names``); the output is labelled ``ŷ``.
+        """
+        outputs = self._forward(self._inputs(x, names=input_names))
+        return _named_prediction(outputs)
+
+    def forward_batch(self, samples: Sequence[Sample], input_names: Sequence[str] | None = None) -> list[Output]:
         """The outputs for a list of samples (a Value or a list of Values each).
 
-        Layers build the batch neuron by neuron (one scope per neuron rather
-        than per sample); the graph is the same as calling the model on each
-        sample.
+        Every node built for sample k (inputs, weighted sums, activations) is
+        tagged with row k (1-based, ``Value.row``). Layers build the batch
+        neuron by neuron (one scope per neuron rather than per sample); the
+        graph is the same as calling the model on each sample.
         """
         if not is_list_like(samples):
             raise TypeError(f"forward_batch expects a list of samples, got {type(samples).__name__}")
-        batch = [self._inputs(x, index) for index, x in enumerate(samples)]
+        batch = [self._inputs(x, index, input_names) for index, x in enumerate(samples)]
         outputs = self._forward_batch(batch)
-        return [out[0] if len(out) == 1 else out for out in outputs]
+        return [_named_prediction(out) for out in outputs]
 
     def predict(self, samples: Sequence[Sample]) -> list[float | list[float]]:
         """Plain-float outputs for a list of samples, in eval mode and without a graph.
@@ -234,8 +264,12 @@ class Module:
             outputs = self.forward_batch(samples)
         return [out.data if isinstance(out, Value) else [v.data for v in out] for out in outputs]
 
-    def _inputs(self, x: object, index: int | None = None) -> list[Value]:
-        """One sample as a list of Values, checked against ``nin``; numbers become leaves x1, x2, ..."""
+    def _inputs(self, x: object, index: int | None = None, names: Sequence[str] | None = None) -> list[Value]:
+        """One sample as a list of Values, checked against ``nin``.
+
+        Numbers become leaves labelled ``x1``, ``x2``, ... (or ``names``), in
+        row ``index + 1`` when the sample is part of a batch.
+        """
         where = "" if index is None else f" (sample {index})"
         if isinstance(x, Value) or is_real(x):
             items: Sequence[object] = [x]
@@ -251,17 +285,21 @@ class Module:
             raise ValueError(
                 f"{type(self).__name__} expects {expected} input(s){where}, got {len(items)}"
             )
+        if names is not None and (not is_list_like(names) or len(names) != len(items)):
+            raise ValueError(f"input_names must name each of the {len(items)} inputs, got {names!r}")
         values = []
-        for position, item in enumerate(items, start=1):
-            if type(item) is Value or isinstance(item, Value):
-                values.append(item)
-            elif isinstance(item, numbers.Real) and not isinstance(item, bool):
-                values.append(Value(float(item), label=f"x{position}"))
-            else:
-                raise TypeError(
-                    f"input x{position}{where} must be a number or a Value, "
-                    f"got {type(item).__name__} ({item!r})"
-                )
+        with in_row(None if index is None else index + 1):
+            for position, item in enumerate(items, start=1):
+                if type(item) is Value or isinstance(item, Value):
+                    values.append(item)
+                elif isinstance(item, numbers.Real) and not isinstance(item, bool):
+                    label = names[position - 1] if names is not None else f"x{position}"
+                    values.append(Value(float(item), label=label))
+                else:
+                    raise TypeError(
+                        f"input x{position}{where} must be a number or a Value, "
+                        f"got {type(item).__name__} ({item!r})"
+                    )
         return values
 
     # --- walking the tree -----------------------------------------------------------------
@@ -388,6 +426,10 @@ class Module:
         history: History = _implementation("fit")(self, X, y, **options)
         return history
 
+    def to_torch(self) -> Any:
+        """The equivalent ``torch.nn.Module`` in float64 (see ``nn.torch_bridge``; needs torch)."""
+        return _implementation("to_torch")(self)
+
     # --- errors for typos -----------------------------------------------------------------
 
     def __getattr__(self, attribute: str) -> Any:
@@ -435,6 +477,11 @@ def validated_state(model: Module, state: Mapping[str, object]) -> dict[str, flo
         raise StateError(f"a state must be a mapping of names to numbers, got {type(state).__name__}")
     expected = list(model.state_dict())
     known = set(expected)
+    buffers = {
+        (f"{prefix}.{key}" if prefix else key): (module, key)
+        for prefix, module in model.named_modules()
+        for key, _ in module._own_buffers()
+    }
     problems: list[str] = []
     values: dict[str, float] = {}
     for name, value in state.items():
@@ -444,6 +491,11 @@ def validated_state(model: Module, state: Mapping[str, object]) -> dict[str, flo
         number = _entry_number(name, value)
         if isinstance(number, str):
             problems.append(number)
+            continue
+        owner = buffers.get(name)
+        problem = owner[0]._buffer_problem(owner[1], number) if owner is not None else None
+        if problem is not None:
+            problems.append(f"entry {name!r} is {number!r}: {problem}")
         else:
             values[name] = number
     for name in expected:

@@ -167,3 +167,7 @@ class Adam(Optimizer):
             m[i] = beta1 * m[i] + (1.0 - beta1) * g
             v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
             p.data -= step_size * m[i] / (math.sqrt(v[i]) / correction2_root + eps)
+
+
+#: Every optimiser by the name the command line accepts (as ``LOSSES`` and ``ACTIVATIONS``).
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}

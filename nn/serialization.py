@@ -15,7 +15,10 @@ The file is one JSON object::
 * **Atomic**: ``save`` writes ``to_json(model)`` with ``autograd.write_atomically``
   (a temporary file in the same directory, flushed, then renamed over the
   target), so a crash at any point leaves either the old file or the new one, whole.
-* **Validated**: loading checks the file (UTF-8 text, JSON with no key
+* **Bounded**: loading refuses anything but a regular file (a FIFO, a device,
+  a symlink to ``/dev/zero``) and files over ``MAX_FILE_BYTES`` (64 MiB)
+  before reading, and never reads more than that.
+* **Validated**: loading checks the file (UTF-8 text, the four top-level keys and no other, JSON with no key
   repeated in an object, ``"version"`` the int 1), the architecture, then
   every entry — unknown or missing names, values that are not numbers (bools,
   strings, null, lists are refused; ints are accepted), non-finite numbers —
@@ -33,6 +36,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from typing import Any, Mapping
 
 from autograd import write_atomically
@@ -54,7 +58,9 @@ __all__ = [
     "model_document",
     "to_json",
     "save",
+    "read_bytes",
     "read_document",
+    "MAX_FILE_BYTES",
     "load_into",
     "load_model",
     "build",
@@ -63,6 +69,10 @@ __all__ = [
 
 FORMAT = "tracegrad.nn"
 VERSION = 1
+#: The keys of a model file's outer object, no more and no fewer.
+TOP_LEVEL_KEYS = ("format", "version", "model", "state")
+#: The largest model file ``load`` and ``load_model`` read: 64 MiB (some two million parameters).
+MAX_FILE_BYTES = 64 * 2**20
 
 
 def model_document(model: Module) -> dict[str, Any]:
@@ -99,11 +109,34 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of the regular file ``path``, refusing anything else or anything over ``limit``.
+
+    The file is opened without blocking (a FIFO cannot hang it), checked to be
+    a regular file (not a device such as ``/dev/zero``, even through a
+    symlink) of at most ``limit`` bytes (default ``MAX_FILE_BYTES``) before
+    reading, and at most ``limit + 1`` bytes are read (a file growing in the
+    meantime is refused too).
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    where = os.fspath(path)
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise StateError(f"{where} is not a regular file; a model file is JSON written by save()")
+        if status.st_size > limit:
+            raise StateError(f"{where} holds {status.st_size} bytes, more than a model file may ({limit})")
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:
+        raise StateError(f"{where} holds more than {limit} bytes, more than a model file may")
+    return raw
+
+
 def read_document(path: Path) -> dict[str, Any]:
     """Parse and check the outer structure of a model file (not yet against any model)."""
     where = os.fspath(path)
-    with open(path, "rb") as handle:
-        raw = handle.read()
+    raw = read_bytes(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -130,6 +163,9 @@ def read_document(path: Path) -> dict[str, Any]:
     for key in ("model", "state"):
         if not isinstance(document.get(key), dict):
             raise StateError(f"{where}: {key!r} must be a JSON object")
+    extra = sorted(set(document) - set(TOP_LEVEL_KEYS))
+    if extra:
+        raise StateError(f"{where}: unexpected top-level key {extra[0]!r}; a model file holds {list(TOP_LEVEL_KEYS)}")
     return document
 
 
@@ -157,11 +193,7 @@ def _first_difference(saved: object, current: object, where: str) -> str | None:
 
 
 def _same_leaf(a: object, b: object) -> bool:
-    """Equal settings: numbers by value (2 == 2.0), everything else by type and value."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
+    """Equal settings, by type and value: a size 3.0 is not the size 3 (``load_model`` refuses it too)."""
     return type(a) is type(b) and a == b
 
 

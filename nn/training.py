@@ -19,11 +19,14 @@ import math
 import random
 from typing import Any, Callable, Sequence, Union
 
-from autograd import Value, no_grad
-from autograd.validation import integer, real
+from autograd import CompiledProgram, Value, no_grad
+from autograd import compile as compile_graph
+from autograd.validation import instance, integer, real
 
 from .data import batches
+from .functional import TARGET, in_row, is_list_like
 from .losses import (
+    LOSSES,
     Loss,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -32,6 +35,7 @@ from .losses import (
     hinge_loss,
     l1_penalty,
     l2_penalty,
+    mse_loss,
     signed_label,
 )
 from .module import History, Module, Output, Sample, implements
@@ -164,6 +168,81 @@ def _check_smallest_batch(model: Module, samples: int, batch_size: int | None) -
         )
 
 
+# --- compiled steps -----------------------------------------------------------------------
+
+#: The losses ``fit(compile=True)`` runs, each with how a target becomes its leaf's number:
+#: their graphs depend on nothing but the batch size (the targets enter as leaves).
+COMPILABLE_LOSSES: dict[Loss, Callable[[Any, int], float]] = {
+    mse_loss: lambda target, index: float(target),
+    hinge_loss: signed_label,
+}
+
+
+class _CompiledSteps:
+    """``fit``'s steps through ``autograd.compile``: one program per batch size.
+
+    Each program is recorded from a graph whose inputs and targets are leaves
+    (in their rows, as ``forward_batch`` and the loss build them), so the
+    next batch of that size passes its numbers to the same program.
+    """
+
+    def __init__(self, model: Module, loss_fn: Loss, l1: float, l2: float, X: Sequence[Sample]) -> None:
+        if loss_fn not in COMPILABLE_LOSSES:
+            names = ", ".join(name for name, known in LOSSES.items() if known in COMPILABLE_LOSSES)
+            raise ValueError(
+                f"fit(compile=True) runs the losses {names}: the graph of "
+                f"{getattr(loss_fn, '__name__', 'this loss')} depends on the data (branches on the "
+                "targets or the outputs), not only on the batch size; use compile=False"
+            )
+        for name, module in model.named_modules():
+            if not module.compilable:
+                raise ValueError(
+                    f"fit(compile=True) cannot run {type(module).__name__} {name or '(the model)'}: its graph "
+                    "changes at every step (a new dropout mask, batch statistics); use compile=False"
+                )
+        self.model, self.loss_fn, self.l1, self.l2 = model, loss_fn, l1, l2
+        self.parameters = model.parameters()
+        self.encode = COMPILABLE_LOSSES[loss_fn]
+        self.programs: dict[int, CompiledProgram] = {}
+        width = len(model._inputs(X[0], 0))
+        for index, sample in enumerate(X):
+            values = model._inputs(sample, index)  # checks every sample once, up front
+            if len(values) != width:
+                raise ValueError(f"sample {index} has {len(values)} inputs, sample 0 has {width}")
+        self.width = width
+
+    def __call__(self, batch_X: Sequence[Sample], batch_y: Sequence[Any]) -> tuple[float, list[float]]:
+        """(the batch's objective, its gradient for each of the model's parameters)."""
+        numbers: list[float] = []
+        for sample in batch_X:
+            items = sample if is_list_like(sample) else [sample]
+            numbers.extend(float(item.data if isinstance(item, Value) else item) for item in items)
+        numbers.extend(self.encode(target, index) for index, target in enumerate(batch_y))
+        program = self.programs.get(len(batch_X))
+        if program is None:
+            program = self.programs[len(batch_X)] = self._record(numbers, len(batch_X))
+        return program(numbers)
+
+    def _record(self, numbers: list[float], size: int) -> CompiledProgram:
+        samples: list[list[Value]] = []
+        for k in range(size):
+            with in_row(k + 1):
+                samples.append([Value(x, label=f"x{i + 1}")
+                                for i, x in enumerate(numbers[k * self.width:(k + 1) * self.width])])
+        targets = []
+        for k, target in enumerate(numbers[size * self.width:], start=1):
+            with in_row(k):
+                targets.append(Value(target, label=TARGET))
+        objective, _ = _objective(self.model, self.loss_fn, samples, targets, self.l1, self.l2)
+        leaves = [x for sample in samples for x in sample] + targets
+        return compile_graph(objective, wrt=self.parameters, inputs=leaves)
+
+    def store(self, gradients: list[float]) -> None:
+        """Put the program's gradients where ``backward()`` would have put them."""
+        for parameter, gradient in zip(self.parameters, gradients):
+            parameter.grad = gradient
+
+
 @implements("fit")
 def fit(
     model: Module,
@@ -180,6 +259,7 @@ def fit(
     accuracy: Union[Accuracy, None, bool] = None,
     validation_data: tuple[Sequence[Sample], Sequence[Any]] | None = None,
     callback: Callable[[int, History], object] | None = None,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on (X, y) and return the per-epoch ``History``.
 
@@ -193,7 +273,13 @@ def fit(
       fits the loss (hinge, binary cross-entropies, cross-entropy; none for MSE);
       False disables it;
     * ``validation_data``: (X_val, y_val), evaluated after each epoch in eval mode;
-    * ``callback(epoch, history)``: called after each epoch (epoch from 1).
+    * ``callback(epoch, history)``: called after each epoch (epoch from 1);
+    * ``compile``: run each step through ``autograd.compile``: the batch's
+      graph is recorded once per batch size (inputs and targets as leaves,
+      so later batches reuse the program) and the History is the same, bit
+      for bit, as without it. For the losses mse and hinge (whose graphs
+      depend on nothing but the batch size) and models without Dropout or
+      BatchNorm (their graphs change at every step); others are refused.
 
     A loss that becomes nan or inf stops training with a FloatingPointError
     naming the epoch and batch; the parameters are left as they were before
@@ -213,6 +299,8 @@ def fit(
     l2 = real(l2, "l2", low=0.0)
     metric = _metric(loss_fn, accuracy)
     _check_smallest_batch(model, len(X), batch_size)
+    instance(compile, "compile", bool)
+    steps_of = _CompiledSteps(model, loss_fn, l1, l2, X) if compile else None
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=0.05)
     history = History()
@@ -228,8 +316,11 @@ def fit(
             seen = steps = 0
             epoch_seed = shuffler.randrange(2**32) if shuffler is not None else None
             for batch_X, batch_y in batches(X, y, batch_size, epoch_seed):
-                objective, outputs = _objective(model, loss_fn, batch_X, batch_y, l1, l2)
-                value = objective.data
+                if steps_of is None:
+                    objective, outputs = _objective(model, loss_fn, batch_X, batch_y, l1, l2)
+                    value = objective.data
+                else:
+                    value, gradients = steps_of(batch_X, batch_y)
                 if not math.isfinite(value):
                     raise FloatingPointError(
                         f"training diverged: loss {value!r} at epoch {epoch}, batch {steps + 1}; "
@@ -239,7 +330,13 @@ def fit(
                 # model's too, or the others' gradients would pile up step after step.
                 model.zero_grad()
                 optimizer.zero_grad()
-                objective.backward()
+                if steps_of is None:
+                    objective.backward()
+                else:
+                    steps_of.store(gradients)
+                    if metric is not None:  # the same floats as the graph's outputs
+                        with no_grad():
+                            outputs = model.forward_batch(batch_X)
                 optimizer.step()
                 size = len(batch_X)
                 loss_sum += value * size

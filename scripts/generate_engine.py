@@ -60,26 +60,26 @@ part of it.
 from __future__ import annotations
 '''
 
+# A method of two inputs: ``x * y`` (binary) or ``2 * y`` (reflected, the number on the left).
 BINARY = '''\
-    def {method}(self, other: Operand) -> Value:
-        """{doc}: ``self {symbol} other``; {rules}."""
+    def {method}(self, other: {other_type}) -> Value:
+        """{doc}"""
+{operand}
+        a = {left}.data
+        b = {right}.data
+{body}'''
+
+OPERAND = {
+    "binary": '''\
         if type(other) is not Value:
             other = _operand(other, {literal})
             if other is None:
-                return NotImplemented
-        a = self.data
-        b = other.data
-{body}'''
-
-REFLECTED = '''\
-    def {method}(self, other: Number) -> Value:
-        """``other {symbol} self`` for a number ``other``."""
+                return NotImplemented''',
+    "reflected": '''\
         constant = _operand(other, {literal})
         if constant is None:
-            return NotImplemented
-        a = constant.data
-        b = self.data
-{body}'''
+            return NotImplemented''',
+}
 
 UNARY = '''\
     def {method}(self{parameter}) -> Value:
@@ -89,7 +89,8 @@ UNARY = '''\
 
 BODY = '''\
         out = {forward}
-        if not state.fast:
+        modes = state.active and get_modes()
+        if modes is not None and not modes.fast:
             return _record(out, {left}, {right}, {d_a}, {d_b}, {op})
         node = new(Value)
         node.data = out
@@ -99,7 +100,7 @@ BODY = '''\
         node._da = {d_a}
         node._db = {d_b}
         node._operation = {op}
-        node._tag = state.scope
+        node._tag = modes and modes.scope
         return node
 '''
 
@@ -130,7 +131,8 @@ def generate(table: types.ModuleType) -> str:
     parts = [HEADER]
     if "math" in _names_read(expressions):
         parts.append("\nimport math\n")
-    parts.append("from typing import TYPE_CHECKING\n\nfrom . import ops\nfrom .modes import STATE as state\n")
+    parts.append("from typing import TYPE_CHECKING\n\nfrom . import ops\nfrom .modes import STATE as state\n"
+                 "from .modes import get_modes\n")
     parts.append(_import_line("from .ops import ", op_names + helpers + factories))
     parts.append("\nif TYPE_CHECKING:\n    from .value import Number, Operand, Value, _operand, _record\n")
     parts.append("\nnew = object.__new__\n")
@@ -174,10 +176,12 @@ def _op_methods(op: "Op", op_name: str) -> list[str]:
         left, right = ("self", "other") if form == "binary" else ("constant", "self")
         body = BODY.format(forward=op.forward, left=left, right=right, d_a=op.derivatives[0],
                            d_b=op.derivatives[1], op=op_name)
-        template = BINARY if form == "binary" else REFLECTED
-        parts.append("\n" + template.format(method=method, doc=op.doc, symbol=op.symbol,
-                                            literal=_quoted(op.symbol), rules=", ".join(op.rules),
-                                            body=body))
+        doc = (f"{op.doc}: ``self {op.symbol} other``; {', '.join(op.rules)}." if form == "binary"
+               else f"``other {op.symbol} self`` for a number ``other``.")
+        other_type = "Operand" if form == "binary" else "Number"
+        parts.append("\n" + BINARY.format(method=method, other_type=other_type, doc=doc,
+                                          operand=OPERAND[form].format(literal=_quoted(op.symbol)),
+                                          left=left, right=right, body=body))
     return parts
 
 

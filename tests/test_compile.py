@@ -228,3 +228,23 @@ def test_the_readme_shows_the_program_compile_writes():
     x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
     program = autograd.compile((x * w + b).tanh(), wrt=[w, b], inputs=[x])
     assert "```\n" + program.source + "```" in readme
+
+
+def test_a_node_made_the_micrograd_way_is_refused_by_name():
+    x = Value(0.5)
+    out = Value(math.sin(x.data), (x,), "sin")
+
+    def _backward():
+        x.grad += math.cos(x.data) * out.grad
+
+    out._backward = _backward
+    with pytest.raises(ValueError, match="micrograd way.*define_op"):
+        autograd.compile(out * 2.0, wrt=[x])
+
+
+def test_gradients_of_labelled_nodes_are_named_by_their_labels():
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    n = x * w + b
+    n.label = "n"
+    program = autograd.compile(n.tanh(), wrt=[w, b], inputs=[x])
+    assert "g_n = " in program.source

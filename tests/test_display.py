@@ -1,15 +1,19 @@
 """A Value in Jupyter: its graph as SVG, or text with an install hint when `dot` is missing."""
 
+import os
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
 
-from autograd import Value
+from autograd import Stepper, Value, draw, html_page, topological_order
+from autograd.viz import display
 from autograd.viz.display import INSTALL_HINT, mimebundle
-from autograd.viz.examples import neuron, scoped_mlp
+from autograd.viz.dot import DotFailed, render_svg
+from autograd.viz.examples import micrograd_demo_loss, neuron, scoped_mlp
 
 
 def test_a_value_displays_as_the_svg_of_its_graph():
@@ -34,12 +38,73 @@ def test_without_dot_it_falls_back_to_text_with_one_install_line(monkeypatch, tm
     assert "install Graphviz" in lines[1] and "apt-get install graphviz" in lines[1]
 
 
-def test_the_fallback_also_catches_graphviz_raising(monkeypatch):
-    def missing(*args, **kwargs):
-        raise graphviz.ExecutableNotFound(["dot"])
+def fake_dot(tmp_path, monkeypatch, script: str) -> None:
+    """A `dot` on the PATH that runs ``script`` (a shell script body) instead of Graphviz."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    program = folder / "dot"
+    program.write_text("#!/bin/sh\n" + script + "\n")
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
 
-    monkeypatch.setattr(graphviz.Digraph, "pipe", missing)
-    assert mimebundle(Value(1.0)) == {"text/plain": f"{Value(1.0)!r}\n{INSTALL_HINT}"}
+
+def within(seconds: float, function, *args):
+    """``function(*args)`` run in a thread the harness waits for at most ``seconds`` (it fails past that)."""
+    result: list = []
+    raised: list = []
+
+    def run() -> None:
+        try:
+            result.append(function(*args))
+        except Exception as error:  # handed to the test's thread below
+            raised.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"{function.__name__} did not return within {seconds} s"
+    if raised:
+        raise raised[0]
+    return result[0]
+
+
+def test_a_broken_dot_shows_text_with_its_message(tmp_path, monkeypatch):
+    fake_dot(tmp_path, monkeypatch, 'echo "Error: syntax error in line 1" >&2; exit 1')
+    y = neuron()
+    bundle = within(30, mimebundle, y)
+    assert set(bundle) == {"text/plain"}
+    assert bundle["text/plain"].splitlines() == [
+        repr(y), "(Graphviz's `dot` failed (Error: syntax error in line 1), so the graph is not drawn.)"]
+    shown = within(30, lambda: Stepper(y)._repr_mimebundle_())  # the Stepper shows its frame's text
+    assert set(shown) == {"text/plain"} and "Forward 1 of 3" in shown["text/plain"]
+    assert "`dot` failed" in shown["text/plain"]
+
+
+def test_a_slow_dot_is_stopped_at_its_time_limit(tmp_path, monkeypatch):
+    fake_dot(tmp_path, monkeypatch, "sleep 60")
+    monkeypatch.setattr(display, "DISPLAY_TIMEOUT", 0.5)
+    bundle = within(30, mimebundle, neuron())
+    assert set(bundle) == {"text/plain"} and "took longer than 0.5 s" in bundle["text/plain"]
+    with pytest.raises(DotFailed, match="took longer than 0.2 s"):
+        within(30, render_svg, draw(neuron()), 0.2)
+
+
+def test_without_dot_the_stepper_shows_text_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    shown = Stepper(neuron())._repr_mimebundle_()
+    assert set(shown) == {"text/plain"} and "`dot` program was not found" in shown["text/plain"]
+    with pytest.raises(DotFailed, match="install Graphviz"):
+        html_page(neuron())
+
+
+def test_micrograds_65k_node_demo_loss_displays_at_once_as_a_summary():
+    loss = micrograd_demo_loss()
+    bundle = within(20, mimebundle, loss)
+    assert set(bundle) == {"text/plain"}
+    note = bundle["text/plain"].splitlines()[1]
+    nodes = len(topological_order(loss))
+    assert nodes > 60_000 and f"a graph of {nodes:,} nodes, too big to draw inline" in note
+    assert "autograd.draw(value, collapse=\"layers\"" in note and "autograd.Stepper(value)" in note
 
 
 def test_include_and_exclude_choose_the_mime_types():

@@ -17,6 +17,7 @@ from autograd.viz.draw import build_scene
 from autograd.viz.examples import neuron, scoped_mlp
 from autograd.viz.palette import HIGHLIGHT
 from autograd.viz.snapshot import Snapshot
+from autograd.viz.explain import explain
 from autograd.viz.steps import backward_steps
 from autograd.viz.text import number, printable
 
@@ -372,17 +373,22 @@ def test_nn_mlp_draws_one_cluster_per_neuron_and_collapses():
     assert len(svg_groups(svg_of(draw(loss, collapse="layers")), "group")) == 2
 
 
-@pytest.mark.parametrize("label", [" ", "   ", "\t", "\n "])
-def test_a_whitespace_label_is_drawn_as_no_label(label):
+@pytest.mark.parametrize("label", ["", " ", "   ", "\t", "\n "])
+def test_a_whitespace_label_is_no_label_in_drawings_steps_and_explanations(label):
     x, w = Value(2.0, label="x"), Value(3.0, label="w")
     product = x * w
     product.label = label
     y = product + 1.0
     y.label = "y"
     texts = svg_texts(svg_of(draw(y, edge_labels=True)))
-    assert "mul#2" in texts  # named as an unlabelled node is, in its box
-    assert "∂y/∂mul#2 = 1" in texts  # and on the edges
-    assert "∂mul#2/∂x = 3" in texts
+    assert "x·w" in texts  # named by its formula, in its box
+    assert "∂y/∂(x·w) = 1" in texts  # and on the edges
+    assert "∂(x·w)/∂x = 3" in texts
+    step = backward_steps(y)[0].text()
+    assert step.splitlines()[0] == "Step 1: y = x·w + 1 = 6 + 1 = 7"
+    assert "(x·w).grad 0 + 1 = 1" in step
+    y.backward()
+    assert "path 1: y ← x·w ← x" in explain(y, x)
 
 
 def test_a_folded_negative_constant_is_bracketed_in_its_op():
@@ -397,3 +403,24 @@ def test_square_brackets_alone_in_a_label_render(label):
     # Graphviz 2.43 rejects an HTML cell whose whole text is "]" (found by hypothesis).
     texts = svg_texts(svg_of(draw(Value(1.0, label=label) * 2)))
     assert label in texts
+
+
+def test_show_deltas_badges_each_weighted_sum_with_its_gradient():
+    x, w, b = Value(2.0, label="x"), Value(-0.5, label="w"), Value(0.25, label="b")
+    z = w * x + b
+    z.label = "z"
+    with scope("L1"), scope("N1"):
+        scoped = z * 3.0
+    scoped.label = "L1.N1.z"
+    loss = (scoped.relu() - 1.0) ** 2
+    loss.label = "L"
+    loss.backward()
+    plain = svg_texts(svg_of(draw(loss)))
+    assert not any(text.startswith("δ") for text in plain)  # off by default
+    texts = svg_texts(svg_of(draw(loss, show_deltas=True)))
+    badges = [text for text in texts if text.startswith("δ")]
+    assert badges == [f"δ = ∂L/∂z = {number(z.grad)}", f"δ = ∂L/∂z = {number(scoped.grad)}"]
+    with pytest.raises(TypeError, match="show_deltas must be bool"):
+        draw(loss, show_deltas="yes")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'show_delta'"):
+        build_scene(loss, show_delta=True)

@@ -16,7 +16,6 @@ from autograd import export_html, html_page, topological_order
 from autograd.viz.draw import build_scene
 from autograd.viz.examples import neuron, scoped_mlp
 from autograd.viz.frames import Frames
-from autograd.viz.text import number
 from autograd.viz.timeline import Timeline
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -59,7 +58,8 @@ def test_page_is_one_self_contained_file(tmp_path):
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", text))
     assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
     data = page_data(text)
-    assert len(data["texts"]) == len(data["current"]) == 23
+    # 23 forward steps, then 23 backward steps
+    assert len(data["texts"]) == len(data["current"]) == 46 and data["backwardStart"] == 23
     assert all(loss.grad == 0.0 for loss in topological_order(loss))  # nothing was changed
 
 
@@ -79,7 +79,9 @@ def test_labels_cannot_break_out_of_the_page(tmp_path, browser):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(path.as_uri())
     assert dialogs == []
-    assert page.inner_text("#tg-counter") == "Step 1 of 1: <!-- ]]> & </pre>"
+    assert page.inner_text("#tg-counter") == "Forward 1 of 1: <!-- ]]> & </pre>"
+    page.keyboard.press("End")
+    assert page.inner_text("#tg-counter") == "Backward 1 of 1: <!-- ]]> & </pre>"
     assert "</script><script>alert(1)</script>" in page.inner_text("#tg-arithmetic")
 
 
@@ -87,7 +89,8 @@ def test_page_size_grows_with_the_graph_not_with_the_steps(tmp_path):
     loss = scoped_mlp((2, 8, 8, 1), samples=2)
     size = export_html(loss, tmp_path / "big.html").stat().st_size
     nodes = len(topological_order(loss))
-    assert size < 2_500 * nodes  # one SVG plus per-step text, about 1 to 2 kB per node
+    # One SVG plus the text of a forward and a backward step per node: about 3 kB per node.
+    assert size < 4_000 * nodes
 
 
 @pytest.fixture(scope="module")
@@ -118,50 +121,54 @@ def test_browser_steps_with_slider_and_arrow_keys(tmp_path, browser):
     page.goto(path.as_uri())
 
     loss_id = timeline.snapshot.ids[id(loss)]
-    assert sorted(current_ids(page)) == [loss_id, f"{loss_id}_op"]
+    start = timeline.backward_start
+    first_id = timeline.snapshot.ids[id(timeline.forward[0].node)]
+    assert sorted(current_ids(page)) == [first_id, f"{first_id}_op"]  # forward comes first
     first_text = page.inner_text("#tg-arithmetic")
-    assert first_text == timeline.text(0)
+    assert first_text == timeline.text(0) and first_text.startswith("Forward 1 of 23")
 
     page.keyboard.press("ArrowRight")
-    second = timeline.snapshot.ids[id(timeline.steps[1].node)]
-    assert second in current_ids(page) and loss_id not in current_ids(page)
+    second = timeline.snapshot.ids[id(timeline.forward[1].node)]
+    assert second in current_ids(page) and first_id not in current_ids(page)
     assert page.inner_text("#tg-arithmetic") == timeline.text(1) != first_text
-    assert page.inner_text("#tg-counter").startswith("Step 2 of 23")
+    assert page.inner_text("#tg-counter").startswith("Forward 2 of 23")
 
     page.keyboard.press("ArrowLeft")
-    assert loss_id in current_ids(page)
+    assert first_id in current_ids(page)
     assert page.inner_text("#tg-arithmetic") == first_text
 
     # Move the slider as a user does: set it and fire its input event.
-    page.eval_on_selector("#tg-slider", "s => { s.value = '15'; s.dispatchEvent(new Event('input')); }")
+    page.eval_on_selector("#tg-slider", f"s => {{ s.value = '{start + 15}'; s.dispatchEvent(new Event('input')); }}")
     fifteenth = timeline.snapshot.ids[id(timeline.steps[14].node)]
     assert fifteenth in current_ids(page)
-    assert page.inner_text("#tg-arithmetic") == timeline.text(14)
+    assert page.inner_text("#tg-arithmetic") == timeline.text(start + 14)
 
     # Arrow keys on the focused slider move one step, not two.
     page.focus("#tg-slider")
     page.keyboard.press("ArrowRight")
-    assert page.eval_on_selector("#tg-slider", "s => s.value") == "16"
+    assert page.eval_on_selector("#tg-slider", "s => s.value") == str(start + 16)
     assert timeline.snapshot.ids[id(timeline.steps[15].node)] in current_ids(page)
 
     page.click("#tg-next")
     page.click("#tg-prev")
     page.click("#tg-prev")
-    assert page.inner_text("#tg-counter").startswith("Step 15 of 23")
+    assert page.inner_text("#tg-counter").startswith("Backward 15 of 23")
     assert errors == []
     assert all(url.startswith("file:") for url in requests)
 
 
 @pytest.mark.browser
 def test_browser_frames_match_the_python_stepper(tmp_path, browser):
-    loss = scoped_mlp((2, 2, 1))
-    path = export_html(loss, tmp_path / "small.html")
-    timeline = Timeline(loss)
+    loss = scoped_mlp((2, 2, 1), samples=2)
+    bias = next(node for node in topological_order(loss) if node.label == "L2.N1.b")
+    path = export_html(loss, tmp_path / "small.html", follow=bias, lr=0.1)
+    timeline = Timeline(loss, follow=bias, lr=0.1)
     scene = build_scene(loss, grads=timeline.final_grads)
     frames = Frames(timeline, scene, scene.graph.pipe(format="svg", encoding="utf-8"))
     page = browser.new_page()
     page.goto(path.as_uri())
-    for index in [0, 3, 7, len(timeline) - 1]:
+    start = timeline.backward_start
+    for index in [0, 3, start - 1, start, start + 3, start + 7, len(timeline) - 2, len(timeline) - 1]:
         page.evaluate(f"window.tracegrad.show({index})")
         in_browser = page.evaluate(
             "() => Object.fromEntries([...document.querySelectorAll('svg g[id]')]"
@@ -169,14 +176,28 @@ def test_browser_frames_match_the_python_stepper(tmp_path, browser):
         )
         for element_id, classes in frames.classes(index).items():
             assert in_browser[element_id] == sorted(classes.split()), (index, element_id)
-        grads = page.evaluate(
+        shown = page.evaluate(
             "() => Object.fromEntries([...document.querySelectorAll('svg g.value')]"
-            ".map(g => [g.id, g.querySelector('text.tg-grad').textContent]))"
+            ".map(g => [g.id, [g.querySelector('text.tg-data').textContent,"
+            " g.querySelector('text.tg-grad').textContent]]))"
         )
+        backward_index = timeline.backward_index(index)
         for node in timeline.snapshot.order:
             node_id = timeline.snapshot.ids[id(node)]
-            if node_id in grads:
-                assert grads[node_id] == f"grad {number(timeline.grad_at(node, index))}"
+            if node_id in shown:
+                assert shown[node_id] == [f"data {timeline.data_text(node, index)}",
+                                          f"grad {timeline.grad_text(node, backward_index)}"], (index, node_id)
+        assert page.inner_text("#tg-arithmetic") == timeline.text(index)
+    # The follow buttons jump between exactly the steps that add to the bias's grad.
+    page.evaluate("window.tracegrad.show(0)")
+    visited = []
+    for _ in timeline.follow_frames:
+        page.click("#tg-next-followed")
+        visited.append(page.evaluate("window.tracegrad.index"))
+    assert visited == timeline.follow_frames and len(visited) == 2  # the bias's use in each sample
+    assert page.is_disabled("#tg-next-followed")
+    page.keyboard.press("[")
+    assert page.evaluate("window.tracegrad.index") == timeline.follow_frames[-2]
 
 
 @pytest.mark.browser
@@ -185,7 +206,7 @@ def test_screenshot_of_the_page_is_not_blank(tmp_path, browser):
     page = browser.new_page(viewport={"width": 1000, "height": 600})
     page.goto(path.as_uri())
     page.keyboard.press("End")
-    assert page.inner_text("#tg-counter").startswith("Step 3 of 3")
+    assert page.inner_text("#tg-counter").startswith("Backward 3 of 3")
     shot = page.screenshot()
     assert len(shot) > 10_000
 
@@ -209,7 +230,7 @@ def test_html_page_is_the_page_that_export_html_writes(tmp_path):
     assert "<title>Two neurons &lt;and&gt; a loss</title>" in page
     path = export_html(loss, tmp_path / "page.html", title="Two neurons <and> a loss", collapse="layers")
     assert path.read_text(encoding="utf-8") == page
-    assert html_page(loss).count("<title>Backward through loss, step by step</title>") == 1
+    assert html_page(loss).count("<title>Forward and backward through loss, step by step</title>") == 1
 
 
 def test_a_failed_export_leaves_the_old_file_whole(tmp_path):

@@ -247,3 +247,169 @@ def test_a_training_step_of_micrograds_mlp_agrees():
     next_ours = svm_loss(lambda x: plain_value_mlp(weights, x), our_parameters, points, labels, Value)
     assert next_ours.data == pytest.approx(next_micro.data, rel=1e-12)
     assert next_ours.data < our_loss.data
+
+
+# --- micrograd's way of adding an op: Value(data, _children, _op) and an assigned _backward ---
+
+def lecture_sin(x, value_class=Value):
+    """The classic lecture's pattern, outside the class (with either engine's Value)."""
+    out = value_class(math.sin(x.data), (x,), "sin")
+
+    def _backward():
+        x.grad += math.cos(x.data) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def micrograd_style_mul(a, b):
+    """micrograd's own __mul__, written with keywords."""
+    out = Value(a.data * b.data, _children=(a, b), _op="*")
+
+    def _backward():
+        a.grad += b.data * out.grad
+        b.grad += a.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def test_a_node_made_the_micrograd_way_backpropagates_through_its_own_backward():
+    x = Value(0.7, label="x")
+    y = lecture_sin(x) * 3.0 + lecture_sin(x * x)  # x reused: contributions accumulate
+    y.backward()
+    assert x.grad == pytest.approx(3 * math.cos(0.7) + math.cos(0.49) * 1.4, rel=1e-15)
+    assert y.data == 3 * math.sin(0.7) + math.sin(0.7 * 0.7)
+
+
+def test_keyword_children_and_op_and_two_inputs():
+    a, b = Value(2.0), Value(-3.0)
+    product = micrograd_style_mul(a, b)
+    (product + a).backward()
+    assert (product.data, a.grad, b.grad) == (-6.0, -2.0, 2.0)
+    assert product.inputs == (a, b) and product._prev == (a, b) and product._op == "*"
+
+
+def test_such_a_node_reports_its_inputs_op_and_measured_local_grads():
+    x = Value(0.3, label="x")
+    out = lecture_sin(x)
+    assert out.inputs == (x,) and out._prev == (x,) and out._op == "sin" and not out.is_leaf
+    assert out.has_custom_backward and not x.has_custom_backward and not (x * 2).has_custom_backward
+    assert out.op.name == "sin" and out.op.symbol == "sin" and out.op.rules == ("sin",)
+    assert out.op.write("x") == "sin(x)"
+    x.grad, out.grad = 5.0, 7.0
+    assert out.local_grads == (math.cos(0.3),)  # measured with upstream 1.0 on zeroed inputs...
+    assert (x.grad, out.grad) == (5.0, 7.0)  # ...and everything restored
+    twice = micrograd_style_mul(x, x)
+    assert twice.local_grads == (0.3, 0.3)  # an input used twice: the measured total, halved
+
+
+def test_without_an_assigned_backward_nothing_flows_back_as_in_micrograd():
+    x = Value(1.5)
+    out = Value(x.data * 2, (x,), "double")
+    assert out.local_grads == (0.0,)
+    (out * 1.0).backward()
+    assert x.grad == 0.0
+    assert callable(out._backward) and out._backward() is None
+
+
+@pytest.mark.micrograd
+def test_its_backward_runs_in_topological_order_like_micrograds():
+    x = Value(0.2)
+    a = lecture_sin(x)
+    b = lecture_sin(a)  # b's backward must run before a's
+    c = b * a
+    c.backward()
+    cos = math.cos
+    expected = (b.data + a.data * cos(a.data)) * cos(x.data)  # dc/da = b + a·cos(a)
+    assert x.grad == pytest.approx(expected, rel=1e-14)
+    # micrograd itself gives the same
+    micro = micrograd_value()
+    mx = micro(0.2)
+    ma = lecture_sin(mx, micro)
+    (lecture_sin(ma, micro) * ma).backward()
+    assert x.grad == pytest.approx(mx.grad, rel=1e-14)
+
+
+def test_a_long_chain_of_such_nodes_needs_no_recursion():
+    x = Value(0.1)
+    v = x
+    for _ in range(20_000):
+        v = lecture_sin(v)
+    v.backward()
+    assert 0.0 < x.grad < 1.0
+
+
+def test_a_table_ops_node_can_be_given_its_own_backward():
+    x = Value(2.0)
+    y = x * 3.0
+    y._backward = lambda: setattr(x, "grad", x.grad + 10.0 * y.grad)
+    (y + 0.0).backward()
+    assert x.grad == 10.0 and y.has_custom_backward and y.op.name == "mul" and y.local_grads == (10.0, 0.0)
+
+
+def test_wrong_children_and_ops_are_clear_errors():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"_children\[1\] must be Value, got float"):
+        Value(1.0, (x, 2.0), "+")
+    with pytest.raises(TypeError, match="single Value"):
+        Value(1.0, x, "sin")
+    with pytest.raises(TypeError, match="_op must be str, got int"):
+        Value(1.0, (x,), 3)
+    with pytest.raises(ValueError, match="at most two inputs, got 3"):
+        Value(3.0, (x, x, x), "sum3")
+    with pytest.raises(TypeError, match="_backward must be a function"):
+        lecture_sin(x)._backward = 3.0
+
+
+def test_under_no_grad_such_a_node_is_a_leaf_and_its_op_text_stays():
+    from autograd import no_grad
+
+    x = Value(1.0)
+    with no_grad():
+        out = lecture_sin(x)
+    assert out.is_leaf and out._op == "sin" and out.op is None and not out.has_custom_backward
+
+
+def test_detect_anomaly_checks_an_assigned_backwards_result():
+    from autograd import detect_anomaly
+
+    x = Value(1.0)
+    out = Value(2.0, (x,), "blowup")
+    out._backward = lambda: setattr(x, "grad", x.grad + math.inf)
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="blowup"):
+        (out * 2.0).backward()
+
+
+class Scalar(Value):
+    """A learner's subclass adding an op as a method, micrograd's way."""
+
+    def sin(self):
+        out = Scalar(math.sin(self.data), (self,), "sin")
+
+        def _backward():
+            self.grad += math.cos(self.data) * out.grad
+
+        out._backward = _backward
+        return out
+
+
+class NamedScalar(Value):
+    """A subclass with its own constructor and attributes (it has a __dict__)."""
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        super().__init__(data, _children, _op, label)
+        self.note = "mine"
+
+
+def test_subclasses_work_and_their_ops_return_plain_values():
+    x, w = Scalar(0.5, label="x"), NamedScalar(2.0, label="w")
+    s = x.sin()
+    assert type(s) is Scalar and s.inputs == (x,)
+    y = s * w + x ** w + 2 ** x - w / x
+    assert type(y) is Value and type(s * w) is Value and type(x ** w) is Value
+    y.backward()
+    reference = [math.cos(0.5) * 2.0 + 2.0 * 0.5 ** 1.0 + 2 ** 0.5 * math.log(2) + 2.0 / 0.25,
+                 math.sin(0.5) + 0.5 ** 2.0 * math.log(0.5) - 1 / 0.5]
+    assert [x.grad, w.grad] == pytest.approx(reference, rel=1e-13)
+    assert w.note == "mine" and w.label == "w"

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd import Value, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+from autograd import Value, detect_anomaly, enable_grad, is_grad_enabled, no_grad, row, scope
 
 
 # --- no_grad and enable_grad ---
@@ -185,3 +185,50 @@ def test_invalid_scope_names_are_rejected(name, error):
         with scope(name):
             pass
     assert (Value(1.0) * 2).scope is None
+
+
+# --- rows: the batch row a node was built for ---
+
+def test_nodes_built_inside_row_carry_it_with_the_scope_around_or_inside():
+    x = Value(1.0, label="x")
+    with scope("L1"), row(3):
+        inner = x * 2.0
+        with scope("N2"):
+            nested = inner + 1.0
+            leaf = Value(4.0, label="w")
+    with row(2), scope("L1"):
+        other_order = x * 3.0
+    with row(5):
+        row_only = x - 1.0
+        with row(6):
+            replaced = x - 2.0
+    assert (inner.scope.name, inner.row) == ("L1", 3)
+    assert (nested.scope.name, nested.row) == ("L1.N2", 3)
+    assert (leaf.scope.name, leaf.row, leaf.label) == ("L1.N2", 3, "w")
+    assert inner.inputs[1].row == 3  # the constant 2.0 too
+    assert (other_order.scope.name, other_order.row) == ("L1", 2)
+    assert row_only.scope is None and row_only.row == 5 and replaced.row == 6
+    assert x.row is None and (x * 2.0).row is None
+
+
+def test_a_label_set_later_keeps_the_row():
+    with row(4):
+        node = Value(1.0) * 2.0
+    node.label = "z"
+    assert (node.label, node.row) == ("z", 4)
+
+
+def test_row_keeps_the_node_size():
+    with scope("L1"), row(3):
+        node = Value(1.0) * 2.0
+    assert type(node).__slots__ == ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag")
+    assert repr(node.scope) == "Scope('L1', row=3)"
+
+
+@pytest.mark.parametrize("k, error", [(0, ValueError), (-2, ValueError), (1.0, TypeError),
+                                      (True, TypeError), ("3", TypeError)])
+def test_a_row_is_an_int_from_1(k, error):
+    with pytest.raises(error, match="row"):
+        with row(k):
+            pass
+    assert (Value(1.0) * 2.0).row is None

@@ -48,7 +48,7 @@ def test_nodes_built_in_a_neuron_carry_layer_and_neuron_scope():
     model = MLP(2, [3, 2], seed=0)
     outputs = model([0.5, -1.5])
     assert isinstance(outputs, list) and len(outputs) == 2
-    assert outputs[1].label == "L2.N2.out"
+    assert outputs[1].label == "ŷ"  # the output layer is linear: its z is the prediction
     assert outputs[1].scope.path == ("L2", "N2")
     parameters = set(map(id, model.parameters()))
     order = topological_order(outputs[0])
@@ -61,7 +61,10 @@ def test_nodes_built_in_a_neuron_carry_layer_and_neuron_scope():
     assert sorted(node.label for node in inputs) == ["x1", "x2"]
     hidden = {node.scope.name for node in interior if node.scope.path[0] == "L1"}
     assert hidden == {"L1.N1", "L1.N2", "L1.N3"}
-    assert {n.label for n in interior if n.label} >= {"L1.N1.out", "L1.N2.out", "L1.N3.out", "L2.N1.out"}
+    named = {(n.scope.name, n.label) for n in interior if n.label}
+    for neuron in ("L1.N1", "L1.N2", "L1.N3"):
+        assert {(neuron, "z"), (neuron, "a")} <= named
+    assert ("L2.N1", "ŷ") in named
 
 
 def test_layer_level_nodes_carry_the_layer_scope():
@@ -164,7 +167,7 @@ def test_named_modules_walks_the_tree_once_parents_first_with_dotted_names():
 
 def test_an_unnamed_module_builds_its_nodes_outside_any_scope():
     out = Neuron(2, "tanh", seed=0)([1.0, 2.0])
-    assert out.label == "out"
+    assert out.label == "ŷ"
     assert all(node.scope is None for node in topological_order(out))
 
 

@@ -370,3 +370,81 @@ def test_only_fit_save_and_load_are_implemented_elsewhere():
 
     with pytest.raises(ValueError, match="Module has no method 'predict' implemented elsewhere"):
         implements("predict")
+
+
+# --- issue 12: bounded reads, values validated, load and load_model agree ----------------------
+
+
+def _refused_in_a_subprocess(path):
+    """load_model(path) in a child process, bounded by a timeout: the error text (a hang fails)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nn\n"
+        "try:\n    nn.load_model(sys.argv[1])\n"
+        "except nn.StateError as error:\n    print('refused:', error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return result.stdout + result.stderr
+
+
+def test_a_symlink_to_dev_zero_is_refused_without_reading(tmp_path):
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")
+    assert "is not a regular file" in _refused_in_a_subprocess(link)
+
+
+def test_a_fifo_is_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    assert "is not a regular file" in _refused_in_a_subprocess(fifo)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    size = path.stat().st_size
+    assert serialization.MAX_FILE_BYTES == 64 * 2**20  # the documented limit
+    monkeypatch.setattr(serialization, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(StateError, match=f"holds {size} bytes, more than a model file may \\({size - 1}\\)"):
+        load_model(path)
+    monkeypatch.setattr(serialization, "MAX_FILE_BYTES", size)
+    assert load_model(path).config() == MLP(2, [3, 1]).config()
+
+
+def _both_refuse(path, model, match):
+    before = model.state_dict()
+    with pytest.raises(StateError, match=match):
+        model.load(path)
+    assert model.state_dict() == before
+    with pytest.raises(StateError, match=match):
+        load_model(path)
+
+
+def _written(tmp_path, document):
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_a_negative_running_variance_is_refused_by_load_and_load_model(tmp_path):
+    model = Sequential(Layer(2, 2, seed=0), BatchNorm(2))
+    document = good_document(model)
+    document["state"]["L2.running_var2"] = -0.5
+    _both_refuse(_written(tmp_path, document), model, r"'L2.running_var2' is -0.5: a variance cannot be negative")
+
+
+def test_a_size_that_is_a_float_is_refused_by_load_and_load_model(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    document = good_document(model)
+    document["model"]["nouts"] = [3.0, 1]
+    _both_refuse(_written(tmp_path, document), model, r"nouts")
+
+
+def test_an_extra_top_level_key_is_refused_by_load_and_load_model(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    document = good_document(model)
+    document["comment"] = "trained on Tuesday"
+    _both_refuse(_written(tmp_path, document), model, r"unexpected top-level key 'comment'")

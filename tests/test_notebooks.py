@@ -1,5 +1,11 @@
 """The teaching notebooks: text and notebook in sync, committed clean, and each runs top to bottom.
 
+There are two editions: the English notebooks in ``notebooks/`` and the Chinese ones in
+``notebooks/zh/`` (same names, same structure, same code; their kernel runs in
+``notebooks/zh``, where ``exercise.py`` gives the check's messages in Chinese, ``controls.py``
+re-exports the sliders and ``zh_plots.py`` makes matplotlib draw with a CJK font). A notebook is
+named by its path without the suffix: ``05_icecream`` or ``zh/05_icecream``.
+
 Each notebook is a MyST Markdown file (``notebooks/NN_name.md``, the text a teacher
 edits) paired by jupytext with an output-free ``.ipynb`` (what a student opens); a
 teacher may edit either and run ``jupytext --sync notebooks/*.md``. The tests check
@@ -8,11 +14,12 @@ kernel, in a temporary copy of ``notebooks/``, so that nothing is written into t
 repository (and check that nothing was). After the last cell, in the same kernel,
 the closing exercise is answered with the reference answer kept in the exercise
 cell's metadata (the shared check in ``notebooks/exercise.py`` must say
-"Correct!") and with a wrong one (it must raise), so the hidden check is checked too.
+"Correct!") and with a wrong one (it must raise), so the hidden check is checked too. A matplotlib warning that a glyph is missing from the
+font (a Chinese label drawn as a box) fails the notebook.
 
 The notebooks run in parallel worker threads (each kernel is its own process),
-started once for the module, so the suite takes about as long as the slowest
-notebook per core. nbclient, nbformat and jupytext are imported inside the tests:
+started once for the module (only those whose tests were selected: ``-k zh`` runs the
+Chinese ones), so the suite takes about as long as the slowest notebook per core. nbclient, nbformat and jupytext are imported inside the tests:
 ``pytest -m "not notebooks"`` collects this file without them.
 """
 
@@ -33,6 +40,7 @@ pytestmark = pytest.mark.notebooks
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXPECTED = [
+    "00_build_it_yourself",
     "01_neuron",
     "02_activations",
     "03_layers",
@@ -42,13 +50,38 @@ EXPECTED = [
     "07_overfitting_regularisation",
     "08_universal_approximation",
     "09_moons",
+    "10_deltas",
 ]
+#: The Chinese edition: the same notebooks, in this folder under notebooks/.
+ZH = "zh"
+ZH_DIR = NOTEBOOK_DIR / ZH
+#: Every notebook found, English first: "05_icecream", then "zh/05_icecream".
+NOTEBOOKS = EXPECTED + sorted(f"{ZH}/{path.stem}" for path in ZH_DIR.glob("[0-9][0-9]_*.md"))
+#: What the shared check prints or raises, in each edition's language.
+MESSAGES = {
+    "en": {"unanswered": "Not answered yet", "correct": "Correct!", "wrong": "Not quite"},
+    "zh": {"unanswered": "还没有作答", "correct": "正确！", "wrong": "还差一点"},
+}
 PAIRING = "ipynb,md:myst"
 SLOWEST = {"09_moons", "07_overfitting_regularisation", "08_universal_approximation"}
 CELL_TIMEOUT = 120  # seconds; every notebook as a whole runs in well under a minute
-SYNC_HINT = "edit one side, then run `jupytext --sync notebooks/*.md` (clear outputs first)"
+SYNC_HINT = ("edit one side, then run `jupytext --sync notebooks/*.md notebooks/zh/*.md` "
+             "(clear outputs first)")
 
-PROBE = "import sys; print(sys.prefix)"
+# Runs first in every kernel: says which Python it is, and shows every missing-glyph warning
+# (not only the first of each place), so that the test can find them in the outputs.
+PROBE = ("import sys, warnings; warnings.filterwarnings('always', message=r'Glyph .* missing'); "
+         "print(sys.prefix)")
+MISSING_GLYPH = "missing from font"
+
+
+def _language(name: str) -> str:
+    return "zh" if name.startswith(f"{ZH}/") else "en"
+
+
+def _english(name: str) -> str:
+    """The English notebook a notebook is an edition of (itself, for an English one)."""
+    return name.split("/")[-1]
 
 
 def _files(folder: Path) -> dict[str, tuple[int, int]]:
@@ -83,20 +116,24 @@ class Run:
 
 
 def _execute(stem: str, workdir: Path) -> Run:
-    """Run the copy of notebook ``stem`` in ``workdir`` (the kernel's working directory)."""
+    """Run the copy of notebook ``stem`` found in ``workdir`` (a copy of notebooks/).
+
+    The kernel's working directory is the notebook's folder: ``workdir`` or ``workdir/zh``.
+    """
     import nbclient
     import nbformat
 
     run = Run()
-    nb = nbformat.read(workdir / f"{stem}.ipynb", as_version=4)
+    path = workdir / f"{stem}.ipynb"
+    nb = nbformat.read(path, as_version=4)
     run.executed = nb
     client = nbclient.NotebookClient(
         nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=False,
-        resources={"metadata": {"path": str(workdir)}},
+        resources={"metadata": {"path": str(path.parent)}},
     )
     run.files_before = _files(workdir)
     try:
-        with client.setup_kernel(cwd=str(workdir)):
+        with client.setup_kernel(cwd=str(path.parent)):
             probe = nbformat.v4.new_code_cell(PROBE)
             client.execute_cell(probe, 0)
             run.kernel_prefix = _outputs_text(probe).strip()
@@ -130,18 +167,30 @@ def repository_files():
     return _files(NOTEBOOK_DIR)
 
 
+def _selected(session) -> list[str]:
+    """The notebooks whose run some selected test asks for (all of them, if that is unclear)."""
+    wanted = {item.callspec.params["stem"] for item in session.items
+              if "runs" in getattr(item, "fixturenames", ()) and hasattr(item, "callspec")
+              and "stem" in item.callspec.params}
+    if any("runs" in getattr(item, "fixturenames", ()) and not hasattr(item, "callspec")
+           for item in session.items):
+        wanted = set(NOTEBOOKS)  # a test over every run
+    return [name for name in NOTEBOOKS if name in wanted] or NOTEBOOKS
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, repository_files):
-    """Start every notebook at once, each in its own copy of notebooks/, on one worker per core."""
+def runs(request, tmp_path_factory, repository_files):
+    """Start the selected notebooks at once, each in its own copy of notebooks/, one worker per core."""
     # Look up the "python3" kernel in this environment first, so that a kernelspec in the
     # user's home cannot send the notebooks to another Python (the test checks it did not).
     previous = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(Path(sys.prefix) / "share" / "jupyter")] + ([previous] if previous else []))
-    pool = ThreadPoolExecutor(max_workers=max(1, min(len(EXPECTED), os.cpu_count() or 1)))
+    selected = _selected(request.session)
+    pool = ThreadPoolExecutor(max_workers=max(1, min(len(selected), os.cpu_count() or 1)))
     # The slowest notebooks first, so they do not finish last on their own.
-    for stem in sorted(EXPECTED, key=lambda stem: stem not in SLOWEST):
-        workdir = tmp_path_factory.mktemp(stem) / "notebooks"
+    for stem in sorted(selected, key=lambda stem: _english(stem) not in SLOWEST):
+        workdir = tmp_path_factory.mktemp(stem.replace("/", "_")) / "notebooks"
         shutil.copytree(NOTEBOOK_DIR, workdir, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
         _runs[stem] = pool.submit(_execute, stem, workdir)
     try:
@@ -168,7 +217,14 @@ def test_every_notebook_is_a_text_file_and_a_notebook():
     assert not (NOTEBOOK_DIR / "_build.py").exists(), "the notebooks are their own source now"
 
 
-@pytest.mark.parametrize("stem", EXPECTED)
+def test_every_notebook_has_a_chinese_edition():
+    assert sorted(path.stem for path in ZH_DIR.glob("[0-9][0-9]_*.md")) == EXPECTED
+    assert sorted(path.stem for path in ZH_DIR.glob("[0-9][0-9]_*.ipynb")) == EXPECTED
+    for helper in ("exercise.py", "controls.py", "zh_plots.py"):
+        assert (ZH_DIR / helper).is_file(), helper
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
 def test_text_and_notebook_are_in_sync(stem):
     import jupytext
     from jupytext.combine import combine_inputs_with_outputs
@@ -186,7 +242,7 @@ def test_text_and_notebook_are_in_sync(stem):
         (c.cell_type, c.source, c.metadata) for c in committed.cells], f"{stem}: {SYNC_HINT}"
 
 
-@pytest.mark.parametrize("stem", EXPECTED)
+@pytest.mark.parametrize("stem", NOTEBOOKS)
 def test_committed_without_outputs_and_with_the_python3_kernel(stem):
     import nbformat
 
@@ -200,7 +256,7 @@ def test_committed_without_outputs_and_with_the_python3_kernel(stem):
                 f"{stem} is committed with outputs: {cell.source[:60]!r}; {SYNC_HINT}")
 
 
-@pytest.mark.parametrize("stem", EXPECTED)
+@pytest.mark.parametrize("stem", NOTEBOOKS)
 def test_the_exercise_uses_the_shared_check(stem):
     text, _ = _pair(stem)
     tags = [tag for cell in text.cells for tag in cell.metadata.get("tags", [])]
@@ -211,20 +267,39 @@ def test_the_exercise_uses_the_shared_check(stem):
     assert "hide-input" in check.metadata["tags"] and check.metadata["jupyter"]["source_hidden"]
     assert "from exercise import check" in check.source and "check(answer," in check.source
     # The messages and the comparison live in exercise.py, not in copies in each notebook.
-    for copied in ("Not answered yet", "Correct!", "Not quite", "assert "):
+    for copied in [*MESSAGES["en"].values(), *MESSAGES["zh"].values(), "assert "]:
         assert copied not in check.source, copied
 
 
-@pytest.mark.parametrize("stem", EXPECTED)
+@pytest.mark.parametrize("stem", [name for name in NOTEBOOKS if _language(name) == "zh"])
+def test_a_chinese_edition_has_the_structure_of_the_english_notebook(stem):
+    """Same cells in the same order, same tags and exercise answers; plots drawn with a CJK font."""
+    import jupytext
+
+    chinese, english = jupytext.read(NOTEBOOK_DIR / f"{stem}.md"), jupytext.read(NOTEBOOK_DIR / f"{_english(stem)}.md")
+    assert [(c.cell_type, c.metadata) for c in chinese.cells] == [
+        (c.cell_type, c.metadata) for c in english.cells], f"{stem}: cells or their tags differ from the English"
+    code = "\n".join(c.source for c in chinese.cells if c.cell_type == "code")
+    assert "matplotlib" not in code or "import zh_plots" in code, f"{stem} plots without the CJK font"
+    prose = "".join(c.source for c in chinese.cells if c.cell_type == "markdown")
+    assert sum("\u4e00" <= ch <= "\u9fff" for ch in prose) > len(prose) / 4, f"{stem}: the prose is not Chinese"
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
 def test_notebook_runs_top_to_bottom_and_its_exercise_check_works(runs, stem):
     run = runs[stem].result()
     if run.error is not None:
         raise run.error
     assert Path(run.kernel_prefix).resolve() == Path(sys.prefix).resolve(), (
         f"the kernel ran {run.kernel_prefix}, not this environment's Python ({sys.prefix})")
-    assert "Not answered yet" in run.unanswered
-    assert "Correct!" in run.correct
-    assert run.wrong_error is not None and "Not quite" in str(run.wrong_error)
+    messages = MESSAGES[_language(stem)]
+    assert messages["unanswered"] in run.unanswered
+    assert messages["correct"] in run.correct
+    assert run.wrong_error is not None and messages["wrong"] in str(run.wrong_error)
+    # Every character of every plot had a glyph (no Chinese label drawn as boxes).
+    missing = [output.get("text", "") for cell in run.executed.cells if cell.cell_type == "code"
+               for output in cell.get("outputs", []) if MISSING_GLYPH in output.get("text", "")]
+    assert not missing, f"{stem}: a plot misses glyphs: {missing[0][:300]}"
     # The notebook draws what it talks about: some output is a rendered graph.
     svgs = [output for cell in run.executed.cells if cell.cell_type == "code"
             for output in cell.get("outputs", []) if "image/svg+xml" in output.get("data", {})]
@@ -238,6 +313,78 @@ def test_running_the_notebooks_wrote_nothing_into_the_repository(runs, repositor
     for future in runs.values():
         future.result()
     assert _files(NOTEBOOK_DIR) == repository_files
+
+
+# --- the live controls -----------------------------------------------------------------------
+
+#: The notebooks with sliders, and the function each hands to ``controls.live``.
+LIVE = {
+    "05_icecream": ("guess", "descent"),
+    "06_gradient_descent_sgd_minibatch": ("train_and_watch",),
+    "07_overfitting_regularisation": ("cure",),
+}
+
+
+@pytest.mark.parametrize("stem", [name for name in NOTEBOOKS if _english(name) in LIVE])
+def test_live_controls_draw_their_figure_when_run_headless(runs, stem):
+    """Each slider cell shows its controls and, as an ordinary output, the figure for their defaults."""
+    run = runs[stem].result()
+    if run.error is not None:
+        raise run.error
+    functions = LIVE[_english(stem)]
+    cells = {name: cell for cell in run.executed.cells if cell.cell_type == "code"
+             for name in functions if f"live({name}," in cell.source}
+    assert sorted(cells) == sorted(functions)
+    for name, cell in cells.items():
+        kinds = [set(output.get("data", {})) for output in cell.outputs]
+        assert any("application/vnd.jupyter.widget-view+json" in kind for kind in kinds), f"{name}: no controls"
+        pictures = [output for output in cell.outputs if "image/png" in output.get("data", {})]
+        assert len(pictures) == 1, f"{name}: expected its one figure, got {len(pictures)}"
+        assert not [output for output in cell.outputs if output.output_type == "execute_result"], (
+            f"{name}: the cell shows a stray value after its figure")
+
+
+@pytest.fixture(scope="module")
+def controls():
+    """notebooks/controls.py, loaded from its file (the notebooks import it from their folder)."""
+    spec = importlib.util.spec_from_file_location("controls", NOTEBOOK_DIR / "controls.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.widgets
+def test_moving_a_control_calls_the_function_again_with_the_new_value(controls, monkeypatch):
+    import IPython.display
+    import ipywidgets
+
+    shown, updated = [], []
+
+    class Handle:
+        def update(self, what):
+            updated.append(what)
+
+    def display(what, display_id=False):
+        shown.append(what)
+        return Handle() if display_id else None
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    calls = []
+    slider = ipywidgets.FloatSlider(value=0.1, min=0.0, max=1.0, step=0.05, description="learning rate")
+    choice = ipywidgets.Dropdown(options=["L1", "L2"], value="L2")
+    controls.live(lambda lr, penalty: calls.append((lr, penalty)) or f"figure {len(calls)}", lr=slider, penalty=choice)
+    assert calls == [(0.1, "L2")] and shown[-1] == "figure 1" and updated == []
+    assert slider.continuous_update is False  # redraw when let go, not at every pixel
+    slider.value = 0.5
+    choice.value = "L1"
+    assert calls == [(0.1, "L2"), (0.5, "L2"), (0.5, "L1")]
+    assert updated == ["figure 2", "figure 3"]
+
+
+@pytest.mark.widgets
+def test_live_refuses_something_that_is_not_a_control(controls):
+    with pytest.raises(TypeError, match="control 'lr': expected an ipywidgets control, got float"):
+        controls.live(lambda lr: None, lr=0.1)
 
 
 # --- the shared exercise check --------------------------------------------------------------
@@ -291,3 +438,59 @@ def test_check_asks_a_predicate_and_treats_an_unusable_answer_as_wrong(exercise,
         exercise.check("a", lambda corners: corners[0] < corners[1], hint="h", success="s")
     with pytest.raises(exercise.WrongAnswer, match="cannot be used"):
         exercise.check(3, lambda corners: corners[0] < corners[1], hint="h", success="s")
+
+
+# --- the Chinese edition's helpers ------------------------------------------------------------
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def exercise_zh():
+    """notebooks/zh/exercise.py: the same check, its messages in Chinese."""
+    return _load("exercise_zh", ZH_DIR / "exercise.py")
+
+
+def test_the_chinese_check_speaks_chinese_and_compares_like_the_english_one(exercise_zh, exercise, capsys):
+    exercise_zh.check(..., 1.0, hint="h", success="s", what="元组")
+    assert capsys.readouterr().out == "还没有作答：把 ... 换成你的元组，然后再运行这个单元格。\n"
+    exercise_zh.check(([3, 7.0], (2.5,)), [[3.0, 7.0], [2.5]], hint="h", success="三十七。")
+    assert capsys.readouterr().out == "正确！三十七。\n"
+    with pytest.raises(AssertionError, match=r"^还差一点：0\.31。两个相加。$") as caught:
+        exercise_zh.check(0.31, 0.3, hint="两个相加。", success="s")
+    assert caught.type.__name__ == "WrongAnswer" and exercise_zh.matches is not None
+    with pytest.raises(exercise_zh.WrongAnswer, match="无法使用"):
+        exercise_zh.check(3, lambda corners: corners[0] < corners[1], hint="h", success="s")
+    with pytest.raises(exercise_zh.WrongAnswer):
+        exercise_zh.check(1.0 + 1e-7, 1.0, hint="h", success="s", rel_tol=1e-9)
+
+
+def test_zh_plots_draws_chinese_with_a_cjk_font(tmp_path):
+    """After ``import zh_plots`` a Chinese title draws without a missing-glyph warning."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    saved = matplotlib.rcParams.copy()
+    try:
+        zh_plots = _load("zh_plots", ZH_DIR / "zh_plots.py")
+        assert zh_plots.FONT is not None and "CJK" in zh_plots.FONT
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a "Glyph ... missing" warning fails
+            fig, ax = plt.subplots()
+            ax.set_title("损失函数与学习率 −0.5")
+            ax.set_xlabel("输出偏置 b")
+            ax.plot([0, 1], [1, 0], label="梯度下降")
+            ax.legend()
+            fig.savefig(tmp_path / "zh.png")
+            plt.close(fig)
+    finally:
+        matplotlib.rcParams.update(saved)

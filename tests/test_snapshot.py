@@ -1,5 +1,7 @@
 """Snapshot: one walk of a graph, shared by every view; each picture walks the graph once."""
 
+import re
+
 import pytest
 
 import autograd.graph
@@ -41,8 +43,8 @@ def test_a_snapshot_holds_the_order_ids_and_names_of_its_graph():
     named = by_label(y)
     assert snapshot.id_of(named["x"]) == "n0" and snapshot.id_of(y) == "n5"
     product = named["n"].inputs[0]
-    assert [snapshot.name(node) for node in (named["w"], product, y)] == ["w", "mul#2", "y"]
-    assert snapshot.names is snapshot.names and snapshot.names(product) == "mul#2"
+    assert [snapshot.name(node) for node in (named["w"], product, y)] == ["w", "x·w", "y"]
+    assert snapshot.names is snapshot.names and snapshot.names(product) == "x·w"
     assert repr(snapshot) == "Snapshot(6 nodes, root 'y')"
 
 
@@ -159,3 +161,70 @@ def test_views_given_a_snapshot_do_not_walk_again_and_draw_the_same(walks, tmp_p
 def test_the_engine_ids_and_the_views_ids_agree():
     loss = scoped_mlp((2, 2, 1), samples=2)
     assert node_ids(loss) == Snapshot(loss).ids
+
+
+# --- names a student recognises ---
+
+def test_an_unlabelled_node_is_named_by_its_formula_never_op_and_number():
+    x1, w1, x2, w2, b = (Value(v, label=name) for v, name in
+                         ((2.0, "x1"), (3.0, "w1"), (1.0, "x2"), (-1.0, "w2"), (0.5, "b")))
+    z = w1 * x1 + w2 * x2 + b
+    a = z.relu()
+    e = a - 3.0
+    loss = e ** 2 / 2.0
+    names = Snapshot(loss).names
+    assert names(w1 * x1) != names(z)
+    assert [names(node) for node in (z.inputs[0].inputs[0], z.inputs[0], z, a, e)] == [
+        "w1·x1", "w1·x1 + w2·x2", "w1·x1 + w2·x2 + b", "relu(w1·x1 + w2·x2 + b)", "relu(w1·x1 + w2·x2 + b) - 3"]
+    assert names(loss) == "(relu(w1·x1 + w2·x2 + b) - 3)²/2"  # a square as the articles write it
+    longer = (loss * 4.0).exp()
+    assert Snapshot(longer).names(longer) == "exp(…·4)"  # a long formula shows its long inputs as …
+    z.label = "z"  # a label always wins, and the formulas above it use it
+    names = Snapshot(loss).names
+    assert [names(node) for node in (z, a, e, loss)] == ["z", "relu(z)", "relu(z) - 3", "(relu(z) - 3)²/2"]
+    assert names(Value(1.0) * 2.0).startswith("v")  # an unlabelled variable leaf is v<k>
+
+
+def test_a_node_built_for_a_row_shows_it_and_a_constant_stays_a_number():
+    from autograd.modes import row
+
+    w = Value(1.5, label="w")
+    with row(3):
+        x = Value(2.0, label="x")
+        z = x * w + 1.0
+    names = Snapshot(z).names
+    assert names(x) == "x [row 3]" and names(w) == "w"
+    assert names(z) == "x·w + 1 [row 3]"  # the row once, not once per input
+    assert names(z.inputs[1]) == "1"
+    assert backward_steps(z)[0].text().splitlines()[0] == "Step 1: x·w + 1 [row 3] = 3 + 1 = 4"
+
+
+def test_a_long_chain_is_named_without_recursion_and_with_bounded_names():
+    x = Value(0.5, label="x")
+    node = x
+    for _ in range(50_000):
+        node = node * 1.0 + 0.0
+    names = Snapshot(node).names
+    assert len(names(node)) <= 40 and "#" not in names(node)
+
+
+def test_no_fallback_name_in_the_drawing_of_nn_networks_and_data_sets():
+    import nn
+    from nn.data import icecream
+    from nn.models import icecream_network
+
+    X, y = icecream()
+    model = icecream_network(output_bias=0.0)
+    losses = [nn.losses.mse_loss([model(x) for x in X], y)]
+    mlp = nn.MLP(2, [3, 2], seed=1)
+    losses.append(nn.losses.cross_entropy([mlp(x) for x in X[:3]], [0, 1, 0]))
+    scorer = nn.MLP(2, [2, 1], seed=2)
+    losses.append(nn.losses.hinge_loss([scorer(x) for x in X[:2]], [1, -1]))
+    for loss in losses:
+        snapshot = Snapshot(loss)
+        names = [snapshot.name(node) for node in snapshot.order]
+        assert not any(re.search(r"[a-z_]+#\d+", name) for name in names), names
+        texts = " ".join(backward_steps(snapshot)[index].text(snapshot.names) for index in range(3))
+        assert not re.search(r"[a-z_]+#\d+", texts)
+        svg = draw(snapshot, collapse=(), hide_constants=True).pipe(format="svg", encoding="utf-8")
+        assert not re.search(r"[a-z_]+#\d+", svg)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from autograd import BackwardStep, Value, backward_steps, topological_order
 from autograd.viz.examples import neuron, random_graph, scoped_mlp
 from autograd.viz.snapshot import Snapshot
-from autograd.viz.steps import replay
+from autograd.viz.steps import forward_steps, replay
 
 
 def same(a: float, b: float) -> bool:
@@ -104,10 +104,13 @@ def test_default_leaves_every_grad_untouched():
 def test_step_text_shows_the_arithmetic():
     y = neuron()
     text = backward_steps(y)[2].text(total=3)
-    assert text.splitlines()[0] == "Step 3 of 3: mul#2 = x * w = -6"
-    assert "upstream ∂y/∂mul#2 = 0.501" in text
-    assert "local ∂mul#2/∂x = -3   [mul: d(a*b)/da = b]" in text
-    assert "(-3) × 0.501 = -1.503;  x.grad 0 + (-1.503) = -1.503" in text
+    assert text.splitlines()[0] == "Step 3 of 3: x·w = x * w = 2 * (-3) = -6"  # named by its formula
+    assert "upstream ∂y/∂(x·w) = 0.501" in text
+    assert "local ∂(x·w)/∂x = -3   [mul: d(a*b)/da = b]" in text
+    assert "(-3) × 0.501 = -1.503;  x.grad 0 + (-1.503) = -1.503  (final)" in text
+    assert text.splitlines()[-1] == (
+        "  A product sends each factor the gradient times the other factor: "
+        "x gets 0.501 × w = 0.501 × (-3) = -1.503; w gets 0.501 × x = 0.501 × 2 = 1.002.")
 
 
 def test_a_leaf_loss_has_no_steps_and_a_long_chain_works():
@@ -142,7 +145,7 @@ def test_the_steps_of_a_snapshot_are_the_steps_of_its_root():
     assert "(the initial gradient of backward)" in first
 
 
-def compound_labels(labels=("a+b", "-x", "f(x)")):
+def compound_labels(labels=("a+b", "-x", "x y")):
     """y = s * c with s labelled by each compound label in turn; the steps of each."""
     for label in labels:
         a, b, c = Value(2.0, label="a"), Value(1.0, label="b"), Value(3.0, label="c")
@@ -156,10 +159,21 @@ def compound_labels(labels=("a+b", "-x", "f(x)")):
 @pytest.mark.parametrize("label, steps", list(compound_labels()))
 def test_compound_names_are_bracketed_as_operands_and_before_grad(label, steps):
     text = steps[0].text()
-    assert text.splitlines()[0] == f"Step 1: y = ({label}) * c = 9"  # not "a+b * c"
+    assert text.splitlines()[0] == f"Step 1: y = ({label}) * c = 3 * 3 = 9"  # not "a+b * c"
     assert f"({label}).grad 0 + 3 = 3" in text
     assert f"local ∂y/∂({label}) = 3" in text  # the ∂ text wraps the same way
-    assert steps[1].text().splitlines()[0] == f"Step 2: {label} = a + b = 3"
+    assert steps[1].text().splitlines()[0] == f"Step 2: {label} = a + b = 2 + 1 = 3"
+
+
+def test_a_call_and_a_product_stay_bare_where_they_read_right():
+    ((_, steps),) = compound_labels(("f(x)",))
+    assert steps[0].text().splitlines()[0] == "Step 1: y = f(x) * c = 3 * 3 = 9"
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    y = x * w + 1.0
+    y.label = "y"
+    first = backward_steps(y)[0].text()
+    assert first.splitlines()[0] == "Step 1: y = x·w + 1 = 6 + 1 = 7"  # a product needs no brackets in a sum
+    assert "(x·w).grad 0 + 1 = 1" in first and "∂y/∂(x·w)" in first  # but does before .grad and in ∂
 
 
 def test_a_name_alone_as_a_functions_argument_stays_bare():
@@ -169,41 +183,52 @@ def test_a_name_alone_as_a_functions_argument_stays_bare():
     y = s.tanh() ** 2
     y.label = "y"
     first, second = backward_steps(y)[:2]
-    assert first.text().splitlines()[0].startswith("Step 1: y = tanh#")
-    assert second.text().splitlines()[0].startswith("Step 2: tanh#")
-    assert " = tanh(x+1) = " in second.text().splitlines()[0]
+    assert first.text().splitlines()[0] == "Step 1: y = tanh(x+1)**2 = 0.9051**2 = 0.8193"
+    assert second.text().splitlines()[0] == "Step 2: tanh(x+1) = tanh(1.5) = 0.9051"
     negated = -s
     negated.label = "n"
     assert backward_steps(negated)[0].text().splitlines()[0] == "Step 1: n = -(x+1) = -1.5"
 
 
-@pytest.mark.parametrize("label", ["", " ", "  \t", "\n"])
-def test_a_whitespace_label_is_no_label(label):
-    x, w = Value(2.0, label="x"), Value(3.0, label="w")
-    product = x * w
-    product.label = label
-    y = product + 1.0
-    y.label = "y"
-    text = backward_steps(y)[0].text()
-    assert text.splitlines()[0] == "Step 1: y = mul#2 + 1 = 7"
-    assert "mul#2.grad 0 + 1 = 1" in text
+def test_explanations_are_generated_for_every_op():
+    x = Value(0.7, label="x")
+    for node in [x + 1.0, x - 1.0, x * 2.0, x / 2.0, -x, x ** 2, x.exp(), x.log(), x.sqrt(), abs(x), x.tanh(),
+                 x.sigmoid(), x.relu(), (-x).relu(), x.leaky_relu(0.1), (-x).leaky_relu(0.1), x ** Value(2.0),
+                 x * x]:
+        node.label = "out"
+        steps, forward = backward_steps(node), forward_steps(node)
+        for step in steps + forward:
+            assert step.explanation.endswith(".") and step.explanation.count(". ") == 0, step.explanation
+            assert step.explanation in step.text(Snapshot(node).names)
+        assert "#" not in steps[-1].explanation + forward[-1].explanation
+    off = (x - 1.0)
+    off.label = "z"
+    dead = off.relu()
+    dead.label = "a"
+    assert backward_steps(dead)[0].explanation == (
+        "Backward starts at a with the initial gradient 1; ReLU is off here (z = -0.3 ≤ 0): "
+        "its local derivative is 0, so nothing flows back to z.")
+    assert forward_steps(dead)[-1].explanation == (
+        "ReLU is off: z = -0.3 ≤ 0, so a = 0 and its local derivative is 0 (no gradient will pass here).")
 
 
-def test_a_constant_is_named_by_its_number_and_gets_no_grad_line():
-    x = Value(2.0, label="x")
-    total = x * 3.0
-    mean = total / 1.0
-    mean.label = "mean"
-    steps = backward_steps(mean)
-    text = steps[0].text()
-    assert text.splitlines()[0] == "Step 1: mean = mul#2 / 1 = 6"
-    assert "→ 1 (a constant): local ∂mean/∂1 = -6" in text
-    assert "(-6) × 1 = -6;  1 is a constant: nothing to update" in text
-    assert "1.grad" not in text and "3.grad" not in steps[1].text()
-    assert "x.grad 0 + 3 = 3" in steps[1].text()  # a variable still shows its accumulation
-    # The data is unchanged: the constant's contribution is recorded and replays as backward.
-    constant = mean.inputs[1]
-    assert constant.is_constant
-    assert steps[0].contributions[1].input is constant and steps[0].contributions[1].grad_after == -6.0
-    mean.backward()
-    assert replay(steps)[id(constant)] == constant.grad == -6.0
+def test_forward_steps_walk_the_graph_in_topological_order():
+    loss = scoped_mlp((2, 3, 1))
+    steps = forward_steps(loss)
+    assert [step.node for step in steps] == [node for node in topological_order(loss) if not node.is_leaf]
+    assert [step.index for step in steps] == list(range(len(steps)))
+    for step in steps:
+        assert step.input_values == tuple(x.data for x in step.node.inputs) and step.result == step.node.data
+        assert step.local_grads == step.node.local_grads
+        assert step.rules == step.node.op.rules and step.op_name == step.node.op.name
+    y = neuron()
+    first = forward_steps(y)[0]
+    assert first.text(Snapshot(y).names, 3).splitlines() == [
+        "Forward 1 of 3: x·w = x * w = 2 * (-3) = -6",
+        "  records ∂(x·w)/∂x = -3   [d(a*b)/da = b]",
+        "  records ∂(x·w)/∂w = 2   [d(a*b)/db = a]",
+        "  x·w multiplies its inputs and records ∂(x·w)/∂x = -3 and ∂(x·w)/∂w = 2 for backward to multiply by.",
+    ]
+    assert forward_steps(Value(1.0)) == []
+    with pytest.raises(TypeError, match="root must be Value or Snapshot, got int"):
+        forward_steps(3)

@@ -7,13 +7,18 @@ The layer above the engine core (it imports ``autograd``'s root modules, never
 - ``snapshot``: ``Snapshot``, one walk of a graph (order, ids, names,
   consumers, backward steps) shared by every view below
 - ``draw``: ``draw(root)``, a ``graphviz.Digraph`` of the graph
-- ``steps``: ``backward_steps``, ``BackwardStep``, ``Contribution``
+- ``steps``: ``forward_steps``, ``ForwardStep``, ``backward_steps``, ``BackwardStep``, ``Contribution``
+- ``narrate``: the one-sentence explanation of each forward and backward step
+- ``update``: ``Update``, the gradient-descent step ``p ← p − lr·grad`` and the loss after it
 - ``explain``: ``explain(loss, wrt)`` and ``chain_rule``, the chain rule path by path
-- ``timeline`` and ``frames``: when each gradient changes; one SVG restyled per step
-- ``stepper``: ``Stepper``, the Jupyter widget
+- ``timeline`` and ``frames``: the frames (forward, backward, the update), when each
+  value is computed and each gradient changes; one SVG restyled per frame
+- ``stepper``: ``Stepper``, the Jupyter widget (``follow=``, ``lr=``)
 - ``html``: ``html_page`` and ``export_html``, the stepper as one HTML page
-- ``display``: how a ``Value`` shows itself in Jupyter
-- ``text`` and ``palette``: how numbers and names are written; every colour
+- ``display``: how a ``Value`` shows itself in Jupyter, within a size and time budget
+- ``dot``: ``render_svg``, Graphviz's ``dot`` with a time limit; ``DotFailed``
+- ``text`` and ``palette``: how numbers and names are written (``w1·x1``,
+  ``z [row 3]``, never ``mul#17``); every colour
 - ``numeric``: central-difference checks of drawn gradients
 - ``examples``: small graphs for tests, benchmarks and docs
 - ``optional``: graphviz and ipywidgets, imported when used

@@ -1,16 +1,25 @@
-"""How a ``Value`` shows itself in Jupyter: as the SVG of its graph.
+"""How a ``Value`` shows itself in Jupyter: as the SVG of its graph, within a budget.
 
-``Value._repr_mimebundle_`` calls :func:`mimebundle`. Without Graphviz's
-``dot`` program the Value shows as text, followed by one line saying how to
-install Graphviz. Graphs too big to read inline are drawn with their nn
-scopes collapsed; failing that, they are summarised in text.
+``Value._repr_mimebundle_`` calls :func:`mimebundle`. Displaying never
+blocks for long:
+
+* up to ``INLINE_LIMIT`` nodes (400), the whole graph is drawn;
+* a bigger graph built in ``nn``'s scopes is drawn with its neurons (or
+  layers) collapsed and constants hidden, when that leaves at most
+  ``INLINE_LIMIT`` boxes; up to ``SUMMARY_ABOVE`` nodes are looked at for it;
+* anything else shows as a text summary (node count, ops, parameters, and how
+  to draw more), computed in one pass over the graph;
+* ``dot`` runs with a time limit (``DISPLAY_TIMEOUT`` seconds); missing,
+  broken or too slow, the Value shows as text followed by one line saying so.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Container
 
 from ..value import Value
+from .dot import INSTALL, DotFailed, render_svg
 from .draw import draw
 from .optional import GRAPHVIZ_HINT
 from .snapshot import Snapshot
@@ -19,12 +28,14 @@ INSTALL_HINT = (
     "(Graphviz's `dot` program was not found, so the graph is not drawn: install Graphviz, "
     "e.g. `sudo apt-get install graphviz`, `brew install graphviz` or `conda install graphviz`.)"
 )
-INLINE_LIMIT = 400  # drawn nodes; a bigger graph is unreadable inline
+INLINE_LIMIT = 400  # drawn boxes (values, ops, collapsed groups); a bigger drawing is unreadable inline
+SUMMARY_ABOVE = 20_000  # nodes: past this, a text summary without trying to collapse anything
+DISPLAY_TIMEOUT = 10.0  # seconds dot may take for the inline drawing
 
 
 def mimebundle(value: Value, include: Container[str] | None = None,
                exclude: Container[str] | None = None) -> dict[str, str]:
-    """``{"image/svg+xml": ..., "text/plain": repr}``, or text alone when ``dot`` is missing."""
+    """``{"image/svg+xml": ..., "text/plain": repr}``, or text alone when ``dot`` cannot draw it in time."""
     text = repr(value)
     bundle: dict[str, str] = {"text/plain": text}
     wanted = include is None or "image/svg+xml" in include
@@ -44,19 +55,58 @@ def mimebundle(value: Value, include: Container[str] | None = None,
 def _svg(value: Value) -> tuple[str | None, str]:
     """The SVG of the value's graph and a note for the text form ('' if none)."""
     try:
-        import graphviz
+        import graphviz  # noqa: F401  (only to say clearly when the Python package is missing)
     except ImportError:
         return None, f"(the graphviz Python package is missing: {GRAPHVIZ_HINT})"
     snapshot = Snapshot(value)
     size = len(snapshot.order)
     options: dict[str, object] = {}
     if size > INLINE_LIMIT:
-        scoped = {len(node.scope.path) for node in snapshot.order if node.scope is not None}
-        if not scoped:
-            return None, (f"(a graph of {size:,} nodes is too big to draw inline: use "
-                          f"autograd.draw(value) to render it, or autograd.Stepper(value))")
-        options = {"collapse": "neurons" if max(scoped) >= 2 else "layers", "hide_constants": True}
+        collapse = _collapse_within_budget(snapshot) if size <= SUMMARY_ABOVE else None
+        if collapse is None:
+            return None, summary(snapshot)
+        options = {"collapse": collapse, "hide_constants": True}
     try:
-        return draw(snapshot, **options).pipe(format="svg", encoding="utf-8"), ""
-    except graphviz.ExecutableNotFound:
-        return None, INSTALL_HINT
+        return render_svg(draw(snapshot, **options), timeout=DISPLAY_TIMEOUT), ""
+    except DotFailed as error:
+        if "was not found" in str(error):
+            return None, INSTALL_HINT
+        return None, f"({error})"
+
+
+def _collapse_within_budget(snapshot: Snapshot) -> str | None:
+    """``"neurons"`` or ``"layers"`` if collapsing them leaves at most INLINE_LIMIT boxes, else None."""
+    paths = [node.scope.path if node.scope is not None else () for node in snapshot.order]
+    if not any(paths):
+        return None
+    for depth, name in ((2, "neurons"), (1, "layers")):
+        groups = {path[:depth] for path in paths if len(path) >= depth}
+        # Nodes outside every group are drawn one by one (constants hidden); an op node adds one box.
+        loose = sum((1 if node.is_leaf else 2) for node, path in zip(snapshot.order, paths)
+                    if len(path) < depth and not node.is_constant)
+        if groups and len(groups) + loose <= INLINE_LIMIT:
+            return name
+    return None
+
+
+def summary(snapshot: Snapshot) -> str:
+    """A few lines about a graph too big to draw inline, and how to draw or step through it."""
+    order = snapshot.order
+    ops = Counter(node.op.name if node.op is not None else (getattr(node, "_op", "") or "op")
+                  for node in order if not node.is_leaf)
+    leaves = sum(1 for node in order if node.is_leaf)
+    constants = sum(1 for node in order if node.is_constant)
+    labelled = sum(1 for node in order if node.is_leaf and not node.is_constant and node.label)
+    common = ", ".join(f"{count:,} {name}" for name, count in ops.most_common(5))
+    more = "" if len(ops) <= 5 else f", {sum(ops.values()) - sum(c for _, c in ops.most_common(5)):,} other"
+    return (
+        f"(a graph of {len(order):,} nodes, too big to draw inline (the budget is {INLINE_LIMIT} boxes): "
+        f"{sum(ops.values()):,} ops ({common}{more}), {leaves:,} leaves ({labelled:,} labelled, "
+        f"{constants:,} constants). To see it: autograd.draw(value, collapse=\"layers\", hide_constants=True)"
+        f".render(\"graph\", format=\"svg\") draws it in a file (built in nn's scopes, it folds to a few boxes); "
+        f"autograd.explain(value, wrt=parameter) derives one gradient; autograd.Stepper(value) steps through "
+        f"it node by node.)"
+    )
+
+
+__all__ = ["INSTALL", "INSTALL_HINT", "mimebundle", "summary"]

@@ -19,6 +19,7 @@ Only the drawing modules import ``graphviz``, and only when they are used.
 from __future__ import annotations
 
 from collections.abc import Iterable
+import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict, Union
 
@@ -27,11 +28,11 @@ from ..value import Value
 from .numeric import LeafCheck, check_leaf_grads
 from .optional import import_graphviz
 from .palette import (
-    BAD_COLOR, BORDER, CLUSTER_FILLS, CONTROL_BORDER, EDGE_COLOR, EDGE_LABEL_COLOR, FILL, GRAD_COLOR,
-    HIGHLIGHT, INK, MUTED, OK_COLOR,
+    BAD_COLOR, BORDER, CLUSTER_FILLS, CONTROL_BORDER, DATA_COLOR, DELTA_COLOR, EDGE_COLOR, EDGE_LABEL_COLOR,
+    FILL, GRAD_COLOR, HIGHLIGHT, INK, MUTED, OK_COLOR,
 )
 from .snapshot import Snapshot
-from .text import FONT, html_label_text, number, partial, shown_label, write_op
+from .text import FONT, html_label_text, number, partial, row_of, shown_label, with_row, write_op
 
 if TYPE_CHECKING:
     import graphviz
@@ -48,6 +49,7 @@ class DrawOptions(TypedDict, total=False):
     hide_constants: bool
     edge_labels: Union[bool, str]
     rankdir: str
+    show_deltas: bool
 
 
 # Keeps a node's gradient cell wide enough that the stepper's changing
@@ -64,6 +66,7 @@ class Element:
     kind: str  # "value", "op", "constant" or "group"
     members: list[Value]  # the values this element stands for
     grad_nodes: list[Value] = field(default_factory=list)  # whose grads it shows, in order
+    data_nodes: list[Value] = field(default_factory=list)  # whose data it shows, in order
 
 
 @dataclass
@@ -89,6 +92,7 @@ def draw(
     edge_labels: bool | str = False,
     check_grads: bool = False,
     rankdir: str = "LR",
+    show_deltas: bool = False,
 ) -> "graphviz.Digraph":
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (render it to SVG).
 
@@ -106,7 +110,11 @@ def draw(
     - ``check_grads``: each leaf's gradient is checked by central differences
       (the root is evaluated again around the leaf) and marked ✓ or ✗.
     - ``rankdir``: ``"LR"`` (left to right), ``"TB"``, ``"RL"`` or ``"BT"``.
+    - ``show_deltas``: every node labelled ``z`` (a neuron's weighted sum,
+      also ``L1.N2.z``) carries a badge δ = ∂L/∂z, its gradient.
 
+    A node is named by its label, else by its formula in its inputs' names
+    (``w1·x1``); a node built for row k of a batch shows ``[row k]``.
     ``root`` may be a ``Snapshot`` of the graph, shared with other views.
     """
     return build_scene(
@@ -119,32 +127,41 @@ def draw(
         edge_labels=edge_labels,
         check_grads=check_grads,
         rankdir=rankdir,
+        show_deltas=show_deltas,
     ).graph
+
+
+def _draw_defaults() -> dict[str, object]:
+    """``draw``'s options and their defaults, read from its signature (the one place they are written)."""
+    return {name: parameter.default for name, parameter in inspect.signature(draw).parameters.items()
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
 def build_scene(
     root: Union[Value, Snapshot],
     *,
-    show_grads: bool = True,
-    highlight: Iterable[Value] | Value = (),
-    group_scopes: bool = True,
-    collapse: CollapseSpec = (),
-    hide_constants: bool = False,
-    edge_labels: bool | str = False,
-    check_grads: bool = False,
-    rankdir: str = "LR",
     grads: dict[int, float] | None = None,
     only: set[int] | None = None,
+    **options: object,
 ) -> Scene:
-    """``draw``'s work, keeping the element ids.
+    """``draw``'s work, keeping the element ids; ``options`` are ``draw``'s, with its defaults.
 
     ``grads`` (by ``id(node)``) replaces ``node.grad``; ``only`` (a set of
     ``id(node)``) draws just those nodes and the edges between them, with
     the ids they have in the whole graph.
     """
+    settings = _draw_defaults()
+    unknown = sorted(set(options) - set(settings))
+    if unknown:
+        raise TypeError(f"draw() got an unexpected keyword argument {unknown[0]!r}")
+    settings.update(options)
+    show_grads, highlight, group_scopes, collapse, hide_constants, edge_labels, check_grads, rankdir, show_deltas = (
+        settings[name] for name in ("show_grads", "highlight", "group_scopes", "collapse", "hide_constants",
+                                    "edge_labels", "check_grads", "rankdir", "show_deltas"))
     snapshot = Snapshot.of(root)
     for flag, given in (("show_grads", show_grads), ("group_scopes", group_scopes),
-                        ("hide_constants", hide_constants), ("check_grads", check_grads)):
+                        ("hide_constants", hide_constants), ("check_grads", check_grads),
+                        ("show_deltas", show_deltas)):
         instance(given, flag, bool)
     choice(rankdir, "rankdir", RANKDIRS)
     if not isinstance(edge_labels, bool):
@@ -156,6 +173,7 @@ def build_scene(
     builder = _Builder(
         snapshot, show_grads, _highlighted(highlight), group_scopes, hide_constants, edge_labels, grads, only,
     )
+    builder.show_deltas = show_deltas
     builder.fold(_collapsed_paths(order, collapse))
     if check_grads:
         builder.check()
@@ -191,6 +209,12 @@ def _highlighted(highlight: Iterable[Value] | Value) -> set[int]:
         instance(node, "each highlighted node", Value)
         chosen.add(id(node))
     return chosen
+
+
+def _is_weighted_sum(node: Value) -> bool:
+    """A neuron's weighted sum: a node labelled ``z`` (or ``<scope>.z``)."""
+    label = shown_label(node).strip()
+    return label == "z" or label.endswith(".z")
 
 
 def _scope_path(node: Value) -> tuple[str, ...]:
@@ -260,6 +284,7 @@ class _Builder:
         self.op_element: dict[int, str] = {}
         self.edge_consumers: dict[str, list[Value]] = {}
         self.cluster_count = 0
+        self.show_deltas = False
         self.consumers = snapshot.consumers
         # Where each node is drawn: its scope; a leaf built outside any scope
         # (nn makes parameters before it runs them in their neuron's scope)
@@ -314,12 +339,14 @@ class _Builder:
         rows = []
         label = shown_label(node)
         if label:
-            rows.append(f"<B>{html_label_text(label)}</B>")
+            rows.append(f"<B>{html_label_text(with_row(label, row_of(node)))}</B>")
         else:
             rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{html_label_text(self.names(node))}</FONT>')
-        rows.append(f"data {html_label_text(number(node.data))}")
+        rows.append(self.data_cell(node))
         if self.show_grads:
             rows.append(self.grad_cell(node))
+        if self.show_deltas and _is_weighted_sum(node):
+            rows.append(f'<FONT COLOR="{DELTA_COLOR}"><B>δ = ∂L/∂z = {html_label_text(number(self.grad(node)))}</B></FONT>')
         check = self.checks.get(id(node))
         if check is not None:
             if check.ok:
@@ -333,6 +360,9 @@ class _Builder:
             f'<TR><TD ALIGN="LEFT"{width if index == 0 else ""}>{row}</TD></TR>' for index, row in enumerate(rows[1:])
         )
         return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
+
+    def data_cell(self, node: Value) -> str:
+        return f'<FONT COLOR="{DATA_COLOR}">data {html_label_text(number(node.data))}</FONT>'
 
     def grad_cell(self, node: Value) -> str:
         return f'<FONT COLOR="{GRAD_COLOR}">grad {number(self.grad(node))}</FONT>'
@@ -365,7 +395,7 @@ class _Builder:
             last = (f'<TD ALIGN="LEFT" PORT="o{position}">{self.grad_cell(node)}</TD>' if self.show_grads
                     else f'<TD PORT="o{position}"></TD>')
             rows.append(
-                f'<TR><TD ALIGN="LEFT">{shown}</TD><TD ALIGN="LEFT">data {number(node.data)}</TD>{last}</TR>'
+                f'<TR><TD ALIGN="LEFT">{shown}</TD><TD ALIGN="LEFT">{self.data_cell(node)}</TD>{last}</TR>'
             )
         return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
 
@@ -420,7 +450,8 @@ class _Builder:
                     self.value_element[id(member)] = gid
                     if not member.is_leaf:
                         self.op_element[id(member)] = gid
-                self.elements.append(Element(gid, "group", members, list(outputs) if self.show_grads else []))
+                self.elements.append(Element(gid, "group", members, list(outputs) if self.show_grads else [],
+                                             list(outputs)))
                 highlighted = any(id(member) in self.highlight for member in members)
                 attrs = {
                     "id": gid, "class": "group", "shape": "box", "style": "rounded,filled",
@@ -453,7 +484,7 @@ class _Builder:
                     "penwidth": "3" if highlighted else "1.6" if kind == "root" else "1.2",
                     "margin": "0.06,0.03",
                 }
-                self.elements.append(Element(node_id, "value", [node], [node] if self.show_grads else []))
+                self.elements.append(Element(node_id, "value", [node], [node] if self.show_grads else [], [node]))
             self.value_element[key] = node_id
             place(cluster, node_id, label, attrs)
             if not node.is_leaf:

@@ -3,7 +3,8 @@
 ``scoped_mlp`` builds the graph of an MLP by hand, with the scopes and
 parameter labels that ``nn`` uses (layers ``L1``, neurons ``L1.N1``,
 parameters ``L1.N1.w1`` and ``L1.N1.b``), so drawings can be grouped and
-collapsed without ``nn``.
+collapsed without ``nn``. ``micrograd_demo_loss`` is micrograd's demo loss
+(~65k nodes), the graph a display must not hang on.
 """
 
 from __future__ import annotations
@@ -101,3 +102,22 @@ def random_graph(seed: int, size: int = 12, leaves: int = 3) -> tuple[Value, lis
     for leaf in inputs:
         loss = loss + leaf * 0.25
     return loss, inputs
+
+
+def micrograd_demo_loss(samples: int = 100, seed: int = 0) -> Value:
+    """micrograd's demo loss (bench_engine's value_loss): a 2-16-16-1 ReLU MLP's SVM loss plus L2, ~65k nodes."""
+    rng = random.Random(seed)
+    sizes = (2, 16, 16, 1)
+    model = [([[Value(rng.uniform(-1, 1)) for _ in range(sizes[i])] for _ in range(sizes[i + 1])],
+              [Value(0.0) for _ in range(sizes[i + 1])]) for i in range(len(sizes) - 1)]
+    scores = []
+    for _ in range(samples):
+        activations = [Value(rng.uniform(-2, 2)) for _ in range(2)]
+        for depth, (weights, biases) in enumerate(model):
+            outputs = [sum((w * x for w, x in zip(row, activations)), bias) for row, bias in zip(weights, biases)]
+            activations = [output.relu() for output in outputs] if depth != len(model) - 1 else outputs
+        scores.append(activations[0])
+    labels = [rng.choice((-1.0, 1.0)) for _ in range(samples)]
+    losses = [(1 + -label * score).relu() for label, score in zip(labels, scores)]
+    parameters = [p for weights, _ in model for row in weights for p in row] + [b for _, biases in model for b in biases]
+    return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in parameters)

@@ -21,6 +21,7 @@ from typing import Union
 from ..validation import instance, integer
 from ..value import Value
 from .snapshot import Snapshot
+from .steps import rules_of
 from .text import Names, factor, grad_of, number, partial
 
 
@@ -99,16 +100,25 @@ def chain_rule(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) ->
 
 
 def _all_paths(loss: Value, wrt: Value, reaches: set[int]) -> tuple[ChainPath, ...]:
-    """Every path, depth first, inputs left to right (no recursion)."""
+    """Every path, depth first, inputs left to right (no recursion, no copying: linear in the paths' length).
+
+    A partial path is a linked list ``(edge, previous)``, so extending one
+    costs nothing; each path is written out once, when it reaches ``wrt``.
+    """
     found = []
-    stack: list[tuple[Value, tuple[PathEdge, ...], float]] = [(loss, (), 1.0)]
+    stack: list[tuple[Value, tuple | None, float]] = [(loss, None, 1.0)]
     while stack:
-        node, edges, product = stack.pop()
+        node, partial_path, product = stack.pop()
         if node is wrt:
-            found.append(ChainPath(edges, product))
+            edges = []
+            while partial_path is not None:
+                edges.append(partial_path[0])
+                partial_path = partial_path[1]
+            edges.reverse()
+            found.append(ChainPath(tuple(edges), product))
             continue
         branches = [
-            (node_input, edges + (PathEdge(node, node_input, position, local_grad),), product * local_grad)
+            (node_input, (PathEdge(node, node_input, position, local_grad), partial_path), product * local_grad)
             for position, (node_input, local_grad) in enumerate(zip(node.inputs, node.local_grads))
             if id(node_input) in reaches
         ]
@@ -194,12 +204,21 @@ def explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) -> st
             f"the other {rule.path_count - len(rule.paths):,} are summed at the end."
         )
     locals_used: dict[tuple[int, int], tuple[str, PathEdge]] = {}
+    all_used: set[tuple[int, int]] = set()
     width = len(str(len(rule.paths)))
     for number_shown, path in enumerate(rule.paths, start=1):
         head = f"path {number_shown:>{width}}: "
-        chain = [loss_name] + [names(edge.source) for edge in path.edges]
-        symbols = [_local_symbol(names, edge) for edge in path.edges]
-        numbers = " · ".join(factor(edge.local_grad) for edge in path.edges)
+        edges = path.edges
+        chain = [loss_name] + [names(edge.source) for edge in _ends(edges)]
+        symbols = [_local_symbol(names, edge) for edge in _ends(edges)]
+        factors = [factor(edge.local_grad) for edge in _ends(edges)]
+        if len(edges) > 2 * PATH_ENDS:
+            # A long path shows its first and last factors; the middle is counted, not written.
+            skipped = f"… ({len(edges) - 2 * PATH_ENDS:,} more factors) …"
+            chain.insert(PATH_ENDS + 1, f"… ({len(edges) - 2 * PATH_ENDS:,} more nodes) …")
+            symbols.insert(PATH_ENDS, skipped)
+            factors.insert(PATH_ENDS, skipped)
+        numbers = " · ".join(factors)
         indent = " " * (len(head) + len(target))
         lines.append("")
         lines.append(head + " ← ".join(chain))
@@ -207,8 +226,11 @@ def explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) -> st
         if len(path.edges) > 1:
             lines.append(f"{indent} = {numbers}")
         lines.append(f"{indent} = {number(path.product)}")
-        for edge, symbol in zip(path.edges, symbols):
-            locals_used.setdefault((id(edge.consumer), edge.position), (symbol, edge))
+        for edge in edges:
+            key = (id(edge.consumer), edge.position)
+            all_used.add(key)
+            if len(locals_used) < MAX_LOCALS_LISTED and key not in locals_used:
+                locals_used[key] = (_local_symbol(names, edge), edge)
     lines.append("")
     terms = [factor(path.product) for path in rule.paths]
     if len(rule.paths) < rule.path_count:
@@ -230,17 +252,25 @@ def explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) -> st
     column = max(len(text) for text in texts)
     for text, (symbol, edge) in zip(texts, shown):
         op = edge.consumer.op
-        assert op is not None
+        op_name = op.name if op is not None else (getattr(edge.consumer, "_op", "") or "op")
         note = ""
         if edge.consumer.inputs.count(edge.source) > 1:
             note = f"  ({names(edge.source)} is both inputs of {names(edge.consumer)}; the subscript tells which)"
-        lines.append(f"  {text:<{column}}   {op.name}: {op.rules[edge.position]}{note}")
-    if len(listed) > len(shown):
-        lines.append(f"  … and {len(listed) - len(shown)} more.")
+        lines.append(f"  {text:<{column}}   {op_name}: {rules_of(edge.consumer)[edge.position]}{note}")
+    if len(all_used) > len(shown):
+        lines.append(f"  … and {len(all_used) - len(shown):,} more.")
     return "\n".join(lines)
 
 
 MAX_LOCALS_LISTED = 12
+PATH_ENDS = 6  # factors shown at each end of a longer path
+
+
+def _ends(edges: tuple[PathEdge, ...]) -> tuple[PathEdge, ...]:
+    """The edges a path's text shows: all of a short path, the first and last PATH_ENDS of a long one."""
+    if len(edges) <= 2 * PATH_ENDS:
+        return edges
+    return edges[:PATH_ENDS] + edges[-PATH_ENDS:]
 _SUBSCRIPTS = "₁₂₃₄"
 
 

@@ -1,16 +1,22 @@
-"""Frames of the backward stepper: one laid-out SVG, restyled for each step.
+"""Frames of the stepper: one laid-out SVG, restyled for each frame.
 
 Graphviz lays the graph out once. Each frame is then the same SVG with a
-state class on every node and edge and the gradients as they stand after
-that step, so showing a frame costs a string join, not a layout. The HTML
+state class on every node and edge, and the data and gradients as they stand
+at that frame, so showing a frame costs a string join, not a layout. The HTML
 page does the same in JavaScript from the data ``page_data`` returns; both
-compute states with the same rules:
+compute states with the same rules. The frames are the timeline's: forward
+steps, then backward steps, then (given a learning rate) the update.
 
-* a value is ``tg-pending`` until a step adds to its grad, ``tg-partial``
-  while uses remain, ``tg-done`` once its grad is final;
-* the node of the current step (value and op) is ``tg-current``, the inputs
-  it passes gradient to are ``tg-receiving`` (constants excepted: nothing
-  learns from their gradient), its edges are ``tg-active``.
+* forward: a value is ``tg-pending`` (data ``?``) until its step computes
+  it; the current node is ``tg-current``, the inputs it reads
+  ``tg-receiving``, its edges ``tg-active``; every grad is ``?``;
+* backward: a value is ``tg-pending`` (grad ``?``) until a step adds to its
+  grad, ``tg-partial`` (grad marked ``(partial)``) while uses remain,
+  ``tg-done`` once its grad is final; the node of the current step (value
+  and op) is ``tg-current``, the inputs it passes gradient to are
+  ``tg-receiving`` (constants excepted: nothing learns from their
+  gradient), its edges are ``tg-active``;
+* the update: every value ``tg-done``, showing its data after the update.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Union
 
 from ..value import Value
 from .draw import Element, Scene
-from .palette import FILL, GRAD_COLOR, HIGHLIGHT, RECEIVING
+from .palette import DATA_COLOR, FILL, GRAD_COLOR, HIGHLIGHT, RECEIVING
 from .text import number
 from .timeline import Timeline
 
@@ -42,11 +48,12 @@ g.edge.tg-active > polygon {{ stroke: {HIGHLIGHT}; fill: {HIGHLIGHT}; }}
 g.edge.tg-active text {{ fill: {HIGHLIGHT}; }}
 """
 
-# A slot of the SVG template: ("class", element id, its base classes) or ("grad", node, "").
+# A slot of the SVG template: ("class", element id, its base classes), ("grad", node, "") or ("data", node, "").
 Slot = tuple[str, Union[str, Value], str]
 
 _GROUP = re.compile(r'<g id="([^"]+)" class="([^"]+)">')
 _GRAD_TEXT = re.compile(r'(<text)([^>]*fill="' + re.escape(GRAD_COLOR) + r'"[^>]*>)grad ([^<]*)(</text>)')
+_DATA_TEXT = re.compile(r'(<text)([^>]*fill="' + re.escape(DATA_COLOR) + r'"[^>]*>)data ([^<]*)(</text>)')
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="([\d.\s-]+)"')
 _TRANSLATE = re.compile(r'class="graph" transform="scale\(([\d.]+) [\d.]+\) rotate\(0\) translate\(([-\d.]+) ([-\d.]+)\)"')
@@ -87,10 +94,30 @@ class Frames:
             self.edge_span[edge_id] = (min(steps), max(steps))
             for step in steps:
                 step_edges.setdefault(step, []).append(edge_id)
-        # Per step: the elements that are current and receiving, the active edges.
+        # Forward: per element the step that computes it (-1: a leaf, there from the start);
+        # per edge the forward steps of its consumers.
+        computed_at = timeline.computed_at
+        self.computed: dict[str, int] = {}
+        for element in scene.elements:
+            self.computed[element.id] = max((computed_at.get(id(node), -1) for node in element.members), default=-1)
+        self.edge_computed: dict[str, tuple[int, int]] = {}
+        forward_edges: dict[int, list[str]] = {}
+        for edge_id, consumers in scene.edge_consumers.items():
+            steps = [computed_at.get(id(node), -1) for node in consumers]
+            self.edge_computed[edge_id] = (min(steps), max(steps))
+            for step in steps:
+                forward_edges.setdefault(step, []).append(edge_id)
+        # Per frame: the elements that are current and receiving (or read), the active edges.
         self.current: list[list[str]] = []
         self.receiving: list[list[str]] = []
         self.active: list[list[str]] = []
+        for forward_step in timeline.forward:
+            node = forward_step.node
+            current = [scene.value_element.get(id(node)), scene.op_element.get(id(node))]
+            self.current.append(sorted({c for c in current if c in element_ids}))
+            read = {scene.value_element.get(id(x)) for x in node.inputs if not x.is_constant}
+            self.receiving.append(sorted(r for r in read if r in element_ids and r not in current))
+            self.active.append(forward_edges.get(forward_step.index, []))
         for step in timeline.steps:
             node = step.node
             current = [scene.value_element.get(id(node)), scene.op_element.get(id(node))]
@@ -101,6 +128,11 @@ class Frames:
                          if not c.input.is_constant}
             self.receiving.append(sorted(r for r in receiving if r in element_ids))
             self.active.append(step_edges.get(step.index, []))
+        if timeline.update is not None:  # the parameters light up as they are updated
+            updated = {scene.value_element.get(id(p)) for p in timeline.update.parameters}
+            self.current.append([])
+            self.receiving.append(sorted(u for u in updated if u in element_ids))
+            self.active.append([])
 
     def _span(self, element: Element) -> tuple[int, int]:
         timeline = self.timeline
@@ -119,20 +151,28 @@ class Frames:
     def __len__(self) -> int:
         return len(self.timeline)
 
-    def classes(self, index: int) -> dict[str, str]:
-        """The state classes of every element and edge at step ``index``."""
+    def classes(self, frame: int) -> dict[str, str]:
+        """The state classes of every element and edge at frame ``frame``."""
         states: dict[str, str] = {}
-        for element_id, first in self.first.items():
-            final = self.final[element_id]
-            states[element_id] = "tg-done" if final <= index else "tg-partial" if first <= index else "tg-pending"
-        for edge_id, (first, last) in self.edge_span.items():
-            states[edge_id] = "tg-done" if last <= index else "tg-partial" if first <= index else "tg-pending"
-        if 0 <= index < len(self.current):
-            for element_id in self.receiving[index]:
+        timeline = self.timeline
+        if timeline.kind(frame) == "forward":
+            for element_id, computed in self.computed.items():
+                states[element_id] = "tg-done" if computed <= frame else "tg-pending"
+            for edge_id, (first, last) in self.edge_computed.items():
+                states[edge_id] = "tg-done" if last <= frame else "tg-partial" if first <= frame else "tg-pending"
+        else:
+            index = timeline.backward_index(frame)
+            for element_id, first in self.first.items():
+                final = self.final[element_id]
+                states[element_id] = "tg-done" if final <= index else "tg-partial" if first <= index else "tg-pending"
+            for edge_id, (first, last) in self.edge_span.items():
+                states[edge_id] = "tg-done" if last <= index else "tg-partial" if first <= index else "tg-pending"
+        if 0 <= frame < len(self.current):
+            for element_id in self.receiving[frame]:
                 states[element_id] += " tg-receiving"
-            for element_id in self.current[index]:
+            for element_id in self.current[frame]:
                 states[element_id] += " tg-current"
-            for edge_id in self.active[index]:
+            for edge_id in self.active[frame]:
                 states[edge_id] += " tg-active"
         return states
 
@@ -143,7 +183,8 @@ class Frames:
         size around the current node (for graphs too big to read whole).
         """
         states = self.classes(index)
-        grads = self.timeline
+        timeline = self.timeline
+        backward_index = timeline.backward_index(index)
         parts = []
         for piece, (kind, key, base) in zip(self._pieces, self._slots + [("", "", "")]):
             parts.append(piece)
@@ -151,7 +192,10 @@ class Frames:
                 parts.append(f"{base} {states.get(key, '')}".rstrip())
             elif kind == "grad":
                 assert isinstance(key, Value)
-                parts.append(number(grads.grad_at(key, index)))
+                parts.append(timeline.grad_text(key, backward_index))
+            elif kind == "data":
+                assert isinstance(key, Value)
+                parts.append(timeline.data_text(key, index))
         text = "".join(parts)
         if window is not None and self.current and 0 <= index < len(self.current):
             text = self._crop(text, index, window)
@@ -176,27 +220,40 @@ class Frames:
 
     def page_data(self) -> dict[str, object]:
         """What the HTML page needs to compute every frame in the browser."""
-        grad_slots = [key for kind, key, _ in self._slots if kind == "grad"]
         timeline = self.timeline
+        grad_slots = [key for kind, key, _ in self._slots if kind == "grad"]
+        data_slots = [key for kind, key, _ in self._slots if kind == "data"]
         changes = []
         for node in grad_slots:
             steps = timeline.change_steps.get(id(node), [])
             grads = timeline.change_grads.get(id(node), [])
             changes.append([[step, number(grad)] for step, grad in zip(steps, grads)])
+        update = timeline.update
+        data = [[timeline.computed_at.get(id(node), -1), number(node.data),
+                 number(update.values_after[id(node)]) if update is not None else None] for node in data_slots]
+        count = max(len(timeline), 1)
         return {
             "elements": {key: [self.first[key], self.final[key]] for key in self.first},
             "edges": {key: list(span) for key, span in self.edge_span.items()},
+            "computed": self.computed,
+            "edgesComputed": {key: list(span) for key, span in self.edge_computed.items()},
+            "backwardStart": timeline.backward_start,
+            "backwardCount": len(timeline.steps),
+            "hasUpdate": update is not None,
             "current": self.current,
             "receiving": self.receiving,
             "active": self.active,
             "grads": changes,
-            "texts": [timeline.text(index) for index in range(max(len(timeline), 1))],
+            "data": data,
+            "follow": timeline.follow_frames,
+            "texts": [timeline.text(index) for index in range(count)],
         }
 
 
 def _template(svg: str, scene: Scene) -> tuple[list[str], list[Slot], dict[str, Box]]:
     """Split the SVG into static pieces and slots: each node's class, each grad text."""
     grad_nodes = {element.id: element.grad_nodes for element in scene.elements}
+    data_nodes = {element.id: element.data_nodes for element in scene.elements}
     known = set(grad_nodes) | set(scene.edge_consumers)
     translate = _TRANSLATE.search(svg)
     scale, shift_x, shift_y = (
@@ -218,14 +275,18 @@ def _template(svg: str, scene: Scene) -> tuple[list[str], list[Slot], dict[str, 
         body = svg[match.end(): end]
         if element_id in grad_nodes:
             boxes[element_id] = _box(body, scale, shift_x, shift_y)
-            nodes = iter(grad_nodes[element_id])
-            for text_match in _GRAD_TEXT.finditer(body):
-                node = next(nodes, None)
+            # The data and grad texts in document order, each matched to its node.
+            found = sorted(
+                [(m.start(), "data", m) for m in _DATA_TEXT.finditer(body)]
+                + [(m.start(), "grad", m) for m in _GRAD_TEXT.finditer(body)], key=lambda entry: entry[0])
+            queues = {"grad": iter(grad_nodes[element_id]), "data": iter(data_nodes[element_id])}
+            for _start, kind, text_match in found:
+                node = next(queues[kind], None)
                 if node is None:
-                    break
-                pieces.append(svg[position: match.end() + text_match.start(2)] + ' class="tg-grad"'
-                              + text_match.group(2) + "grad ")
-                slots.append(("grad", node, ""))
+                    continue
+                pieces.append(svg[position: match.end() + text_match.start(2)] + f' class="tg-{kind}"'
+                              + text_match.group(2) + f"{kind} ")
+                slots.append((kind, node, ""))
                 position = match.end() + text_match.end(3)
     pieces.append(svg[position:])
     opening = _SVG_OPEN.search(pieces[0])

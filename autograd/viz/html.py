@@ -1,13 +1,16 @@
-"""``export_html(loss, path)``: the backward stepper as one self-contained HTML file.
+"""``export_html(loss, path)``: the stepper (forward, backward, the update) as one self-contained HTML file.
 
 ``html_page(loss)`` returns the same page as a string (to serve it or embed
 it without a file); ``export_html`` writes it atomically.
 
 The page holds one inline SVG of the whole graph, laid out once, and the
-data of every step (when each node's gradient changes, which nodes each step
-touches, the step's arithmetic). A few lines of JavaScript restyle the SVG
-for the chosen step, exactly as the Jupyter ``Stepper`` does: buttons, a
-slider and the arrow keys move through backward. No network, no kernel: the
+data of every frame (when each node is computed and its gradient changes,
+which nodes each step touches, the step's arithmetic and explanation). A few
+lines of JavaScript restyle the SVG for the chosen frame, exactly as the
+Jupyter ``Stepper`` does: buttons, a slider and the arrow keys move through
+forward, then backward, then (``lr=``) the update; with ``follow=b`` two
+more buttons (and the keys ``[`` / ``]``) jump between the steps that add
+to ``b.grad``. No network, no kernel: the
 file opens from disk in any browser, so a teacher can mail it.
 
 Its size grows with the graph, not with graph × steps: a 2,000-node graph
@@ -20,16 +23,17 @@ import html
 import json
 import os
 import pathlib
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Union
 
 from ..files import write_atomically
 from ..validation import instance
 from ..value import Value
+from .dot import render_svg
 from .draw import DrawOptions, build_scene
 from .frames import Frames
 from .palette import BACKGROUND, CONTROL_BORDER, FRAME_BORDER, INK, MUTED, PANEL, legend_html
 from .snapshot import Snapshot
-from .stepper import refuse_options_set_by_the_stepper
+from .stepper import frame_title, refuse_options_set_by_the_stepper
 from .timeline import Timeline
 
 if TYPE_CHECKING:
@@ -66,6 +70,12 @@ PAGE_SCRIPT = """
   const prev = document.getElementById("tg-prev");
   const next = document.getElementById("tg-next");
   const names = data.names;
+  const prevFollowed = document.getElementById("tg-prev-followed");
+  const nextFollowed = document.getElementById("tg-next-followed");
+  function jump(direction) {
+    const candidates = data.follow.filter(f => direction > 0 ? f > index : f < index);
+    if (candidates.length) show(direction > 0 ? candidates[0] : candidates[candidates.length - 1]);
+  }
   const stateClasses = ["tg-pending", "tg-partial", "tg-done", "tg-current", "tg-receiving", "tg-active"];
   const base = {};
   const element = {};
@@ -82,35 +92,57 @@ PAGE_SCRIPT = """
   const width0 = parseFloat(svg.getAttribute("width"));
   const height0 = parseFloat(svg.getAttribute("height"));
 
+  const dataTexts = svg.querySelectorAll("text.tg-data");
+  const start = data.backwardStart;
+  const isUpdate = i => data.hasUpdate && i === count - 1;
   function state(first, last, i) {
     return last <= i ? "tg-done" : first <= i ? "tg-partial" : "tg-pending";
   }
-  function gradAt(changes, i) {
-    let text = "0";
+  function backwardIndex(i) {
+    return i < start ? -2 : Math.min(i - start, data.backwardCount - 1);
+  }
+  function gradAt(changes, b) {
+    // "?" before any step adds to it, "(partial)" while uses remain, else final.
+    let text = "?";
     for (const change of changes) {
-      if (change[0] <= i) text = change[1]; else break;
+      if (change[0] <= b) text = change[1]; else break;
     }
+    if (text !== "?" && changes.length && changes[changes.length - 1][0] > b) text += " (partial)";
     return text;
+  }
+  function dataAt(slot, i) {
+    if (isUpdate(i)) return slot[2];
+    return slot[0] <= i ? slot[1] : "?";
   }
   function show(i) {
     index = Math.max(0, Math.min(count - 1, i));
     const classes = {};
-    for (const id in data.elements) classes[id] = state(data.elements[id][0], data.elements[id][1], index);
-    for (const id in data.edges) classes[id] = state(data.edges[id][0], data.edges[id][1], index);
-    if (data.current.length) {
+    const b = backwardIndex(index);
+    if (index < start) {
+      for (const id in data.computed) classes[id] = data.computed[id] <= index ? "tg-done" : "tg-pending";
+      for (const id in data.edgesComputed) classes[id] = state(data.edgesComputed[id][0], data.edgesComputed[id][1], index);
+    } else {
+      for (const id in data.elements) classes[id] = state(data.elements[id][0], data.elements[id][1], b);
+      for (const id in data.edges) classes[id] = state(data.edges[id][0], data.edges[id][1], b);
+    }
+    if (index < data.current.length) {
       for (const id of data.receiving[index]) classes[id] += " tg-receiving";
       for (const id of data.current[index]) classes[id] += " tg-current";
       for (const id of data.active[index]) classes[id] += " tg-active";
     }
-    for (const id in element) element[id].setAttribute("class", base[id] + " " + classes[id]);
-    for (let k = 0; k < gradTexts.length; k++) gradTexts[k].textContent = "grad " + gradAt(data.grads[k], index);
+    for (const id in element) element[id].setAttribute("class", base[id] + " " + (classes[id] || ""));
+    for (let k = 0; k < gradTexts.length; k++) gradTexts[k].textContent = "grad " + gradAt(data.grads[k], b);
+    for (let k = 0; k < dataTexts.length; k++) dataTexts[k].textContent = "data " + dataAt(data.data[k], index);
     slider.value = String(index + 1);
-    counter.textContent = data.current.length
-      ? "Step " + (index + 1) + " of " + count + ": " + names[index] : "No steps: the loss is a leaf";
+    counter.textContent = names[index];
     arithmetic.textContent = data.texts[index];
     prev.disabled = index === 0;
     next.disabled = index >= count - 1;
-    const focus = data.current.length ? element[data.current[index][0]] : null;
+    if (prevFollowed) {
+      prevFollowed.disabled = !data.follow.some(f => f < index);
+      nextFollowed.disabled = !data.follow.some(f => f > index);
+    }
+    const focus = index < data.current.length && data.current[index].length ? element[data.current[index][0]] : null;
     if (focus) reveal(focus);
   }
   function reveal(node) {
@@ -127,6 +159,10 @@ PAGE_SCRIPT = """
     svg.setAttribute("height", (height0 * scale) + "pt");
     show(index);
   }
+  if (prevFollowed) {
+    prevFollowed.addEventListener("click", () => jump(-1));
+    nextFollowed.addEventListener("click", () => jump(1));
+  }
   prev.addEventListener("click", () => show(index - 1));
   next.addEventListener("click", () => show(index + 1));
   slider.addEventListener("input", () => show(parseInt(slider.value, 10) - 1));
@@ -142,35 +178,44 @@ PAGE_SCRIPT = """
     else if (event.key === "ArrowLeft" || event.key === "ArrowUp") { show(index - 1); event.preventDefault(); }
     else if (event.key === "Home") { show(0); event.preventDefault(); }
     else if (event.key === "End") { show(count - 1); event.preventDefault(); }
+    else if (event.key === "]" && prevFollowed) { jump(1); event.preventDefault(); }
+    else if (event.key === "[" && prevFollowed) { jump(-1); event.preventDefault(); }
   });
-  window.tracegrad = { show: show, get index() { return index; }, count: count };
+  window.tracegrad = { show: show, jump: jump, get index() { return index; }, count: count };
   show(0);
 })();
 """
 
 
 def html_page(
-    loss: Union[Value, Snapshot], *, title: Optional[str] = None, **draw_options: Unpack[DrawOptions]
+    loss: Union[Value, Snapshot], *, title: Optional[str] = None, follow: Value | None = None,
+    lr: float | None = None, parameters: Iterable[Value] | None = None, **draw_options: Unpack[DrawOptions]
 ) -> str:
-    """The backward stepper of ``loss`` as the text of one self-contained HTML page.
+    """The stepper of ``loss`` (forward, backward, the update) as the text of one self-contained HTML page.
 
     The page needs nothing but a browser: the SVG is inline, the script and
-    data are in the page. Keyword arguments go to ``draw`` (``collapse``,
-    ``hide_constants``, ``rankdir``...). ``loss`` may be a ``Snapshot`` of
-    the loss's graph; the graph is walked once for the whole page.
+    data are in the page. ``follow=b`` adds buttons jumping between the
+    steps that add to ``b.grad`` (running sum shown, ending at the total);
+    ``lr=0.1`` adds a last frame with every parameter's ``p ← p − lr·grad``
+    and the loss after the update (``parameters`` default to the labelled
+    leaves that are not constants and belong to no batch row). Keyword
+    arguments go to ``draw`` (``collapse``, ``hide_constants``,
+    ``rankdir``...). ``loss`` may be a ``Snapshot`` of the loss's graph; the
+    graph is walked once for the whole page.
     """
     snapshot = Snapshot.of(loss, "loss")
     if title is not None:
         instance(title, "title", str)
     refuse_options_set_by_the_stepper(draw_options, "export_html")
-    timeline = Timeline(snapshot)
+    timeline = Timeline(snapshot, follow=follow, lr=lr, parameters=parameters)
     scene = build_scene(snapshot, grads=timeline.final_grads, **draw_options)
-    frames = Frames(timeline, scene, scene.graph.pipe(format="svg", encoding="utf-8"))
-    return _page(frames, title or f"Backward through {snapshot.names(snapshot.root)}, step by step")
+    frames = Frames(timeline, scene, render_svg(scene.graph))
+    return _page(frames, title or f"Forward and backward through {snapshot.names(snapshot.root)}, step by step")
 
 
 def export_html(
     loss: Union[Value, Snapshot], path: Union[str, "os.PathLike[str]"], *, title: Optional[str] = None,
+    follow: Value | None = None, lr: float | None = None, parameters: Iterable[Value] | None = None,
     **draw_options: Unpack[DrawOptions],
 ) -> pathlib.Path:
     """Write ``html_page(loss, ...)`` to ``path`` atomically and return the path written.
@@ -178,7 +223,7 @@ def export_html(
     Nothing is written when the page cannot be made (a bad option, no ``dot``):
     an existing file at ``path`` stays as it was.
     """
-    page = html_page(loss, title=title, **draw_options)
+    page = html_page(loss, title=title, follow=follow, lr=lr, parameters=parameters, **draw_options)
     return write_atomically(pathlib.Path(path), page)
 
 
@@ -186,7 +231,7 @@ def _page(frames: Frames, title: str) -> str:
     """The HTML text of the stepper page."""
     timeline = frames.timeline
     data = frames.page_data()
-    data["names"] = [timeline.snapshot.names(step.node) for step in timeline.steps]
+    data["names"] = [frame_title(timeline, index) for index in range(max(len(timeline), 1))]
     # JSON with < > & written as \u escapes can hold any label inside <script>:
     # no "</script>", no "<!--" can end or derail the element.
     payload = (
@@ -195,6 +240,16 @@ def _page(frames: Frames, title: str) -> str:
     )
     count = max(len(timeline), 1)
     legend = legend_html()
+    follow_buttons = follow_hint = ""
+    if timeline.follow is not None:
+        name = html.escape(timeline.snapshot.names(timeline.follow))
+        follow_buttons = (
+            f'\n<button id="tg-prev-followed" type="button" title="previous step adding to {name}.grad ([)">'
+            f'◀ {name}</button>\n<button id="tg-next-followed" type="button" '
+            f'title="next step adding to {name}.grad (])">{name} ▶</button>'
+        )
+        follow_hint = (f"; the buttons ◀ {name} and {name} ▶ (or the keys [ and ]) jump between the "
+                       f"{len(timeline.follow_frames)} steps that add to {name}.grad")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -206,12 +261,13 @@ def _page(frames: Frames, title: str) -> str:
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="hint">Backward visits the nodes from the loss down. Step with the buttons, the slider or the
-arrow keys (← →); each step multiplies the node's gradient by each local derivative and adds the
-product to that input's gradient.</p>
+<p class="hint">Forward computes each node from its inputs and records its local derivatives; backward then
+visits the nodes from the loss down, multiplying each node's gradient by each local derivative and adding
+the product to that input's gradient (<b>?</b>: not computed yet). Step with the buttons, the slider or
+the arrow keys (← →){follow_hint}.</p>
 <div class="controls">
 <button id="tg-prev" type="button" title="previous step (←)">◀ Prev</button>
-<button id="tg-next" type="button" title="next step (→)">Next ▶</button>
+<button id="tg-next" type="button" title="next step (→)">Next ▶</button>{follow_buttons}
 <input id="tg-slider" type="range" min="1" max="{count}" value="1" aria-label="step">
 <span id="tg-counter"></span>
 <button id="tg-zoom-out" type="button" title="zoom out">−</button>

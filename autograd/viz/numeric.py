@@ -19,6 +19,25 @@ ATOL = 1e-5
 RTOL = 1e-3
 
 
+def evaluate_graph(order: Sequence[Value], overrides: dict[int, float]) -> dict[int, float]:
+    """Every node's value, by ``id(node)``, with the leaves in ``overrides`` set to new values.
+
+    The graph is evaluated again along ``order`` with each op's own ``compute``
+    (the op table's single definition); no node is changed. A node without an
+    op of the table (built the micrograd way) keeps its recorded value.
+    """
+    values: dict[int, float] = {}
+    for node in order:
+        key = id(node)
+        if key in overrides:
+            values[key] = overrides[key]
+        elif node._a is None or node.op is None:
+            values[key] = node.data
+        else:
+            values[key] = node.op.compute(*(values[id(x)] for x in node.inputs))[0]
+    return values
+
+
 @dataclass(frozen=True)
 class LeafCheck:
     """A leaf's gradient next to the central difference of the root along it."""
@@ -34,23 +53,11 @@ def check_leaf_grads(
     """For each leaf, its gradient ``analytic[id(leaf)]`` checked by central differences."""
     snapshot = Snapshot.of(root)
     order, root = snapshot.order, snapshot.root
-    leaf_index = {id(leaf): index for index, leaf in enumerate(leaves)}
     point = [leaf.data for leaf in leaves]
 
     def evaluate(*inputs: Value) -> Value:
-        values: dict[int, float] = {}
-        for node in order:
-            key = id(node)
-            index = leaf_index.get(key)
-            if index is not None:
-                values[key] = inputs[index].data
-            elif node._a is None:
-                values[key] = node.data
-            else:
-                op = node.op
-                assert op is not None
-                values[key] = op.compute(*(values[id(x)] for x in node.inputs))[0]
-        return Value(values[id(root)])
+        overrides = {id(leaf): inputs[index].data for leaf, index in zip(leaves, range(len(leaves)))}
+        return Value(evaluate_graph(order, overrides)[id(root)])
 
     checks = {}
     for index, leaf in enumerate(leaves):

@@ -11,6 +11,8 @@ from __future__ import annotations
 INK = "#1f2328"  # text
 MUTED = "#57606a"  # secondary text, inner borders
 GRAD_COLOR = "#b0281e"  # gradient text; the stepper and the page find a node's gradient by it
+DATA_COLOR = "#1f2329"  # data text: the ink, one step apart, so the stepper and the page find it
+DELTA_COLOR = "#8250df"  # the δ = ∂L/∂z badge of a weighted sum
 EDGE_COLOR = "#6e7781"
 EDGE_LABEL_COLOR = "#6639ba"
 OK_COLOR = "#1a7f37"  # a gradient that central differences confirm
@@ -44,9 +46,9 @@ CLUSTER_FILLS = (PANEL, "#eef3f9", "#f3f0f8")  # by depth, repeating
 # The legend's entries: the style of a sample box and what it means.
 LEGEND_ENTRIES = (
     (f"border:3px solid {HIGHLIGHT};background:{FILL['highlight']}", "current node"),
-    (f"border:3px solid {RECEIVING}", "receives gradient"),
-    (f"border:1px dashed {MUTED}", "<i>grad still accumulating</i>"),
-    (f"border:1px solid {MUTED};opacity:.35", "not reached yet"),
+    (f"border:3px solid {RECEIVING}", "receives gradient (backward), is read (forward)"),
+    (f"border:1px dashed {MUTED}", "<i>grad partial: still accumulating</i>"),
+    (f"border:1px solid {MUTED};opacity:.35", "not reached yet (?)"),
 )
 
 

@@ -2,8 +2,9 @@
 
 A picture of a graph needs the same facts again and again: the nodes in
 topological order, a stable id per node (``n0``, ``n1``, ... in that order,
-the same on every run), a readable name per node (its label, else
-``tanh#7``), who uses each node, and the steps of backward. A
+the same on every run), a readable name per node (its label, else its
+formula in its inputs' names, ``w1·x1``; ``[row k]`` for a batch row), who
+uses each node, and the steps of backward. A
 :class:`Snapshot` walks the graph once and keeps them; the drawing, the
 steps, the timeline, ``explain``, the stepper and the HTML page all take one,
 so exporting a page walks the graph once, not once per view.
@@ -58,7 +59,7 @@ class Snapshot:
         return self.ids[id(node)]
 
     def name(self, node: Value) -> str:
-        """The node's readable name: its label, its number if a constant, else ``op#k``."""
+        """The node's readable name: its label, its number if a constant, else its formula (``w1·x1``)."""
         return self.names(node)
 
     @cached_property

@@ -1,11 +1,18 @@
-"""``Stepper(loss)``: step through backward in Jupyter, one node at a time.
+"""``Stepper(loss)``: step through forward, then backward, in Jupyter, one node at a time.
 
-Prev / Next buttons and a slider move through the steps of backward (see
-``backward_steps``). Each frame draws the graph with the current node
-highlighted in orange, the inputs it passes gradient to in blue (not
-constants such as the 2 of ``x * 2``: nothing updates them), nodes whose
-gradient is final showing it, nodes not yet reached faded, and the step's
-arithmetic underneath.
+Prev / Next buttons and a slider move through the frames: the steps of
+forward (``forward_steps``: each node computed from its inputs, its local
+derivatives recorded), then the steps of backward (``backward_steps``).
+Each frame draws the graph with the current node highlighted in orange, the
+inputs it reads (forward) or passes gradient to (backward) in blue (not
+constants such as the 2 of ``x * 2``: nothing updates them), values not
+computed yet as ``?``, gradients marked partial until final, and the step's
+arithmetic and one sentence of explanation underneath.
+
+``follow=b`` adds buttons that jump between exactly the backward steps that
+add to ``b.grad``, each frame showing the running sum, the last the total.
+``lr=0.1`` adds a last frame: every parameter's ``p ← p − lr·grad`` and the
+loss after the update (the user's graph is not changed).
 
 Frames are made when shown, never in advance. A small graph is laid out
 once and each frame restyles that one SVG; a large graph (more than
@@ -14,21 +21,25 @@ current node (its inputs, its consumers and their other inputs), laid out
 in a few milliseconds, so a stepper over thousands of nodes opens at once.
 
 Everything can be driven from Python without a browser: ``next()``,
-``prev()``, ``index``, ``frame_svg()``, ``frame_text()``; the widgets are
-``prev_button``, ``next_button`` and ``slider``.
+``prev()``, ``next_followed()``, ``prev_followed()``, ``index``,
+``frame_svg()``, ``frame_text()``; the widgets are ``prev_button``,
+``next_button`` and ``slider``. Without Graphviz's ``dot`` (or when it
+fails or runs past its time limit), the widget and the Jupyter display show
+the text of each frame.
 """
 
 from __future__ import annotations
 
 import html
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Iterable, Union
 
 from ..validation import choice
 from ..value import Value
 from .draw import DrawOptions, build_scene
+from .dot import DotFailed, render_svg
 from .frames import Frames
-from .optional import import_ipywidgets
+from .optional import IPYWIDGETS_HINT, import_ipywidgets
 from .palette import PANEL, legend_html
 from .snapshot import Snapshot
 from .timeline import Timeline
@@ -65,15 +76,19 @@ class Stepper:
     """
 
     def __init__(
-        self, loss: Union[Value, Snapshot], *, view: str = "auto", **draw_options: Unpack[DrawOptions]
+        self, loss: Union[Value, Snapshot], *, view: str = "auto", follow: Value | None = None,
+        lr: float | None = None, parameters: Iterable[Value] | None = None, forward: bool = True,
+        **draw_options: Unpack[DrawOptions]
     ) -> None:
         snapshot = Snapshot.of(loss, "loss")
         choice(view, "view", VIEWS)
         refuse_options_set_by_the_stepper(draw_options, "Stepper")
         self.snapshot = snapshot
         self.loss = snapshot.root
-        self.timeline = Timeline(snapshot)
+        self.timeline = Timeline(snapshot, follow=follow, lr=lr, parameters=parameters, forward=forward)
         self.steps = self.timeline.steps
+        self.forward_steps = self.timeline.forward
+        self.follow_frames = self.timeline.follow_frames
         self.draw_options = draw_options
         if view == "auto":
             view = "local" if len(snapshot.order) > LOCAL_VIEW_ABOVE else "graph"
@@ -87,7 +102,8 @@ class Stepper:
     # --- driving it from Python ---
 
     def __len__(self) -> int:
-        return len(self.steps)
+        """The number of frames: forward steps, backward steps, and the update if ``lr`` was given."""
+        return len(self.timeline)
 
     @property
     def index(self) -> int:
@@ -100,7 +116,7 @@ class Stepper:
 
     def go(self, index: int) -> None:
         """Show step ``index`` (clamped to the steps there are)."""
-        last = max(len(self.steps) - 1, 0)
+        last = max(len(self.timeline) - 1, 0)
         self._index = min(max(int(index), 0), last)
         if self._widget is not None:
             if self.slider.value != self._index + 1:
@@ -116,8 +132,20 @@ class Stepper:
         """One step back."""
         self.go(self._index - 1)
 
+    def next_followed(self) -> None:
+        """Jump to the next step that adds to the followed node's grad (``follow=``)."""
+        later = [frame for frame in self.follow_frames if frame > self._index]
+        if later:
+            self.go(later[0])
+
+    def prev_followed(self) -> None:
+        """Jump back to the previous step that adds to the followed node's grad."""
+        earlier = [frame for frame in self.follow_frames if frame < self._index]
+        if earlier:
+            self.go(earlier[-1])
+
     def frame_text(self, index: int | None = None) -> str:
-        """The arithmetic of a step (the current one by default)."""
+        """The arithmetic and explanation of a frame (the current one by default)."""
         return self.timeline.text(self._index if index is None else index)
 
     def frame_svg(self, index: int | None = None) -> str:
@@ -141,13 +169,13 @@ class Stepper:
     def _whole_frames(self) -> Frames:
         if self._whole is None:
             scene = build_scene(self.snapshot, grads=self.timeline.final_grads, **self.draw_options)
-            self._whole = Frames(self.timeline, scene, scene.graph.pipe(format="svg", encoding="utf-8"))
+            self._whole = Frames(self.timeline, scene, render_svg(scene.graph))
         return self._whole
 
     def _neighbourhood(self, index: int) -> set[int]:
         if not self.steps:
             return {id(self.loss)}
-        node = self.steps[index].node
+        node = self.timeline.frame_node(index)
         chosen = {id(node)} | {id(x) for x in node.inputs}
         for consumer in self.snapshot.consumers.get(id(node), []):
             chosen.add(id(consumer))
@@ -157,10 +185,11 @@ class Stepper:
     def _local_frame(self, index: int) -> str:
         options = dict(self.draw_options)
         options.pop("collapse", None)  # a neighbourhood is small already
+        backward_index = self.timeline.backward_index(index)
         scene = build_scene(
-            self.snapshot, grads=self.timeline.grads_at(index), only=self._neighbourhood(index), **options
+            self.snapshot, grads=self.timeline.grads_at(backward_index), only=self._neighbourhood(index), **options
         )
-        frames = Frames(self.timeline, scene, scene.graph.pipe(format="svg", encoding="utf-8"))
+        frames = Frames(self.timeline, scene, render_svg(scene.graph))
         return frames.svg(index)
 
     # --- the widget ---
@@ -175,7 +204,7 @@ class Stepper:
     def _build_widget(self) -> None:
         widgets = import_ipywidgets()
 
-        count = max(len(self.steps), 1)
+        count = max(len(self.timeline), 1)
         self.prev_button = widgets.Button(description="◀ Prev", tooltip="previous step",
                                           layout=widgets.Layout(width="90px"))
         self.next_button = widgets.Button(description="Next ▶", tooltip="next step",
@@ -188,7 +217,15 @@ class Stepper:
         self.prev_button.on_click(lambda _button: self.prev())
         self.next_button.on_click(lambda _button: self.next())
         self.slider.observe(self._on_slider, names="value")
-        controls = widgets.HBox([self.prev_button, self.next_button, self.slider, self.counter])
+        buttons = [self.prev_button, self.next_button]
+        if self.timeline.follow is not None:
+            name = self.snapshot.names(self.timeline.follow)
+            self.prev_followed_button = widgets.Button(description=f"◀ {name}", tooltip=f"previous step adding to {name}.grad")
+            self.next_followed_button = widgets.Button(description=f"{name} ▶", tooltip=f"next step adding to {name}.grad")
+            self.prev_followed_button.on_click(lambda _button: self.prev_followed())
+            self.next_followed_button.on_click(lambda _button: self.next_followed())
+            buttons += [self.prev_followed_button, self.next_followed_button]
+        controls = widgets.HBox([*buttons, self.slider, self.counter])
         self._widget = widgets.VBox([controls, widgets.HTML(legend_html()), self.figure, self.arithmetic])
         self._refresh()
 
@@ -200,13 +237,12 @@ class Stepper:
         if self._widget is None or self._shown == self._index:
             return
         self._shown = self._index
-        count = len(self.steps)
-        names = self.snapshot.names
-        name = names(self.steps[self._index].node) if self.steps else names(self.loss)
-        self.counter.value = (
-            f"<b>step {self._index + 1} of {count}</b>: {html.escape(name)}" if count else "no steps"
-        )
-        self.figure.value = f'<div style="line-height:0">{self.frame_svg()}</div>'
+        count = len(self.timeline)
+        self.counter.value = f"<b>{html.escape(self.frame_title())}</b>" if self.steps else "no steps"
+        try:
+            self.figure.value = f'<div style="line-height:0">{self.frame_svg()}</div>'
+        except DotFailed as error:
+            self.figure.value = f"<p><i>{html.escape(str(error))}</i></p>"
         self.arithmetic.value = (
             f'<pre style="font-size:13px;line-height:1.35;background:{PANEL};padding:8px;'
             f'border-radius:6px;margin:4px 0">{html.escape(self.frame_text())}</pre>'
@@ -214,8 +250,37 @@ class Stepper:
         self.prev_button.disabled = self._index == 0
         self.next_button.disabled = self._index >= count - 1
 
+    def frame_title(self, index: int | None = None) -> str:
+        """``Forward 3 of 8: w1·x1``, ``Backward 2 of 8: z``, ``The update``: what a frame shows."""
+        return frame_title(self.timeline, self._index if index is None else index)
+
     def _repr_mimebundle_(self, **kwargs: Any) -> object:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The widget; text (the current frame's) when ipywidgets or ``dot`` is missing, broken or too slow."""
+        try:
+            widget = self.widget
+            if self.view == "graph":
+                self._whole_frames()  # a dot failure shows here, not half-way through the widget
+        except ImportError:
+            return {"text/plain": f"{self!r}\n{self.frame_text()}\n(the Jupyter Stepper needs ipywidgets: "
+                                  f"{IPYWIDGETS_HINT})"}
+        except DotFailed as error:
+            return {"text/plain": f"{self!r}\n{self.frame_text()}\n({error})"}
+        return widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
-        return f"Stepper({len(self.steps)} steps, at step {self._index + 1}, view={self.view!r})"
+        return (f"Stepper({len(self.forward_steps)} forward and {len(self.steps)} backward steps, "
+                f"at frame {self._index + 1} of {len(self.timeline)}, view={self.view!r})")
+
+
+def frame_title(timeline: Timeline, frame: int) -> str:
+    """What a frame shows, in a few words (the stepper's and the page's counter)."""
+    names = timeline.snapshot.names
+    kind = timeline.kind(frame)
+    if kind == "forward":
+        return f"Forward {frame + 1} of {len(timeline.forward)}: {names(timeline.forward[frame].node)}"
+    if kind == "update":
+        return "The update: p ← p − lr·grad"
+    if not timeline.steps:
+        return "No steps: the loss is a leaf"
+    index = timeline.backward_index(frame)
+    return f"Backward {index + 1} of {len(timeline.steps)}: {names(timeline.steps[index].node)}"

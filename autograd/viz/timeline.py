@@ -1,32 +1,47 @@
-"""When each node's gradient changes during backward: the stepper's clock.
+"""The stepper's clock: forward frames, then backward frames, then (given a learning rate) the update.
 
-For a loss, the steps of a fresh backward pass (``backward_steps``) give, for
+For a loss, the steps of forward (``forward_steps``) come first, one frame
+each: a node's ``data`` shows once its step has run (``?`` before). Then the
+steps of a fresh backward pass (``backward_steps``), one frame each: for
 every node, the step that processes it, the steps that add to its gradient,
-and so its gradient at any step and whether it is still *pending* (nothing
-received yet), *partial* (some uses still to come) or *done* (final).
+and so its gradient at any step and whether it is *pending* (``?``, nothing
+received yet), *partial* (some uses still to come) or *final*. With
+``lr``, a last frame shows the update ``p ← p − lr·grad`` and the loss after it.
+
+``follow=node`` picks the frames whose step adds to ``node.grad``
+(``follow_frames``), with the running sum after each.
 """
 
 from __future__ import annotations
 
 import bisect
-from typing import Union
+from typing import Iterable, Union
 
+from ..validation import instance
 from ..value import Value
 from .snapshot import Snapshot
-from .steps import BackwardStep
+from .steps import BackwardStep, ForwardStep, forward_steps
+from .text import grad_of, number, partial
+from .update import Update, sgd_update
 
-BEFORE_FIRST_STEP = -1
+BEFORE_FIRST_STEP = -1  # the loss's initial gradient, set before backward's first step
+BEFORE_BACKWARD = -2  # during forward: no gradient exists yet
+PENDING = "?"
 
 
 class Timeline:
-    """The steps of backward over ``loss`` and every node's gradient at every step."""
+    """The frames of forward, backward and the update over ``loss``, and every node's state at every frame."""
 
-    def __init__(self, loss: Union[Value, Snapshot]) -> None:
+    def __init__(self, loss: Union[Value, Snapshot], *, follow: Value | None = None, lr: float | None = None,
+                 parameters: Iterable[Value] | None = None, forward: bool = True) -> None:
         snapshot = Snapshot.of(loss, "loss")
         self.snapshot = snapshot
         self.loss = loss = snapshot.root
         self.steps: list[BackwardStep] = snapshot.steps
+        self.forward: list[ForwardStep] = forward_steps(snapshot) if forward else []
+        self.backward_start = len(self.forward)  # the frame of backward's first step
         self.step_of: dict[int, int] = {}
+        self.computed_at: dict[int, int] = {id(step.node): step.index for step in self.forward}
         # Per node: the steps that change its grad and the grad after each.
         self.change_steps: dict[int, list[int]] = {id(loss): [BEFORE_FIRST_STEP]}
         self.change_grads: dict[int, list[float]] = {id(loss): [1.0]}
@@ -39,9 +54,54 @@ class Timeline:
         self.final_grads = {key: grads[-1] for key, grads in self.change_grads.items()}
         for node in snapshot.order:
             self.final_grads.setdefault(id(node), 0.0)
+        self.follow = follow
+        self.follow_frames: list[int] = []
+        self.follow_sums: list[float] = []
+        self.follow_added: list[float] = []
+        if follow is not None:
+            instance(follow, "follow", Value)
+            if id(follow) not in snapshot.ids:
+                raise ValueError(f"follow: {follow!r} is not in the loss's graph")
+            for step in self.steps:
+                added = [c for c in step.contributions if c.input is follow]
+                if added:
+                    self.follow_frames.append(self.backward_start + step.index)
+                    self.follow_sums.append(added[-1].grad_after)
+                    self.follow_added.append(sum(c.product for c in added))
+        self.update: Update | None = None
+        if lr is not None:
+            self.update = sgd_update(snapshot, self.final_grads, lr, parameters)
 
     def __len__(self) -> int:
-        return len(self.steps)
+        """The number of frames: forward steps, backward steps, and the update if any."""
+        return self.backward_start + len(self.steps) + (self.update is not None)
+
+    # --- which frame is which ---
+
+    def kind(self, frame: int) -> str:
+        """``"forward"``, ``"backward"`` or ``"update"``."""
+        if frame < self.backward_start:
+            return "forward"
+        if frame - self.backward_start < len(self.steps):
+            return "backward"
+        return "update" if self.update is not None else "backward"
+
+    def backward_index(self, frame: int) -> int:
+        """The backward step whose gradients a frame shows (BEFORE_BACKWARD during forward)."""
+        if frame < self.backward_start:
+            return BEFORE_BACKWARD
+        return min(frame - self.backward_start, len(self.steps) - 1) if self.steps else BEFORE_FIRST_STEP
+
+    def frame_node(self, frame: int) -> Value:
+        """The node a frame is about (the loss for the update)."""
+        kind = self.kind(frame)
+        if kind == "forward":
+            return self.forward[frame].node
+        if kind == "backward" and self.steps:
+            return self.steps[self.backward_index(frame)].node
+        return self.loss
+
+    # --- backward's gradients ---
 
     def first_at(self, node: Value) -> int:
         """The step that first adds to the node's grad (-1 for the loss's initial gradient)."""
@@ -54,7 +114,7 @@ class Timeline:
         return steps[-1] if steps else len(self.steps)
 
     def grad_at(self, node: Value, index: int) -> float:
-        """The node's grad once step ``index`` is done (0 before anything reached it)."""
+        """The node's grad once backward step ``index`` is done (0 before anything reached it)."""
         key = id(node)
         steps = self.change_steps.get(key)
         if not steps:
@@ -62,14 +122,68 @@ class Timeline:
         position = bisect.bisect_right(steps, index) - 1
         return self.change_grads[key][position] if position >= 0 else 0.0
 
+    def grad_text(self, node: Value, index: int) -> str:
+        """The node's grad after backward step ``index`` as shown: ``?`` pending, ``(partial)`` while uses remain."""
+        steps = self.change_steps.get(id(node))
+        if not steps or steps[0] > index:
+            return PENDING
+        text = number(self.grad_at(node, index))
+        return f"{text} (partial)" if steps[-1] > index else text
+
     def grads_at(self, index: int) -> dict[int, float]:
-        """Every node's grad once step ``index`` is done, by ``id(node)``."""
+        """Every node's grad once backward step ``index`` is done, by ``id(node)``."""
         return {id(node): self.grad_at(node, index) for node in self.snapshot.order}
 
-    def text(self, index: int) -> str:
-        """What step ``index`` computes, as the stepper shows it under the graph."""
+    def data_text(self, node: Value, frame: int) -> str:
+        """The node's data as a frame shows it: ``?`` until forward computed it, updated in the update frame."""
+        if self.kind(frame) == "update" and self.update is not None:
+            return number(self.update.values_after[id(node)])
+        if self.computed_at.get(id(node), -1) > frame:
+            return PENDING
+        return number(node.data)
+
+    # --- the text under the drawing ---
+
+    def text(self, frame: int) -> str:
+        """What frame ``frame`` computes, as the stepper shows it under the graph."""
         names = self.snapshot.names
+        kind = self.kind(frame)
+        if kind == "forward":
+            text = self.forward[frame].text(names, len(self.forward))
+            if frame == self.backward_start - 1:
+                text += f"\n  Forward is done: {names(self.loss)} = {number(self.loss.data)}. Next, backward."
+            return text
+        if kind == "update":
+            assert self.update is not None
+            return self.update.text(names)
         if not self.steps:
             return (f"{names(self.loss)} is a leaf: backward has no steps; "
                     f"its grad is the initial gradient, 1.")
-        return self.steps[index].text(names, len(self.steps))
+        index = self.backward_index(frame)
+        text = self.steps[index].text(names, len(self.steps))
+        follow_line = self.follow_text(frame)
+        return f"{text}\n{follow_line}" if follow_line else text
+
+    def follow_text(self, frame: int) -> str:
+        """The running sum of the followed node's gradient at a backward frame ('' if none is followed)."""
+        follow = self.follow
+        if follow is None or self.kind(frame) != "backward":
+            return ""
+        names = self.snapshot.names
+        name, loss_name = names(follow), names(self.loss)
+        count = bisect.bisect_right(self.follow_frames, frame)
+        total = len(self.follow_frames)
+        if count == 0:
+            return f"Following {name}: none of its {total} contributions yet; {grad_of(name)} is not computed yet."
+        running = self.follow_sums[count - 1]
+        here = frame in self.follow_frames
+        added = self.follow_added[count - 1]
+        adds = f" ({'−' if added < 0 else '+'}{number(abs(added))})" if here else ""
+        if count == total:
+            which = ("this step adds its only contribution" if total == 1 else
+                     f"this step adds the last of its {total} contributions") if here else (
+                     f"all {total} contributions are in" if total > 1 else "its only contribution is in")
+            return (f"Following {name}: {which}{adds}; the total {grad_of(name)} = "
+                    f"{partial(loss_name, name)} = {number(running)}.")
+        return (f"Following {name}: {'this step adds contribution' if here else 'after contribution'} "
+                f"{count} of {total}{adds}; running sum {grad_of(name)} = {number(running)} so far.")
