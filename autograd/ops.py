@@ -27,16 +27,9 @@ The expressions are the only place the calculus is written. From them
 float values, returning the forward value and then one local derivative per
 input (``compute_mul(a, b) -> (a*b, b, a)``), and ``Value``'s op methods,
 the same expressions with the arithmetic written inline, since they are the
-engine's hottest code. ``Op.source`` is the code of ``compute``::
-
-    >>> print(MUL.source)
-    def compute_mul(a, b):
-        out = a * b
-        return (
-            out,
-            b,  # d(a*b)/da = b
-            a,  # d(a*b)/db = a
-        )
+engine's hottest code. ``Op.source`` is the code of ``compute``
+(``print(MUL.source)``: ``out = a * b``, then ``b`` and ``a``, each beside
+its rule).
 
 A method and ``compute`` evaluate the same text, so they agree to the bit.
 ``tests/test_generated.py`` fails when regenerating would change the module,

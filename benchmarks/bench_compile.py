@@ -31,7 +31,7 @@ from typing import Any, Callable
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import bench_engine as engine  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from timing import timed  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 import autograd  # noqa: E402
 from autograd import Value  # noqa: E402
@@ -121,15 +121,9 @@ def main() -> int:
         steps["micrograd"] = lambda: engine.value_step(
             engine.micrograd_engine.Value, models["micrograd"], points, labels)
 
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    reset()
-    for step in steps.values():  # warm-up, untimed
-        timed(step)
-    names = list(steps)
-    for repeat in range(args.repeats):
-        reset()  # compiling is not part of the step: it is timed below
-        for name in names[repeat % len(names):] + names[:repeat % len(names)]:
-            times[name].append(timed(steps[name])[0])
+    # (compiling is not part of the step: it is timed below)
+    times = {name: [elapsed for elapsed, _ in runs]
+             for name, runs in interleaved(steps, args.repeats, reset).items()}
     median = {name: statistics.median(values) for name, values in times.items()}
 
     compile_seconds, peak_bytes, kept_bytes, lines = compile_cost(weights, points, labels, 5)

@@ -34,7 +34,7 @@ from typing import Callable, Collection, Protocol
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from autograd import Value  # noqa: E402
-from timing import timed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from timing import interleaved  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 try:
     import micrograd.engine as micrograd_engine
@@ -348,19 +348,9 @@ def main() -> int:
     if micrograd_engine is not None:
         steps["micrograd"] = lambda: value_step(micrograd_engine.Value, models["micrograd"], points, labels)
 
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    releases: dict[str, list[float]] = {name: [] for name in steps}
-    reset()
-    for step in steps.values():  # warm-up, untimed
-        timed(step)
-    names = list(steps)
-    for repeat in range(args.repeats):
-        reset()  # every repeat times the same first step from the same weights
-        # Interleaved, and in a rotating order, so no engine always runs first.
-        for name in names[repeat % len(names):] + names[:repeat % len(names)]:
-            elapsed, released = timed(steps[name])
-            times[name].append(elapsed)
-            releases[name].append(released)
+    runs = interleaved(steps, args.repeats, reset)
+    times = {name: [elapsed for elapsed, _ in results] for name, results in runs.items()}
+    releases = {name: [released for _, released in results] for name, results in runs.items()}
     median = {name: statistics.median(values) for name, values in times.items()}
 
     graph_nodes = count_nodes(value_loss(Value, make_model(Value, weights), points, labels))

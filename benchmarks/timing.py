@@ -24,3 +24,23 @@ def timed(step: Callable[[], Any]) -> tuple[float, float]:
     del result
     gc.collect()
     return elapsed, time.perf_counter() - start
+
+
+def interleaved(steps: dict[str, Callable[[], Any]], repeats: int,
+                reset: Callable[[], None]) -> dict[str, list[tuple[float, float]]]:
+    """``timed`` for each step, ``repeats`` times, after one untimed warm-up each.
+
+    ``reset`` runs before every repeat, so each repeat times the same first
+    step from the same state. The steps are interleaved, in a rotating order,
+    so that no engine always runs first on a noisy machine.
+    """
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in steps}
+    reset()
+    for step in steps.values():
+        timed(step)
+    names = list(steps)
+    for repeat in range(repeats):
+        reset()
+        for name in names[repeat % len(names):] + names[:repeat % len(names)]:
+            results[name].append(timed(steps[name]))
+    return results
