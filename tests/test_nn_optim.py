@@ -45,33 +45,24 @@ def run_torch(optimizer_name, settings, steps):
     return history
 
 
-@pytest.mark.parametrize("settings", [
-    {"lr": 0.1},
-    {"lr": 0.1, "momentum": 0.9},
-    {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.01},
-    {"lr": 0.05, "momentum": 0.5, "dampening": 0.3},
-    {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
-    {"lr": 0.2, "weight_decay": 0.5},
+@pytest.mark.parametrize("name, settings, steps", [
+    ("SGD", {"lr": 0.1}, 6),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}, 6),
+    ("SGD", {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.01}, 6),
+    ("SGD", {"lr": 0.05, "momentum": 0.5, "dampening": 0.3}, 6),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}, 6),
+    ("SGD", {"lr": 0.2, "weight_decay": 0.5}, 6),
+    ("Adam", {"lr": 0.01}, 8),
+    ("Adam", {"lr": 0.1, "betas": (0.8, 0.99)}, 8),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1, "eps": 1e-6}, 8),
 ])
 @pytest.mark.torch
-def test_sgd_matches_torch_over_several_steps(settings):
-    ours = run_ours(lambda ps: SGD(ps, **settings), 6)
-    theirs = run_torch("SGD", settings, 6)
+def test_the_optimisers_match_torch_over_several_steps(name, settings, steps):
+    optimiser = {"SGD": SGD, "Adam": Adam}[name]
+    ours = run_ours(lambda ps: optimiser(ps, **settings), steps)
+    theirs = run_torch(name, settings, steps)
     for step, (a, b) in enumerate(zip(ours, theirs)):
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-14), f"step {step}"
-
-
-@pytest.mark.parametrize("settings", [
-    {"lr": 0.01},
-    {"lr": 0.1, "betas": (0.8, 0.99)},
-    {"lr": 0.05, "weight_decay": 0.1, "eps": 1e-6},
-])
-@pytest.mark.torch
-def test_adam_matches_torch_over_several_steps(settings):
-    ours = run_ours(lambda ps: Adam(ps, **settings), 8)
-    theirs = run_torch("Adam", settings, 8)
-    for step, (a, b) in enumerate(zip(ours, theirs)):
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-14), f"step {step}"
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-14), f"{name} step {step}"
 
 
 def test_plain_sgd_step_is_p_minus_lr_times_grad_exactly():
