@@ -10,10 +10,11 @@ Measured, each as the median of several runs:
 * show a frame: moving the slider to a step not shown before;
 * the same two with the whole graph laid out once (``view="graph"``);
 * build the ``graphviz.Digraph`` (Python side only);
-* render the whole graph to SVG with ``dot``, and with neurons collapsed;
+* render the whole graph to SVG with ``dot``, and with neurons collapsed
+  (in English and in Chinese);
 * ``html_page`` (the HTML page, layout included) and the page's size;
 * the snapshot: one walk of the graph, shared by every view;
-* ``forward_steps`` with their sentences, and ``explain`` over a 100,000-op
+* ``forward_steps`` with their sentences (in English and in Chinese), and ``explain`` over a 100,000-op
   chain (linear in the graph, its text bounded);
 * the Jupyter display of micrograd's ~65k-node demo loss (a text summary,
   past the display budget; no ``dot`` run).
@@ -108,6 +109,8 @@ def main() -> None:
     whole_svg = svg_size[0]
     rows.append(("render with neurons collapsed (dot)",
                  median_seconds(lambda: render(collapse="neurons", hide_constants=True), repeats)))
+    rows.append(("the same, in Chinese (CJK font)",
+                 median_seconds(lambda: render(collapse="neurons", hide_constants=True, lang="zh"), repeats)))
     page = [""]
 
     def make_page() -> None:
@@ -118,6 +121,8 @@ def main() -> None:
     rows.append(("take a snapshot (one walk of the graph)", median_seconds(lambda: Snapshot(loss), repeats * 4)))
 
     rows.append(("forward_steps with their sentences", median_seconds(lambda: forward_steps(loss), repeats)))
+    rows.append(("forward_steps with their sentences, in Chinese",
+                 median_seconds(lambda: forward_steps(loss, lang="zh"), repeats)))
     chain_start = Value(1.0, label="x")
     chain = chain_start
     for _ in range(50_000):

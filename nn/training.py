@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence, Union
 
 from autograd import CompiledProgram, Value, no_grad
 from autograd import compile as compile_graph
+from autograd.i18n import Catalogue
 from autograd.validation import instance, integer, real
 
 from .data import batches
@@ -308,7 +309,9 @@ def fit(
 
     from tqdm.auto import tqdm
 
-    progress = tqdm(range(1, epochs + 1), disable=not verbose, unit="epoch", desc="training")
+    _ = Catalogue("nn").gettext
+    loss_key, accuracy_key, val_loss_key = _("loss"), _("acc"), _("val_loss")
+    progress = tqdm(range(1, epochs + 1), disable=not verbose, unit=_("epoch"), desc=_("training"))
     try:
         for epoch in progress:
             model.train()
@@ -323,8 +326,9 @@ def fit(
                     value, gradients = steps_of(batch_X, batch_y)
                 if not math.isfinite(value):
                     raise FloatingPointError(
-                        f"training diverged: loss {value!r} at epoch {epoch}, batch {steps + 1}; "
-                        "try a smaller learning rate"
+                        _("training diverged: loss {value} at epoch {epoch}, batch {batch}; "
+                          "try a smaller learning rate").format(value=repr(value), epoch=epoch,
+                                                                batch=steps + 1)
                     )
                 # The optimiser may hold only some of the model's parameters: zero the
                 # model's too, or the others' gradients would pile up step after step.
@@ -345,17 +349,17 @@ def fit(
                 seen += size
                 steps += 1
                 if steps > 1:
-                    progress.set_postfix(loss=f"{loss_sum / seen:.4g}", refresh=False)
+                    progress.set_postfix(refresh=False, **{loss_key: f"{loss_sum / seen:.4g}"})
             history.loss.append(loss_sum / seen)
             history.steps.append(steps)
-            shown = {"loss": f"{history.loss[-1]:.4g}"}
+            shown = {loss_key: f"{history.loss[-1]:.4g}"}
             if metric is not None:
                 history.accuracy.append(accuracy_sum / seen)
-                shown["acc"] = f"{history.accuracy[-1]:.3f}"
+                shown[accuracy_key] = f"{history.accuracy[-1]:.3f}"
             if validation_data is not None:
                 val_loss, val_accuracy = evaluate(model, validation_data[0], validation_data[1], loss_fn, metric or False)
                 history.val_loss.append(val_loss)
-                shown["val_loss"] = f"{val_loss:.4g}"
+                shown[val_loss_key] = f"{val_loss:.4g}"
                 if val_accuracy is not None:
                     history.val_accuracy.append(val_accuracy)
             progress.set_postfix(shown)

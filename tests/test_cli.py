@@ -7,11 +7,15 @@ import json
 import math
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ElementTree
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -20,18 +24,22 @@ from autograd import Value
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def tracegrad(*args: str, cwd: Path, timeout: float = 120, path: str | None = None) -> subprocess.CompletedProcess:
+def tracegrad(*args: str, cwd: Path, timeout: float = 120, path: str | None = None,
+              encoding: str = "utf-8") -> subprocess.CompletedProcess:
     """Run ``python -m nn.app.cli ARGS`` with this interpreter (the .venv's) in ``cwd``.
 
     ``path`` replaces the PATH the command sees (the interpreter is run by its
-    absolute path, so it needs none).
+    absolute path, so it needs none); ``encoding`` is its stdout's and
+    stderr's (PYTHONIOENCODING).
     """
-    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="100")
+    # English, whatever the machine's locale (tests/test_i18n_cli.py runs the Chinese).
+    env = dict(os.environ, PYTHONIOENCODING=encoding, COLUMNS="100", TRACEGRAD_LANG="en")
     if path is not None:
         env["PATH"] = path
     return subprocess.run(
         [sys.executable, "-m", "nn.app.cli", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, encoding="utf-8",
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, encoding=encoding,
+        errors="strict",
     )
 
 
@@ -98,6 +106,8 @@ def test_the_console_script_is_installed_and_runs(tmp_path):
         (["draw", "x", "--set", "x=1", "-o", "graph.pdf"], ".svg or .png or .dot"),
         (["trace", "x", "--set", "x=1", "-o", "steps.txt"], ".html"),
         (["trace", "x*y", "--set", "x=1", "y=2", "--wrt", "z"], "--wrt z"),
+        (["trace", "x", "--set", "x=1", "--lr", "0"], "argument --lr: the learning rate must be a finite"),
+        (["trace", "x", "--set", "x=1", "--lr", "inf"], "argument --lr"),
         (["train", "mnist"], "invalid choice"),
         (["train", "xor", "--hidden", "8,x"], "--hidden"),
         (["train", "xor", "--hidden", "0"], "--hidden"),
@@ -111,7 +121,14 @@ def test_the_console_script_is_installed_and_runs(tmp_path):
         (["train", "xor", "--lr", "nan"], "argument --lr: the learning rate must be a finite number in (0, 10]"),
         (["train", "xor", "--l2", "inf"], "argument --l2"),
         (["train", "xor", "--samples", "2"], "argument --samples: give 4 to 10000, got 2"),
+        (["train", "xor", "--seed", "-1"], "argument --seed: give 0 to 4294967295, got -1"),
+        (["train", "xor", "--hidden", "256,256,256,256,256,256"], "329,985 parameters; at most 5,000 "
+                                                                  "(every parameter is a node"),
+        (["train", "spiral", "--hidden", "68,68", "--loss", "cross_entropy"], "5,034 parameters"),  # 2 outputs
+        (["draw", "𝐱 + x", "--set", "x=1"], "the name '𝐱' is read by Python as 'x' (Unicode NFKC)"),
+        (["draw", "x", "--set", "𝐱=1"], "--set: the name '𝐱' is read by Python as 'x'"),
         (["train", "icecream", "--samples", "20"], "exactly 10 rows"),
+        (["train", "xor", "--compile"], "--compile runs the losses mse, hinge"),
         (["train", "xor", "--activation", "softplus"], "invalid choice"),
         (["train", "xor", "--loss", "nll"], "invalid choice"),
     ],
@@ -176,17 +193,28 @@ def test_settings_come_from_the_dataset_unless_given():
     assert resolve_train_settings(parser.parse_args(["train", "icecream"])).article_start
 
 
-@pytest.mark.parametrize(
-    "command, replaced",
-    [
-        (["trace", "x*y + y", "--set", "x=2", "y=3", "-o", "steps.html"], "steps.html"),
-        (["demo", "-q", "--out", "walk"], "walk/icecream_stepper.html"),
-    ],
-)
-def test_pages_are_made_in_memory_without_a_temporary_folder(tmp_path, monkeypatch, capsys, command,
-                                                             replaced):
-    import tempfile
+def _page_is_html(path: Path) -> None:
+    assert path.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
 
+
+def _model_matches_summary(run: Path) -> None:
+    from nn import load_model
+
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    assert load_model(run / "model.json").config() == summary["architecture"]
+
+
+@pytest.mark.parametrize(
+    "command, check",
+    [
+        (["trace", "x*y + y", "--set", "x=2", "y=3", "-o", "steps.html"],
+         lambda where: _page_is_html(where / "steps.html")),
+        (["demo", "-q", "--out", "walk"], lambda where: _page_is_html(where / "walk/icecream_stepper.html")),
+        (["train", "xor", "--epochs", "2", "-q", "--out", "run"], lambda where: _model_matches_summary(where / "run")),
+    ],
+    ids=["trace", "demo", "train"],
+)
+def test_outputs_are_made_in_memory_without_a_temporary_folder(tmp_path, monkeypatch, capsys, command, check):
     from nn.app.cli import main
 
     def refused(*args, **kwargs):
@@ -196,24 +224,7 @@ def test_pages_are_made_in_memory_without_a_temporary_folder(tmp_path, monkeypat
     monkeypatch.setattr(tempfile, "mkdtemp", refused)
     monkeypatch.chdir(tmp_path)
     assert main(command) == 0, capsys.readouterr().err
-    assert (tmp_path / replaced).read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
-
-
-def test_training_outputs_are_made_in_memory_without_a_temporary_folder(tmp_path, monkeypatch, capsys):
-    import tempfile
-
-    from nn import load_model
-    from nn.app.cli import main
-
-    def refused(*args, **kwargs):
-        raise AssertionError("no temporary folder: the outputs are rendered in memory")
-
-    monkeypatch.setattr(tempfile, "TemporaryDirectory", refused)
-    monkeypatch.setattr(tempfile, "mkdtemp", refused)
-    monkeypatch.chdir(tmp_path)
-    assert main(["train", "xor", "--epochs", "2", "-q", "--out", "run"]) == 0, capsys.readouterr().err
-    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
-    assert load_model(tmp_path / "run" / "model.json").config() == summary["architecture"]
+    check(tmp_path)
 
 
 # --- without Graphviz -------------------------------------------------------------------
@@ -256,7 +267,8 @@ def test_without_graphviz_what_needs_no_graphviz_still_works(tmp_path, no_dot):
     assert (tmp_path / "graph.dot").read_text(encoding="utf-8").lstrip().startswith("digraph")
     result = tracegrad("trace", "x*w", "--set", "x=1", "w=2", cwd=tmp_path, path=no_dot)
     assert result.returncode == 0, result.stderr
-    assert "Step 1 of 1: f = x * w = 2" in result.stdout
+    assert "Forward 1 of 1: f = x * w = 1 * 2 = 2" in result.stdout
+    assert "Step 1 of 1: f = x * w = 1 * 2 = 2" in result.stdout
 
 
 # --- draw -----------------------------------------------------------------------------
@@ -300,12 +312,139 @@ def test_draw_without_output_only_prints(tmp_path):
     assert files_in(tmp_path) == []
 
 
-def test_a_file_that_cannot_be_written_is_a_failure_exit_1(tmp_path):
-    (tmp_path / "a-file").write_text("not a directory")
-    result = tracegrad("draw", "x", "--set", "x=1", "-o", "a-file/graph.dot", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "cannot write" in result.stderr
-    assert files_in(tmp_path) == ["a-file"]
+# --- outputs: all or nothing ------------------------------------------------------------
+
+
+def _long_name(suffix: str) -> str:
+    return "n" * (255 - len(suffix)) + suffix  # the longest legal file name
+
+
+@pytest.mark.parametrize(
+    "args, blocker, message",
+    [
+        (["draw", "x", "--set", "x=1", "-o", "a-file/graph.dot"], "a-file", "a-file is not a directory"),
+        (["draw", "x", "--set", "x=1", "-o", "n" * 256 + ".dot"], None, "longer than 255 bytes"),
+        (["trace", "x", "--set", "x=1", "-o", "steps.html"], "steps.html/", "steps.html: it is a directory"),
+        (["train", "xor", "--out", "run"], "run/model.json/", "run/model.json: it is a directory"),
+        (["train", "xor", "--out", "run/deeper"], "run", "run is not a directory"),
+        (["demo", "--out", "walk"], "walk/walkthrough.txt/", "walk/walkthrough.txt: it is a directory"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, args, blocker, message):
+    if blocker is not None:  # a directory where a file goes, or a file where a folder goes
+        if blocker.endswith("/"):
+            (tmp_path / blocker).mkdir(parents=True)
+        else:
+            (tmp_path / blocker).write_text("in the way")
+    before = files_in(tmp_path)
+    result = tracegrad(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "nothing was done" in result.stderr
+    assert result.stdout == ""  # nothing computed, trained or printed
+    assert "training" not in result.stderr  # train never started its progress bar
+    assert files_in(tmp_path) == before
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """``folder`` read-only, even for root (who ignores permissions but not the immutable flag)."""
+    folder.chmod(0o555)
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(folder)], check=True)
+    try:
+        yield
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)
+
+
+def test_a_read_only_folder_is_refused_before_training(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "model.json").write_text("the previous model")
+    with read_only(tmp_path / "run"):
+        result = tracegrad("train", "xor", "--out", "run", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"the folder {tmp_path / 'run'} is not writable" in result.stderr
+    assert result.stdout == "" and "training" not in result.stderr
+    assert files_in(tmp_path) == ["run", "run/model.json"]
+    assert (tmp_path / "run" / "model.json").read_text() == "the previous model"
+
+
+def test_a_long_file_name_and_a_symbolic_link_are_written(tmp_path):
+    name = _long_name(".dot")
+    result = tracegrad("draw", "x*y", "--set", "x=1", "y=2", "-o", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr  # the temporary name stays within the limit
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "graph.dot").write_text("old")
+    (tmp_path / "link.dot").symlink_to(tmp_path / "kept" / "graph.dot")
+    result = tracegrad("draw", "x*y", "--set", "x=1", "y=2", "-o", "link.dot", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "link.dot").is_symlink()  # the link stays; the file it points to is updated
+    assert (tmp_path / "kept" / "graph.dot").read_text(encoding="utf-8").startswith("digraph")
+    assert files_in(tmp_path) == sorted([name, "kept", "kept/graph.dot", "link.dot"])
+
+
+def _fail_at_third(monkeypatch, owner, function: str, failure) -> list:
+    """Make ``owner.<function>`` call ``failure()`` on its third call, before doing its work."""
+    real = getattr(owner, function)
+    calls: list = []
+
+    def failing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 3:
+            failure()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, function, failing)
+    return calls
+
+
+def _raise(error):
+    def fail():
+        raise error
+    return fail
+
+
+def _signal(number):
+    def fail():
+        os.kill(os.getpid(), number)  # held until the file being written is done, then raised
+    return fail
+
+
+FAILURES = {
+    "disk full while staging": ("_write_file", _raise(OSError(28, "No space left on device")), 1,
+                                "no file was changed"),
+    "Ctrl-C while staging": ("_write_file", _raise(KeyboardInterrupt()), 130, "interrupted"),
+    "SIGINT while staging": ("_write_file", _signal(signal.SIGINT), 130, "interrupted"),
+    "SIGTERM while staging": ("_write_file", _signal(signal.SIGTERM), 143, "terminated"),
+    "a rename fails": ("replace", _raise(OSError(5, "Input/output error")), 1, "no file was changed"),
+}
+
+
+@pytest.mark.parametrize("function, failure, code, message", FAILURES.values(), ids=list(FAILURES))
+def test_a_failure_while_writing_leaves_the_previous_files_and_no_temporary_one(
+        tmp_path, monkeypatch, capsys, function, failure, code, message):
+    from nn.app.cli import main, outputs
+
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "xor", "--epochs", "1", "-q", "--out", "run"]) == 0
+    before = files_in(tmp_path)
+    previous = {name: (tmp_path / name).read_bytes() for name in before if (tmp_path / name).is_file()}
+    assert len(previous) == 5
+    owner = outputs.os if function == "replace" else outputs  # os.replace: the renames into place
+    for out in ("run", "new/run"):  # over the previous files; into a folder made for them
+        capsys.readouterr()
+        calls = _fail_at_third(monkeypatch, owner, function, failure)
+        assert main(["train", "xor", "--epochs", "2", "--seed", "1", "-q", "--out", out]) == code
+        assert len(calls) >= 3  # it failed midway
+        assert message in capsys.readouterr().err
+        monkeypatch.undo()
+        monkeypatch.chdir(tmp_path)
+        assert files_in(tmp_path) == before  # no temporary file, no new folder
+        assert {name: (tmp_path / name).read_bytes() for name in previous} == previous
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
 
 
 HOSTILE = [
@@ -358,8 +497,87 @@ def test_trace_prints_every_backward_step_and_writes_the_stepper_page(tmp_path):
 def test_trace_counts_one_step_in_the_singular_and_writes_constants_as_numbers(tmp_path):
     result = tracegrad("trace", "x*2", "--set", "x=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert "forward, one node at a time (1 step):" in result.stdout
     assert "backward, one node at a time (1 step):" in result.stdout
-    assert "2 is a constant: nothing to update" in result.stdout and "2.grad" not in result.stdout
+    assert "→ x: local ∂f/∂x = 2" in result.stdout and "→ 2" not in result.stdout  # no step into the 2
+    assert "2.grad" not in result.stdout
+
+
+def test_trace_prints_forward_then_backward_each_step_explained(tmp_path):
+    result = tracegrad("trace", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    forward, backward = out.index("forward, one node at a time (3 steps):"), out.index(
+        "backward, one node at a time (3 steps):")
+    assert forward < out.index("Forward 3 of 3") < out.index("Forward is done") < backward
+    assert backward < out.index("Step 1 of 3") < out.index("Step 3 of 3")
+    from autograd import Stepper
+    from nn.app.expression import build
+
+    root, _ = build("tanh(x*w + b)", {"x": 2, "w": -3, "b": 6.88})
+    root.label = "f"
+    for frame in range(len(Stepper(root))):  # every step's text, its explanation included
+        assert Stepper(root).frame_text(frame) in out
+
+
+def test_trace_follows_one_name_and_shows_the_update(tmp_path):
+    loss = "(w*x + b - y)**2 + (w*x2 + b - y2)**2"
+    values = ["w=0.5", "x=2", "b=0", "y=3", "x2=1", "y2=1"]
+    result = tracegrad("trace", loss, "--set", *values, "--follow", "b", "--lr", "0.1", "-o", "steps.html",
+                       cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "backward, only the steps that add to b's gradient (2 of 9;" in out
+    assert out.count("\nStep ") == 2  # exactly the two steps that add to b.grad
+    # b's two contributions, 2(w*x2 + b - y2) = -1 and 2(w*x + b - y) = -4, and their running sum
+    assert "this step adds contribution 1 of 2 (−1); running sum b.grad = -1 so far." in out
+    assert "this step adds the last of its 2 contributions (−4); the total b.grad = ∂f/∂b = -5." in out
+    update = out[out.index("The update (gradient descent, lr = 0.1)"):]
+    assert "b ← 0 − 0.1 × (-5) = 0.5" in update and "w ← 0.5 − 0.1 × (-9) = 1.4" in update
+    # every name moves against its gradient; the loss after is the expression at the new values
+    w, x, b, y, x2, y2 = 1.4, 2 + 0.2, 0.5, 3 - 0.4, 1 + 0.05, 1 - 0.1
+    assert f"after: {(w * x + b - y) ** 2 + (w * x2 + b - y2) ** 2:.4g}" in update
+    page = (tmp_path / "steps.html").read_text(encoding="utf-8")
+    assert "b ▶" in page and "lr = 0.1" in page  # the page follows b and ends with the update
+
+
+@pytest.mark.parametrize("option", ["--follow", "--wrt"])
+def test_trace_follows_only_a_name_of_the_expression(tmp_path, option):
+    result = tracegrad("trace", "x*y", "--set", "x=1", "y=2", option, "f", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"{option} f: not a name of the expression (its names: x, y)" in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_trace_survives_a_stdout_that_cannot_show_its_symbols(tmp_path, encoding):
+    result = tracegrad("trace", "tanh(权重*x) / x", "--set", "权重=2", "x=0.5", "--wrt", "x", cwd=tmp_path,
+                       encoding=encoding)
+    assert result.returncode == 0, result.stderr
+    assert "UnicodeEncodeError" not in result.stderr
+    assert "\\u6743\\u91cd" in result.stdout  # 权重, escaped: never dropped or merged
+    assert result.stdout.rstrip().endswith("(add -o steps.html to write the stepper page)")  # all of it
+    result = tracegrad("draw", "权重 +", cwd=tmp_path, encoding=encoding)
+    assert result.returncode == 2 and "\\u6743\\u91cd +" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "expression, values, first",
+    [
+        ("out * 2", ["out=3"], "f = out * 2 = 6"),
+        ("f * out", ["f=2", "out=3"], "result = f * out = 6"),
+        ("f * out * result * value", ["f=1", "out=1", "result=1", "value=2"],
+         "f_1 = f * out * result * value = 2"),
+    ],
+)
+def test_the_value_of_an_expression_is_never_named_like_one_of_its_variables(tmp_path, expression, values,
+                                                                            first):
+    result = tracegrad("draw", expression, "--set", *values, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == first
+    name = first.split()[0]
+    assert [line.split()[0] for line in lines[1:len(values) + 1]] == [
+        f"d{name}/d{value.partition('=')[0]}" for value in values]
 
 
 # --- train ----------------------------------------------------------------------------
@@ -446,6 +664,23 @@ def test_train_every_dataset(tmp_path, dataset, options, plot):
     assert math.isfinite(summary["final_loss"])
 
 
+@pytest.mark.parametrize("dataset, options", [("icecream", ["--epochs", "20"]),
+                                              ("moons", ["--hidden", "4", "--epochs", "2", "--batch-size", "30"])])
+def test_train_compiled_gives_the_same_results_bit_for_bit(tmp_path, dataset, options):
+    summaries = []
+    for compiled in ([], ["--compile"]):
+        out = f"run{len(summaries)}"
+        result = tracegrad("train", dataset, *options, *compiled, "-q", "--out", out, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert (", compiled" in result.stdout) == bool(compiled)
+        summaries.append(json.loads((tmp_path / out / "summary.json").read_text()))
+    eager, compiled_ = summaries
+    assert (eager["compiled"], compiled_["compiled"]) == (False, True)
+    for key in ("history", "predictions", "final_loss", "accuracy"):
+        assert compiled_[key] == eager[key], key
+    assert (tmp_path / "run0" / "model.json").read_bytes() == (tmp_path / "run1" / "model.json").read_bytes()
+
+
 def test_training_that_diverges_fails_with_exit_1_and_writes_nothing(tmp_path):
     result = tracegrad("train", "xor", "--optimizer", "sgd", "--momentum", "0.5", "--lr", "10", "--loss", "mse",
                        "--activation", "relu", "--epochs", "40", "-q", cwd=tmp_path)
@@ -478,6 +713,37 @@ def test_demo_writes_the_walkthrough(tmp_path):
     assert "<svg" in page and "<script src" not in page
     for name in ("mse_vs_bias.png", "bias_and_weight.png", "all_nine_loss.png"):
         check_png(out / name)
+
+
+def test_demo_page_is_the_ten_row_loss_following_the_output_bias_to_the_update(tmp_path):
+    result = tracegrad("demo", "-q", "--out", "walk", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "walk" / "icecream_stepper.html").read_text(encoding="utf-8")
+    assert "the 10 steps that add to L2.N1.b.grad" in page  # one per row of the table
+    assert "L2.N1.b ▶" in page
+    # the update ends it: step 3's first step of gradient descent and the MSE after it
+    from nn.app import demo
+
+    first, second = demo.descend_output_bias(0.0, lr=demo.BIAS_LR)[:2]
+    assert f"L2.N1.b ← 0 − 0.1 × ({first.grad:.4g}) = {second.bias:.4g}" in page
+    assert f"Loss before the update: {first.mse:.4g}; after: {second.mse:.4g}" in page
+
+
+def test_demo_shows_the_chain_rule_of_every_descent_step_it_prints(tmp_path):
+    from nn.app import demo
+
+    lines: list[str] = []
+    demo.walkthrough(lines.append)
+    steps = demo.descend_output_bias(0.0, lr=demo.BIAS_LR)
+    rows = [line.split() for line in lines if line.split()[:1] and line.split()[0].isdigit()
+            and line.split()[3] == "10/10"]
+    assert [int(row[0]) for row in rows] == list(range(1, len(steps) + 1))  # every step, none elided
+    for row, step in zip(rows, steps):
+        errors, by_hand, engine = (float(text) for text in row[4:7])
+        assert by_hand == pytest.approx(2 / 10 * errors, abs=1e-6)  # the chain rule's (2/10) * sum
+        assert by_hand == pytest.approx(step.grad, abs=1e-6) and engine == pytest.approx(step.grad, abs=1e-6)
+    assert rows[-1][-1] == "1e-4"  # the last row is where descent stops: no update taken
+    assert f"After {len(steps) - 1} steps" in "\n".join(lines)
 
 
 def test_demo_default_directory_and_quiet(tmp_path):

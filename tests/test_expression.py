@@ -191,3 +191,26 @@ def test_wrong_types_are_type_errors():
         build("x * 2", {"x": True})
     with pytest.raises(TypeError):
         build("x * 2", {"x": "2"})
+
+
+@pytest.mark.parametrize(
+    "source, name, normal, column",
+    [
+        ("𝐱 + x", "𝐱", "x", 1),  # mathematical bold x
+        ("x * ｘ", "ｘ", "x", 5),  # fullwidth x
+        ("  ﬁ * 2", "ﬁ", "fi", 3),  # the ligature
+        ("ｔanh(x)", "ｔanh", "tanh", 1),  # a function too
+        ("y\u0302 + ŷ", "y\u0302", "ŷ", 1),  # y and a combining circumflex: ŷ in two code points
+    ],
+)
+def test_names_that_python_would_read_as_other_names_are_refused(source, name, normal, column):
+    with pytest.raises(ExpressionError) as caught:
+        parse(source)
+    assert caught.value.column == column
+    assert caught.value.message.startswith(f"the name {name!r} is read by Python as {normal!r}")
+    with pytest.raises(ValueError, match="is read by Python as"):
+        parse_assignments([f"{name}=1"])
+
+
+def test_names_already_in_normal_form_are_kept_apart():
+    assert parse("ŷ - y + 权重 + Ω").names == ("ŷ", "y", "权重", "Ω")

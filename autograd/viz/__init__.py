@@ -23,6 +23,12 @@ The layer above the engine core (it imports ``autograd``'s root modules, never
 - ``examples``: small graphs for tests, benchmarks and docs
 - ``optional``: graphviz and ipywidgets, imported when used
 
+Every word the views write goes through the ``views`` message catalogue
+(``autograd.i18n``): ``lang="zh"`` on ``draw``, ``explain``, ``backward_steps``,
+``forward_steps``, ``Stepper`` and ``html_page``/``export_html`` writes Chinese,
+None the current language (the locale's, English by default); numbers,
+formulas, op rules and user labels stay as they are.
+
 The modules are named for what they hold; this package re-exports nothing,
 so a module and the function it is named after (``viz.draw.draw``) never
 shadow each other.

@@ -18,13 +18,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Container
 
+from ..i18n import N_, Catalogue
 from ..value import Value
 from .dot import INSTALL, DotFailed, render_svg
 from .draw import draw
 from .optional import GRAPHVIZ_HINT
 from .snapshot import Snapshot
 
-INSTALL_HINT = (
+_ = Catalogue("views").gettext
+# Marked here, translated where shown.
+INSTALL_HINT = N_(
     "(Graphviz's `dot` program was not found, so the graph is not drawn: install Graphviz, "
     "e.g. `sudo apt-get install graphviz`, `brew install graphviz` or `conda install graphviz`.)"
 )
@@ -57,7 +60,7 @@ def _svg(value: Value) -> tuple[str | None, str]:
     try:
         import graphviz  # noqa: F401  (only to say clearly when the Python package is missing)
     except ImportError:
-        return None, f"(the graphviz Python package is missing: {GRAPHVIZ_HINT})"
+        return None, _("(the graphviz Python package is missing: {hint})").format(hint=GRAPHVIZ_HINT)
     snapshot = Snapshot(value)
     size = len(snapshot.order)
     options: dict[str, object] = {}
@@ -69,8 +72,8 @@ def _svg(value: Value) -> tuple[str | None, str]:
     try:
         return render_svg(draw(snapshot, **options), timeout=DISPLAY_TIMEOUT), ""
     except DotFailed as error:
-        if "was not found" in str(error):
-            return None, INSTALL_HINT
+        if error.reason == "missing":
+            return None, _(INSTALL_HINT)
         return None, f"({error})"
 
 
@@ -98,14 +101,19 @@ def summary(snapshot: Snapshot) -> str:
     constants = sum(1 for node in order if node.is_constant)
     labelled = sum(1 for node in order if node.is_leaf and not node.is_constant and node.label)
     common = ", ".join(f"{count:,} {name}" for name, count in ops.most_common(5))
-    more = "" if len(ops) <= 5 else f", {sum(ops.values()) - sum(c for _, c in ops.most_common(5)):,} other"
-    return (
-        f"(a graph of {len(order):,} nodes, too big to draw inline (the budget is {INLINE_LIMIT} boxes): "
-        f"{sum(ops.values()):,} ops ({common}{more}), {leaves:,} leaves ({labelled:,} labelled, "
-        f"{constants:,} constants). To see it: autograd.draw(value, collapse=\"layers\", hide_constants=True)"
-        f".render(\"graph\", format=\"svg\") draws it in a file (built in nn's scopes, it folds to a few boxes); "
-        f"autograd.explain(value, wrt=parameter) derives one gradient; autograd.Stepper(value) steps through "
-        f"it node by node.)"
+    if len(ops) > 5:
+        other = sum(ops.values()) - sum(c for _name, c in ops.most_common(5))
+        common = _("{ops}, {count} other").format(ops=common, count=f"{other:,}")
+    return _(
+        "(a graph of {nodes} nodes, too big to draw inline (the budget is {budget} boxes): "
+        "{op_count} ops ({ops}), {leaves} leaves ({labelled} labelled, {constants} constants). "
+        "To see it: {draw} draws it in a file (built in nn's scopes, it folds to a few boxes); "
+        "{explain} derives one gradient; {stepper} steps through it node by node.)"
+    ).format(
+        nodes=f"{len(order):,}", budget=INLINE_LIMIT, op_count=f"{sum(ops.values()):,}", ops=common,
+        leaves=f"{leaves:,}", labelled=f"{labelled:,}", constants=f"{constants:,}",
+        draw='autograd.draw(value, collapse="layers", hide_constants=True).render("graph", format="svg")',
+        explain="autograd.explain(value, wrt=parameter)", stepper="autograd.Stepper(value)",
     )
 
 

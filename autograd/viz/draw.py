@@ -23,6 +23,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict, Union
 
+from ..i18n import Catalogue, language
 from ..validation import choice, instance
 from ..value import Value
 from .numeric import LeafCheck, check_leaf_grads
@@ -36,6 +37,10 @@ from .text import FONT, html_label_text, number, partial, row_of, shown_label, w
 
 if TYPE_CHECKING:
     import graphviz
+
+_catalogue = Catalogue("views")
+_ = _catalogue.gettext
+ngettext = _catalogue.ngettext
 
 CollapseSpec = Union[str, Iterable[Union[str, tuple[str, ...]]]]
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -93,6 +98,7 @@ def draw(
     check_grads: bool = False,
     rankdir: str = "LR",
     show_deltas: bool = False,
+    lang: str | None = None,
 ) -> "graphviz.Digraph":
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (render it to SVG).
 
@@ -112,6 +118,9 @@ def draw(
     - ``rankdir``: ``"LR"`` (left to right), ``"TB"``, ``"RL"`` or ``"BT"``.
     - ``show_deltas``: every node labelled ``z`` (a neuron's weighted sum,
       also ``L1.N2.z``) carries a badge δ = ∂L/∂z, its gradient.
+    - ``lang``: the language of the words the drawing adds (``data``,
+      ``grad``, ``[row k]``, a collapsed box's summary): ``"en"`` or ``"zh"``;
+      None, the current language. Labels, numbers and formulas are as given.
 
     A node is named by its label, else by its formula in its inputs' names
     (``w1·x1``); a node built for row k of a batch shows ``[row k]``.
@@ -128,6 +137,7 @@ def draw(
         check_grads=check_grads,
         rankdir=rankdir,
         show_deltas=show_deltas,
+        lang=lang,
     ).graph
 
 
@@ -155,6 +165,13 @@ def build_scene(
     if unknown:
         raise TypeError(f"draw() got an unexpected keyword argument {unknown[0]!r}")
     settings.update(options)
+    with language(settings.pop("lang")):  # type: ignore[arg-type]
+        return _build_scene(root, grads, only, settings)
+
+
+def _build_scene(
+    root: Union[Value, Snapshot], grads: dict[int, float] | None, only: set[int] | None, settings: dict[str, object]
+) -> Scene:
     show_grads, highlight, group_scopes, collapse, hide_constants, edge_labels, check_grads, rankdir, show_deltas = (
         settings[name] for name in ("show_grads", "highlight", "group_scopes", "collapse", "hide_constants",
                                     "edge_labels", "check_grads", "rankdir", "show_deltas"))
@@ -195,6 +212,12 @@ def build_scene(
         # positions; a bounded network simplex halves the layout time and
         # looks the same.
         dot.graph_attr["nslimit"] = "0.3"
+    if builder.groups:
+        # Collapsed neurons of one layer are all wired to the same inputs and outputs, so every
+        # rotation of N1..N16 crosses as many edges and dot's crossing minimisation happily
+        # draws N9..N16 above N1..N8. Stopping it after (almost) no iterations keeps the order
+        # the nodes are emitted in, which is the network's; the drawing is small, so it is fast too.
+        dot.graph_attr["mclimit"] = "0.01"
     builder.emit(dot)
     return Scene(dot, snapshot, builder.elements, builder.value_element, builder.op_element, builder.edge_consumers)
 
@@ -350,9 +373,11 @@ class _Builder:
         check = self.checks.get(id(node))
         if check is not None:
             if check.ok:
-                rows.append(f'<FONT POINT-SIZE="9" COLOR="{OK_COLOR}">✓ numeric {number(check.numeric)}</FONT>')
+                text = _("✓ numeric {value}").format(value=number(check.numeric))
+                rows.append(f'<FONT POINT-SIZE="9" COLOR="{OK_COLOR}">{html_label_text(text)}</FONT>')
             else:
-                rows.append(f'<FONT POINT-SIZE="9" COLOR="{BAD_COLOR}">✗ numeric {number(check.numeric)}</FONT>')
+                text = _("✗ numeric {value}").format(value=number(check.numeric))
+                rows.append(f'<FONT POINT-SIZE="9" COLOR="{BAD_COLOR}">{html_label_text(text)}</FONT>')
         # The label is centred; data, grad and the check read as a left-aligned
         # column, as wide as a changing gradient needs.
         width = f' WIDTH="{GRAD_CELL_WIDTH}"'
@@ -362,10 +387,12 @@ class _Builder:
         return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
 
     def data_cell(self, node: Value) -> str:
-        return f'<FONT COLOR="{DATA_COLOR}">data {html_label_text(number(node.data))}</FONT>'
+        text = _("data {value}").format(value=number(node.data))
+        return f'<FONT COLOR="{DATA_COLOR}">{html_label_text(text)}</FONT>'
 
     def grad_cell(self, node: Value) -> str:
-        return f'<FONT COLOR="{GRAD_COLOR}">grad {number(self.grad(node))}</FONT>'
+        text = _("grad {value}").format(value=number(self.grad(node)))
+        return f'<FONT COLOR="{GRAD_COLOR}">{html_label_text(text)}</FONT>'
 
     def op_label(self, node: Value) -> str:
         op = node.op
@@ -381,7 +408,11 @@ class _Builder:
         path = self.groups[index]
         parameters = sum(1 for node in members if node.is_leaf and not node.is_constant)
         ops = sum(1 for node in members if not node.is_leaf)
-        summary = f"{inputs} input{'s' * (inputs != 1)} · {parameters} parameter{'s' * (parameters != 1)} · {ops} op{'s' * (ops != 1)}"
+        summary = " · ".join((
+            ngettext("{count} input", "{count} inputs", inputs).format(count=inputs),
+            ngettext("{count} parameter", "{count} parameters", parameters).format(count=parameters),
+            ngettext("{count} op", "{count} ops", ops).format(count=ops),
+        ))
         rows = [
             f'<TR><TD COLSPAN="3"><B>{html_label_text(".".join(path))}</B></TD></TR>',
             f'<TR><TD COLSPAN="3"><FONT POINT-SIZE="9" COLOR="{MUTED}">{summary}</FONT></TD></TR>',
@@ -390,7 +421,7 @@ class _Builder:
         for position, node in enumerate(outputs):
             name = self.names(node)
             name = name[len(prefix):] if name.startswith(prefix) else name  # L1.N1.out -> out
-            shown = "out" if name == "out" else f"out {html_label_text(name)}"
+            shown = html_label_text(_("out") if name == "out" else _("out {name}").format(name=name))
             # The last cell is the port the output's edges leave from.
             last = (f'<TD ALIGN="LEFT" PORT="o{position}">{self.grad_cell(node)}</TD>' if self.show_grads
                     else f'<TD PORT="o{position}"></TD>')

@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import heapq
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Union
 
+from ..i18n import Catalogue, language
 from ..validation import instance, integer
 from ..value import Value
 from .snapshot import Snapshot
 from .steps import rules_of
 from .text import Names, factor, grad_of, number, partial
+
+_catalogue = Catalogue("views")
+_ = _catalogue.gettext
+ngettext = _catalogue.ngettext
 
 
 @dataclass(frozen=True)
@@ -169,60 +175,63 @@ def _largest_paths(
     return tuple(paths)
 
 
-def explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) -> str:
+def explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10, *, lang: str | None = None) -> str:
     """The chain-rule derivation of ∂loss/∂wrt: each path's product of local derivatives, summed.
 
     Every factor is written with names and with numbers; the sum equals the
     gradient that backward computes. Past ``max_paths`` paths, the largest
     contributions are shown and the others are summed in one line.
-    ``loss`` may be a ``Snapshot`` of the loss's graph.
+    ``loss`` may be a ``Snapshot`` of the loss's graph. Written in ``lang``
+    (``"en"`` or ``"zh"``; None: the current language).
     """
+    with language(lang):
+        return _explain(loss, wrt, max_paths)
+
+
+def _explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int) -> str:
     snapshot = Snapshot.of(loss, "loss")
     rule = chain_rule(snapshot, wrt, max_paths)
     loss, names = snapshot.root, snapshot.names
     loss_name, node_name = names(loss), names(wrt)
     target = partial(loss_name, node_name)
+    values = {"target": target, "loss": loss_name, "node": node_name}
     if wrt is loss:
-        return (f"{target} = 1: the loss's derivative with respect to itself, "
-                f"the initial gradient of backward.")
+        return _("{target} = 1: the loss's derivative with respect to itself, "
+                 "the initial gradient of backward.").format(**values)
     if rule.path_count == 0:
-        return f"{loss_name} does not depend on {node_name}: no path leads from one to the other, so {target} = 0."
+        return _("{loss} does not depend on {node}: no path leads from one to the other, "
+                 "so {target} = 0.").format(**values)
     lines = []
     if rule.path_count == 1:
-        lines.append(
-            f"{target} by the chain rule: one path leads from {loss_name} to {node_name}; "
-            f"multiply the local derivatives along it."
-        )
+        lines.append(_("{target} by the chain rule: one path leads from {loss} to {node}; "
+                       "multiply the local derivatives along it.").format(**values))
     else:
-        lines.append(
-            f"{target} by the chain rule: {rule.path_count:,} paths lead from {loss_name} to {node_name}; "
-            f"multiply the local derivatives along each path, then add the paths up."
-        )
+        lines.append(_("{target} by the chain rule: {count} paths lead from {loss} to {node}; "
+                       "multiply the local derivatives along each path, then add the paths up.").format(
+            count=f"{rule.path_count:,}", **values))
     if len(rule.paths) < rule.path_count:
-        lines.append(
-            f"Showing the {len(rule.paths)} paths that contribute most; "
-            f"the other {rule.path_count - len(rule.paths):,} are summed at the end."
-        )
+        lines.append(_("Showing the {shown} paths that contribute most; the other {rest} are summed at the end.").format(
+            shown=len(rule.paths), rest=f"{rule.path_count - len(rule.paths):,}"))
     locals_used: dict[tuple[int, int], tuple[str, PathEdge]] = {}
     all_used: set[tuple[int, int]] = set()
     width = len(str(len(rule.paths)))
     for number_shown, path in enumerate(rule.paths, start=1):
-        head = f"path {number_shown:>{width}}: "
+        head = _("path {number}: ").format(number=f"{number_shown:>{width}}")
         edges = path.edges
         chain = [loss_name] + [names(edge.source) for edge in _ends(edges)]
         symbols = [_local_symbol(names, edge) for edge in _ends(edges)]
         factors = [factor(edge.local_grad) for edge in _ends(edges)]
         if len(edges) > 2 * PATH_ENDS:
             # A long path shows its first and last factors; the middle is counted, not written.
-            skipped = f"… ({len(edges) - 2 * PATH_ENDS:,} more factors) …"
-            chain.insert(PATH_ENDS + 1, f"… ({len(edges) - 2 * PATH_ENDS:,} more nodes) …")
+            skipped = _("… ({count} more factors) …").format(count=f"{len(edges) - 2 * PATH_ENDS:,}")
+            chain.insert(PATH_ENDS + 1, _("… ({count} more nodes) …").format(count=f"{len(edges) - 2 * PATH_ENDS:,}"))
             symbols.insert(PATH_ENDS, skipped)
             factors.insert(PATH_ENDS, skipped)
         numbers = " · ".join(factors)
-        indent = " " * (len(head) + len(target))
+        indent = " " * (_width(head) + len(target))
         lines.append("")
         lines.append(head + " ← ".join(chain))
-        lines.append(f"{' ' * len(head)}{target} = {' · '.join(symbols)}")
+        lines.append(f"{' ' * _width(head)}{target} = {' · '.join(symbols)}")
         if len(path.edges) > 1:
             lines.append(f"{indent} = {numbers}")
         lines.append(f"{indent} = {number(path.product)}")
@@ -234,7 +243,8 @@ def explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) -> st
     lines.append("")
     terms = [factor(path.product) for path in rule.paths]
     if len(rule.paths) < rule.path_count:
-        terms.append(f"{factor(rule.rest)} (the other {rule.path_count - len(rule.paths):,} paths)")
+        terms.append(_("{value} (the other {count} paths)").format(
+            value=factor(rule.rest), count=f"{rule.path_count - len(rule.paths):,}"))
         total = rule.gradient
     else:
         total = rule.shown_sum
@@ -245,7 +255,7 @@ def explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) -> st
         lines.append(f"{target} = {number(total)}")
     lines.append(_grad_note(wrt, node_name, rule.gradient))
     lines.append("")
-    lines.append("Local derivatives used, each from its op's rule:")
+    lines.append(_("Local derivatives used, each from its op's rule:"))
     listed = list(locals_used.values())
     shown = listed if len(listed) <= MAX_LOCALS_LISTED else listed[:MAX_LOCALS_LISTED]
     texts = [f"{symbol} = {number(edge.local_grad)}" for symbol, edge in shown]
@@ -255,10 +265,11 @@ def explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int = 10) -> st
         op_name = op.name if op is not None else (getattr(edge.consumer, "_op", "") or "op")
         note = ""
         if edge.consumer.inputs.count(edge.source) > 1:
-            note = f"  ({names(edge.source)} is both inputs of {names(edge.consumer)}; the subscript tells which)"
+            note = "  " + _("({input} is both inputs of {node}; the subscript tells which)").format(
+                input=names(edge.source), node=names(edge.consumer))
         lines.append(f"  {text:<{column}}   {op_name}: {rules_of(edge.consumer)[edge.position]}{note}")
     if len(all_used) > len(shown):
-        lines.append(f"  … and {len(all_used) - len(shown):,} more.")
+        lines.append("  " + _("… and {count} more.").format(count=f"{len(all_used) - len(shown):,}"))
     return "\n".join(lines)
 
 
@@ -285,10 +296,16 @@ def _local_symbol(names: Names, edge: PathEdge) -> str:
 def _grad_note(wrt: Value, node_name: str, gradient: float) -> str:
     held = wrt.grad
     grad_name = grad_of(node_name)
+    values = {"grad": grad_name, "held": number(held), "gradient": number(gradient)}
     if held == gradient or math.isclose(held, gradient, rel_tol=1e-9, abs_tol=1e-12):
-        return f"which is {grad_name} = {number(held)}, as backward() computed it."
+        return _("which is {grad} = {held}, as backward() computed it.").format(**values)
     if held == 0.0:
-        return (f"backward() gives {number(gradient)}; {grad_name} holds 0 until "
-                f"backward() is called on the loss.")
-    return (f"backward() gives {number(gradient)}; {grad_name} holds {number(held)} "
-            f"(a leaf's grad accumulates over backward() calls until it is zeroed).")
+        return _("backward() gives {gradient}; {grad} holds 0 until backward() is called on the loss.").format(
+            **values)
+    return _("backward() gives {gradient}; {grad} holds {held} "
+             "(a leaf's grad accumulates over backward() calls until it is zeroed).").format(**values)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)

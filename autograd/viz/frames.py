@@ -25,11 +25,14 @@ import re
 from dataclasses import dataclass
 from typing import Union
 
+from ..i18n import Catalogue, language
 from ..value import Value
 from .draw import Element, Scene
 from .palette import DATA_COLOR, FILL, GRAD_COLOR, HIGHLIGHT, RECEIVING
 from .text import number
 from .timeline import Timeline
+
+_ = Catalogue("views").gettext
 
 # The look of each state: pending greyed, current orange, receiving blue.
 CSS = f"""
@@ -52,8 +55,9 @@ g.edge.tg-active text {{ fill: {HIGHLIGHT}; }}
 Slot = tuple[str, Union[str, Value], str]
 
 _GROUP = re.compile(r'<g id="([^"]+)" class="([^"]+)">')
-_GRAD_TEXT = re.compile(r'(<text)([^>]*fill="' + re.escape(GRAD_COLOR) + r'"[^>]*>)grad ([^<]*)(</text>)')
-_DATA_TEXT = re.compile(r'(<text)([^>]*fill="' + re.escape(DATA_COLOR) + r'"[^>]*>)data ([^<]*)(</text>)')
+# A node's "grad 0.5" / "data 2" text (in the drawing's language: "梯度 0.5"): the word, then the number.
+_GRAD_TEXT = re.compile(r'(<text)([^>]*fill="' + re.escape(GRAD_COLOR) + r'"[^>]*>)([^<\s]+ )([^<]*)(</text>)')
+_DATA_TEXT = re.compile(r'(<text)([^>]*fill="' + re.escape(DATA_COLOR) + r'"[^>]*>)([^<\s]+ )([^<]*)(</text>)')
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="([\d.\s-]+)"')
 _TRANSLATE = re.compile(r'class="graph" transform="scale\(([\d.]+) [\d.]+\) rotate\(0\) translate\(([-\d.]+) ([-\d.]+)\)"')
@@ -247,7 +251,13 @@ class Frames:
             "data": data,
             "follow": timeline.follow_frames,
             "texts": [timeline.text(index) for index in range(count)],
+            "words": self.words(),
         }
+
+    def words(self) -> dict[str, str]:
+        """The page's templates for a node's texts, in the timeline's language (``{value}`` filled in)."""
+        with language(self.timeline.lang):
+            return {"grad": _("grad {value}"), "data": _("data {value}"), "partial": _("{value} (partial)")}
 
 
 def _template(svg: str, scene: Scene) -> tuple[list[str], list[Slot], dict[str, Box]]:
@@ -285,9 +295,9 @@ def _template(svg: str, scene: Scene) -> tuple[list[str], list[Slot], dict[str, 
                 if node is None:
                     continue
                 pieces.append(svg[position: match.end() + text_match.start(2)] + f' class="tg-{kind}"'
-                              + text_match.group(2) + f"{kind} ")
+                              + text_match.group(2) + text_match.group(3))
                 slots.append((kind, node, ""))
-                position = match.end() + text_match.end(3)
+                position = match.end() + text_match.end(4)
     pieces.append(svg[position:])
     opening = _SVG_OPEN.search(pieces[0])
     if opening is not None:  # the state styles travel with the SVG

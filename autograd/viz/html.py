@@ -26,6 +26,7 @@ import pathlib
 from typing import TYPE_CHECKING, Iterable, Optional, Union
 
 from ..files import write_atomically
+from ..i18n import Catalogue, language
 from ..validation import instance
 from ..value import Value
 from .dot import render_svg
@@ -34,13 +35,30 @@ from .frames import Frames
 from .palette import BACKGROUND, CONTROL_BORDER, FRAME_BORDER, INK, MUTED, PANEL, legend_html
 from .snapshot import Snapshot
 from .stepper import frame_title, refuse_options_set_by_the_stepper
+from .text import CJK_FONT_STACK, grad_of
 from .timeline import Timeline
+
+_catalogue = Catalogue("views")
+_ = _catalogue.gettext
+ngettext = _catalogue.ngettext
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-PAGE_CSS = f"""
-body {{ font-family: "Noto Sans", "Noto Sans CJK SC", "Segoe UI", Helvetica, Arial, sans-serif;
+# The page's text: Latin first in English; in Chinese a family with CJK glyphs first, so
+# Chinese text never falls back to boxes (tofu). The drawing's text uses the CJK family dot measured.
+FONTS = {
+    "en": '"Noto Sans", "Noto Sans CJK SC", "Segoe UI", Helvetica, Arial, sans-serif',
+    "zh": CJK_FONT_STACK,
+}
+MONO_FONTS = {
+    "en": '"Noto Sans Mono", "DejaVu Sans Mono", Menlo, Consolas, monospace',
+    "zh": '"Noto Sans Mono CJK SC", "Noto Sans Mono", "DejaVu Sans Mono", Menlo, Consolas, ' + CJK_FONT_STACK,
+}
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
+PAGE_CSS = """
+body {{ font-family: {font};
   margin: 16px 20px; color: {INK}; background: {BACKGROUND}; }}
 h1 {{ font-size: 20px; margin: 0 0 4px 0; }}
 p.hint {{ margin: 0 0 10px 0; color: {MUTED}; font-size: 13px; }}
@@ -52,10 +70,18 @@ p.hint {{ margin: 0 0 10px 0; color: {MUTED}; font-size: 13px; }}
 #tg-counter {{ font-weight: 600; min-width: 200px; }}
 #tg-figure {{ overflow: auto; max-height: 68vh; border: 1px solid {FRAME_BORDER}; border-radius: 8px; }}
 #tg-figure svg {{ display: block; }}
-#tg-arithmetic {{ font-family: "Noto Sans Mono", "DejaVu Sans Mono", Menlo, Consolas, monospace;
+#tg-figure svg text {{ font-family: {CJK_FONT_STACK}; }}
+#tg-arithmetic {{ font-family: {mono};
   font-size: 13px; line-height: 1.4; background: {PANEL}; border-radius: 8px; padding: 10px 12px;
   white-space: pre-wrap; margin: 10px 0; }}
 """
+
+
+def page_css(lang: str) -> str:
+    """The page's style sheet, with the fonts of ``lang``."""
+    return PAGE_CSS.format(font=FONTS[lang], mono=MONO_FONTS[lang], CJK_FONT_STACK=CJK_FONT_STACK, INK=INK,
+                           BACKGROUND=BACKGROUND, MUTED=MUTED, CONTROL_BORDER=CONTROL_BORDER, PANEL=PANEL,
+                           FRAME_BORDER=FRAME_BORDER)
 
 PAGE_SCRIPT = """
 (function () {
@@ -101,13 +127,15 @@ PAGE_SCRIPT = """
   function backwardIndex(i) {
     return i < start ? -2 : Math.min(i - start, data.backwardCount - 1);
   }
+  const words = data.words;
+  const fill = (template, value) => template.replace("{value}", value);
   function gradAt(changes, b) {
     // "?" before any step adds to it, "(partial)" while uses remain, else final.
     let text = "?";
     for (const change of changes) {
       if (change[0] <= b) text = change[1]; else break;
     }
-    if (text !== "?" && changes.length && changes[changes.length - 1][0] > b) text += " (partial)";
+    if (text !== "?" && changes.length && changes[changes.length - 1][0] > b) text = fill(words.partial, text);
     return text;
   }
   function dataAt(slot, i) {
@@ -131,8 +159,8 @@ PAGE_SCRIPT = """
       for (const id of data.active[index]) classes[id] += " tg-active";
     }
     for (const id in element) element[id].setAttribute("class", base[id] + " " + (classes[id] || ""));
-    for (let k = 0; k < gradTexts.length; k++) gradTexts[k].textContent = "grad " + gradAt(data.grads[k], b);
-    for (let k = 0; k < dataTexts.length; k++) dataTexts[k].textContent = "data " + dataAt(data.data[k], index);
+    for (let k = 0; k < gradTexts.length; k++) gradTexts[k].textContent = fill(words.grad, gradAt(data.grads[k], b));
+    for (let k = 0; k < dataTexts.length; k++) dataTexts[k].textContent = fill(words.data, dataAt(data.data[k], index));
     slider.value = String(index + 1);
     counter.textContent = names[index];
     arithmetic.textContent = data.texts[index];
@@ -189,7 +217,8 @@ PAGE_SCRIPT = """
 
 def html_page(
     loss: Union[Value, Snapshot], *, title: Optional[str] = None, follow: Value | None = None,
-    lr: float | None = None, parameters: Iterable[Value] | None = None, **draw_options: Unpack[DrawOptions]
+    lr: float | None = None, parameters: Iterable[Value] | None = None, lang: str | None = None,
+    **draw_options: Unpack[DrawOptions]
 ) -> str:
     """The stepper of ``loss`` (forward, backward, the update) as the text of one self-contained HTML page.
 
@@ -201,8 +230,15 @@ def html_page(
     leaves that are not constants and belong to no batch row). Keyword
     arguments go to ``draw`` (``collapse``, ``hide_constants``,
     ``rankdir``...). ``loss`` may be a ``Snapshot`` of the loss's graph; the
-    graph is walked once for the whole page.
+    graph is walked once for the whole page. ``lang`` (``"en"``, ``"zh"``;
+    None: the current language) is the language of every word on the page.
     """
+    with language(lang):
+        return _html_page(loss, title, follow, lr, parameters, draw_options)
+
+
+def _html_page(loss: Union[Value, Snapshot], title: Optional[str], follow: Value | None, lr: float | None,
+               parameters: Iterable[Value] | None, draw_options: DrawOptions) -> str:
     snapshot = Snapshot.of(loss, "loss")
     if title is not None:
         instance(title, "title", str)
@@ -210,20 +246,21 @@ def html_page(
     timeline = Timeline(snapshot, follow=follow, lr=lr, parameters=parameters)
     scene = build_scene(snapshot, grads=timeline.final_grads, **draw_options)
     frames = Frames(timeline, scene, render_svg(scene.graph))
-    return _page(frames, title or f"Forward and backward through {snapshot.names(snapshot.root)}, step by step")
+    default_title = _("Forward and backward through {loss}, step by step").format(loss=snapshot.names(snapshot.root))
+    return _page(frames, title or default_title)
 
 
 def export_html(
     loss: Union[Value, Snapshot], path: Union[str, "os.PathLike[str]"], *, title: Optional[str] = None,
     follow: Value | None = None, lr: float | None = None, parameters: Iterable[Value] | None = None,
-    **draw_options: Unpack[DrawOptions],
+    lang: str | None = None, **draw_options: Unpack[DrawOptions],
 ) -> pathlib.Path:
     """Write ``html_page(loss, ...)`` to ``path`` atomically and return the path written.
 
     Nothing is written when the page cannot be made (a bad option, no ``dot``):
     an existing file at ``path`` stays as it was.
     """
-    page = html_page(loss, title=title, follow=follow, lr=lr, parameters=parameters, **draw_options)
+    page = html_page(loss, title=title, follow=follow, lr=lr, parameters=parameters, lang=lang, **draw_options)
     return write_atomically(pathlib.Path(path), page)
 
 
@@ -239,40 +276,54 @@ def _page(frames: Frames, title: str) -> str:
         .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     )
     count = max(len(timeline), 1)
+    lang = timeline.lang
     legend = legend_html()
     follow_buttons = follow_hint = ""
     if timeline.follow is not None:
-        name = html.escape(timeline.snapshot.names(timeline.follow))
+        name = timeline.snapshot.names(timeline.follow)
+        values = {"name": name, "grad": grad_of(name), "count": len(timeline.follow_frames)}
+        previous = html.escape(_("previous step adding to {grad}").format(**values))
+        following = html.escape(_("next step adding to {grad}").format(**values))
         follow_buttons = (
-            f'\n<button id="tg-prev-followed" type="button" title="previous step adding to {name}.grad ([)">'
-            f'◀ {name}</button>\n<button id="tg-next-followed" type="button" '
-            f'title="next step adding to {name}.grad (])">{name} ▶</button>'
+            f'\n<button id="tg-prev-followed" type="button" title="{previous} ([)">'
+            f'◀ {html.escape(name)}</button>\n<button id="tg-next-followed" type="button" '
+            f'title="{following} (])">{html.escape(name)} ▶</button>'
         )
-        follow_hint = (f"; the buttons ◀ {name} and {name} ▶ (or the keys [ and ]) jump between the "
-                       f"{len(timeline.follow_frames)} steps that add to {name}.grad")
+        follow_hint = html.escape(ngettext(
+            "; the buttons ◀ {name} and {name} ▶ (or the keys [ and ]) jump between the {count} step that "
+            "adds to {grad}",
+            "; the buttons ◀ {name} and {name} ▶ (or the keys [ and ]) jump between the {count} steps that "
+            "add to {grad}", values["count"]).format(**values))
+    hint = _("Forward computes each node from its inputs and records its local derivatives; backward then "
+             "visits the nodes from the loss down, multiplying each node's gradient by each local derivative and "
+             "adding the product to that input's gradient ({unknown}: not computed yet). Step with the buttons, "
+             "the slider or the arrow keys (← →){follow_hint}.")
+    hint = html.escape(hint).replace("{unknown}", "<b>?</b>").replace("{follow_hint}", follow_hint)
+    # Each control's words, outside the f-string below so that Babel extracts them.
+    words = {key: html.escape(text) for key, text in (
+        ("previous", _("previous step")), ("next", _("next step")), ("prev_button", _("◀ Prev")),
+        ("next_button", _("Next ▶")), ("step", _("step")), ("zoom_out", _("zoom out")), ("zoom_in", _("zoom in")),
+        ("fit_title", _("fit the width")), ("fit", _("fit")))}
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{HTML_LANG[lang]}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="tracegrad">
 <title>{html.escape(title)}</title>
-<style>{PAGE_CSS}</style>
+<style>{page_css(lang)}</style>
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="hint">Forward computes each node from its inputs and records its local derivatives; backward then
-visits the nodes from the loss down, multiplying each node's gradient by each local derivative and adding
-the product to that input's gradient (<b>?</b>: not computed yet). Step with the buttons, the slider or
-the arrow keys (← →){follow_hint}.</p>
+<p class="hint">{hint}</p>
 <div class="controls">
-<button id="tg-prev" type="button" title="previous step (←)">◀ Prev</button>
-<button id="tg-next" type="button" title="next step (→)">Next ▶</button>{follow_buttons}
-<input id="tg-slider" type="range" min="1" max="{count}" value="1" aria-label="step">
+<button id="tg-prev" type="button" title="{words["previous"]} (←)">{words["prev_button"]}</button>
+<button id="tg-next" type="button" title="{words["next"]} (→)">{words["next_button"]}</button>{follow_buttons}
+<input id="tg-slider" type="range" min="1" max="{count}" value="1" aria-label="{words["step"]}">
 <span id="tg-counter"></span>
-<button id="tg-zoom-out" type="button" title="zoom out">−</button>
-<button id="tg-zoom-in" type="button" title="zoom in">+</button>
-<button id="tg-zoom-fit" type="button" title="fit the width">fit</button>
+<button id="tg-zoom-out" type="button" title="{words["zoom_out"]}">−</button>
+<button id="tg-zoom-in" type="button" title="{words["zoom_in"]}">+</button>
+<button id="tg-zoom-fit" type="button" title="{words["fit_title"]}">{words["fit"]}</button>
 </div>
 {legend}
 <div id="tg-figure">

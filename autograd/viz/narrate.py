@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from ..i18n import N_, Catalogue, current
 from .text import factor, number, partial
 
 if TYPE_CHECKING:
@@ -19,11 +20,25 @@ if TYPE_CHECKING:
     from .steps import BackwardStep, ForwardStep
 
 Namer = Callable[["Value"], str]
+_catalogue = Catalogue("views")
+_ = _catalogue.gettext
+ngettext = _catalogue.ngettext
 
+# What an op is called when it passes gradient back ("Tanh multiplies the gradient ...").
 _OP_WORDS = {
-    "tanh": "tanh", "sigmoid": "The sigmoid", "exp": "exp", "log": "log", "sqrt": "The square root",
-    "abs": "abs", "div": "A quotient", "pow": "A power",
+    "tanh": "tanh", "sigmoid": N_("The sigmoid"), "exp": "exp", "log": "log", "sqrt": N_("The square root"),
+    "abs": "abs", "div": N_("A quotient"), "pow": N_("A power"),
 }
+
+
+def join_and(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (Chinese ``a、b 和 c``)."""
+    if len(items) <= 1:
+        return "".join(items)
+    listed = items[0]
+    for item in items[1:-1]:
+        listed = _("{items}, {item}").format(items=listed, item=item)
+    return _("{items} and {last}").format(items=listed, last=items[-1])
 
 
 def _scope_of(node: "Value") -> str:
@@ -39,72 +54,80 @@ def backward_sentence(step: "BackwardStep", names: Namer) -> str:
     """Why the inputs of ``step`` receive what they do, in one sentence."""
     sentence = _backward_sentence(step, names)
     if step.node is step.loss:
-        opening = f"Backward starts at {names(step.node)} with the initial gradient {number(step.upstream)}; "
-        if sentence.split(" ", 1)[0] in ("A", "No", "The"):
+        if current() == "en" and sentence.split(" ", 1)[0] in ("A", "No", "The"):
             sentence = sentence[0].lower() + sentence[1:]
-        sentence = opening + sentence
+        sentence = _("Backward starts at {node} with the initial gradient {gradient}; {sentence}").format(
+            node=names(step.node), gradient=number(step.upstream), sentence=sentence)
     return sentence
 
 
 def _backward_sentence(step: "BackwardStep", names: Namer) -> str:
     node, op_name, upstream = step.node, step.op_name, step.upstream
     node_name = names(node)
-    opening = ""
     variables = _variables(step)
     if not variables:
-        return opening + f"{node_name} is made only of numbers, so nothing here has a gradient to receive."
-    receivers = " and ".join(names(c.input) for c in variables)
+        return _("{node} is made only of numbers, so nothing here has a gradient to receive.").format(node=node_name)
+    receivers = join_and([names(c.input) for c in variables])
     if upstream == 0.0 and op_name != "relu":
-        return opening + (f"No gradient reaches {node_name} (its gradient is 0), "
-                          f"so {receivers} receive{'s' * (len(variables) == 1)} 0 from it.")
+        return ngettext("No gradient reaches {node} (its gradient is 0), so {receivers} receives 0 from it.",
+                        "No gradient reaches {node} (its gradient is 0), so {receivers} receive 0 from it.",
+                        len(variables)).format(node=node_name, receivers=receivers)
     if op_name in ("relu", "leaky_relu"):
         (contribution,) = variables
         source = contribution.input
-        source_name = names(source)
+        values = {"input": names(source), "value": number(source.data), "node": node_name,
+                  "local": factor(contribution.local_grad), "upstream": factor(upstream),
+                  "product": number(contribution.product), "gradient": number(upstream)}
         if source.data <= 0.0:
             scope = _scope_of(node)
-            further = f" or to {scope}'s weights" if scope else ""
+            if op_name == "relu" and scope:
+                return _("ReLU is off here ({input} = {value} ≤ 0): its local derivative is 0, so nothing "
+                         "flows back to {input} or to {scope}'s weights.").format(scope=scope, **values)
             if op_name == "relu":
-                return opening + (f"ReLU is off here ({source_name} = {number(source.data)} ≤ 0): its local "
-                                  f"derivative is 0, so nothing flows back to {source_name}{further}.")
-            return opening + (f"Leaky ReLU is in its slope here ({source_name} = {number(source.data)} ≤ 0): "
-                              f"{source_name} receives {factor(contribution.local_grad)} × "
-                              f"{factor(upstream)} = {number(contribution.product)}.")
+                return _("ReLU is off here ({input} = {value} ≤ 0): its local derivative is 0, so nothing "
+                         "flows back to {input}.").format(**values)
+            return _("Leaky ReLU is in its slope here ({input} = {value} ≤ 0): {input} receives "
+                     "{local} × {upstream} = {product}.").format(**values)
         if upstream == 0.0:
-            return opening + (f"ReLU is on here ({source_name} = {number(source.data)} > 0), but no gradient "
-                              f"reaches {node_name}, so {source_name} receives 0.")
-        return opening + (f"ReLU is on here ({source_name} = {number(source.data)} > 0): its local derivative "
-                          f"is 1, so {source_name} receives the gradient {number(upstream)} unchanged.")
+            return _("ReLU is on here ({input} = {value} > 0), but no gradient reaches {node}, "
+                     "so {input} receives 0.").format(**values)
+        return _("ReLU is on here ({input} = {value} > 0): its local derivative is 1, so {input} receives "
+                 "the gradient {gradient} unchanged.").format(**values)
     if op_name == "add":
-        return opening + (f"A sum passes its gradient {number(upstream)} unchanged to each term: "
-                          + _receive_list(variables, names) + ".")
+        return _("A sum passes its gradient {gradient} unchanged to each term: {receipts}.").format(
+            gradient=number(upstream), receipts=_receive_list(variables, names))
     if op_name == "sub":
-        return opening + (f"A difference passes its gradient {number(upstream)} to the first term and its "
-                          f"negative to the second: " + _receive_list(variables, names) + ".")
+        return _("A difference passes its gradient {gradient} to the first term and its negative to the "
+                 "second: {receipts}.").format(gradient=number(upstream), receipts=_receive_list(variables, names))
     if op_name == "neg":
-        return opening + f"A negation flips the sign: " + _receive_list(variables, names) + "."
+        return _("A negation flips the sign: {receipts}.").format(receipts=_receive_list(variables, names))
     if op_name == "mul":
         parts = []
         for contribution in variables:
             other = step.node.inputs[1 - contribution.position]
-            parts.append(f"{names(contribution.input)} gets {factor(upstream)} × {names(other)} = "
-                         f"{factor(upstream)} × {factor(other.data)} = {number(contribution.product)}")
-        return opening + ("A product sends each factor the gradient times the other factor: "
-                          + "; ".join(parts) + ".")
+            parts.append(_("{input} gets {upstream} × {other} = {upstream} × {other_value} = {product}").format(
+                input=names(contribution.input), upstream=factor(upstream), other=names(other),
+                other_value=factor(other.data), product=number(contribution.product)))
+        return _("A product sends each factor the gradient times the other factor: {parts}.").format(
+            parts=_("; ").join(parts))
     if op_name.startswith("pow") and len(step.node.inputs) == 1:
         (contribution,) = variables
-        return opening + (f"{node_name}'s local derivative is {contribution.rule.split(' = ', 1)[-1]} = "
-                          f"{number(contribution.local_grad)} here, so {names(contribution.input)} gets "
-                          f"{factor(contribution.local_grad)} × {factor(upstream)} = {number(contribution.product)}.")
+        return _("{node}'s local derivative is {formula} = {local} here, so {input} gets "
+                 "{local} × {upstream} = {product}.").format(
+            node=node_name, formula=contribution.rule.split(" = ", 1)[-1], local=number(contribution.local_grad),
+            input=names(contribution.input), upstream=factor(upstream), product=number(contribution.product))
     words = _OP_WORDS.get(op_name, op_name)
-    parts = [f"{names(c.input)} gets {factor(c.local_grad)} × {factor(upstream)} = {number(c.product)} "
-             f"(local derivative {c.rule})" for c in variables]
-    return opening + (f"{words[0].upper() + words[1:]} multiplies the gradient {number(upstream)} by its local "
-                      f"derivative: " + "; ".join(parts) + ".")
+    words = _(words) if words != op_name else words
+    parts = [_("{input} gets {local} × {upstream} = {product} (local derivative {rule})").format(
+        input=names(c.input), local=factor(c.local_grad), upstream=factor(upstream), product=number(c.product),
+        rule=c.rule) for c in variables]
+    return _("{operation} multiplies the gradient {gradient} by its local derivative: {parts}.").format(
+        operation=words[0].upper() + words[1:], gradient=number(upstream), parts=_("; ").join(parts))
 
 
 def _receive_list(contributions: Sequence, names: Namer) -> str:
-    return ", ".join(f"{names(c.input)} gets {number(c.product)}" for c in contributions)
+    return _(", ").join(_("{input} gets {product}").format(input=names(c.input), product=number(c.product))
+                        for c in contributions)
 
 
 def forward_sentence(step: "ForwardStep", names: Namer) -> str:
@@ -117,21 +140,55 @@ def forward_sentence(step: "ForwardStep", names: Namer) -> str:
     ]
     if op is not None and op.name == "relu":
         (source,) = step.inputs
+        values = {"input": names(source), "value": number(source.data), "node": node_name}
         if source.data <= 0.0:
-            return (f"ReLU is off: {names(source)} = {number(source.data)} ≤ 0, so {node_name} = 0 "
-                    f"and its local derivative is 0 (no gradient will pass here).")
-        return (f"ReLU is on: {names(source)} = {number(source.data)} > 0 passes through unchanged, "
-                f"so its local derivative is 1.")
+            return _("ReLU is off: {input} = {value} ≤ 0, so {node} = 0 and its local derivative is 0 "
+                     "(no gradient will pass here).").format(**values)
+        return _("ReLU is on: {input} = {value} > 0 passes through unchanged, so its local derivative "
+                 "is 1.").format(**values)
     op_name = op.name if op is not None else ""
-    what = "raises to a power" if op_name.startswith("pow") else _FORWARD_WORDS.get(op_name, "computes")
+    kind = "pow" if op_name.startswith("pow") else op_name if op_name in _FORWARD_SENTENCES else ""
+    numbers_only, one_input, more_inputs = _FORWARD_SENTENCES[kind]
     if not recorded:
-        return f"{node_name} {what} numbers only, so backward will send nothing through it."
-    what = what if what != "raises to a power" else "raises"
-    listed = recorded[0] if len(recorded) == 1 else ", ".join(recorded[:-1]) + " and " + recorded[-1]
-    return (f"{node_name} {what} its input{'s' * (len(step.inputs) > 1)}"
-            f"{' to a power' if op_name.startswith('pow') else ''} and records {listed} "
-            f"for backward to multiply by.")
+        return _(numbers_only).format(node=node_name)
+    sentence = one_input if len(step.inputs) == 1 else more_inputs
+    return _(sentence).format(node=node_name, recorded=join_and(recorded))
 
 
-_FORWARD_WORDS = {"add": "adds", "sub": "subtracts", "mul": "multiplies", "div": "divides", "neg": "negates",
-                  "tanh": "squashes", "sigmoid": "squashes", "exp": "exponentiates", "log": "takes the log of"}
+# Per op: the sentence when only numbers go in, and when it records local derivatives
+# (one input, more inputs).
+_FORWARD_SENTENCES = {
+    "add": (N_("{node} adds numbers only, so backward will send nothing through it."),
+            N_("{node} adds its input and records {recorded} for backward to multiply by."),
+            N_("{node} adds its inputs and records {recorded} for backward to multiply by.")),
+    "sub": (N_("{node} subtracts numbers only, so backward will send nothing through it."),
+            N_("{node} subtracts its input and records {recorded} for backward to multiply by."),
+            N_("{node} subtracts its inputs and records {recorded} for backward to multiply by.")),
+    "mul": (N_("{node} multiplies numbers only, so backward will send nothing through it."),
+            N_("{node} multiplies its input and records {recorded} for backward to multiply by."),
+            N_("{node} multiplies its inputs and records {recorded} for backward to multiply by.")),
+    "div": (N_("{node} divides numbers only, so backward will send nothing through it."),
+            N_("{node} divides its input and records {recorded} for backward to multiply by."),
+            N_("{node} divides its inputs and records {recorded} for backward to multiply by.")),
+    "neg": (N_("{node} negates numbers only, so backward will send nothing through it."),
+            N_("{node} negates its input and records {recorded} for backward to multiply by."),
+            N_("{node} negates its inputs and records {recorded} for backward to multiply by.")),
+    "tanh": (N_("{node} squashes numbers only, so backward will send nothing through it."),
+             N_("{node} squashes its input and records {recorded} for backward to multiply by."),
+             N_("{node} squashes its inputs and records {recorded} for backward to multiply by.")),
+    "sigmoid": (N_("{node} squashes numbers only, so backward will send nothing through it."),
+                N_("{node} squashes its input and records {recorded} for backward to multiply by."),
+                N_("{node} squashes its inputs and records {recorded} for backward to multiply by.")),
+    "exp": (N_("{node} exponentiates numbers only, so backward will send nothing through it."),
+            N_("{node} exponentiates its input and records {recorded} for backward to multiply by."),
+            N_("{node} exponentiates its inputs and records {recorded} for backward to multiply by.")),
+    "log": (N_("{node} takes the log of numbers only, so backward will send nothing through it."),
+            N_("{node} takes the log of its input and records {recorded} for backward to multiply by."),
+            N_("{node} takes the log of its inputs and records {recorded} for backward to multiply by.")),
+    "pow": (N_("{node} raises to a power numbers only, so backward will send nothing through it."),
+            N_("{node} raises its input to a power and records {recorded} for backward to multiply by."),
+            N_("{node} raises its inputs to a power and records {recorded} for backward to multiply by.")),
+    "": (N_("{node} computes numbers only, so backward will send nothing through it."),
+         N_("{node} computes its input and records {recorded} for backward to multiply by."),
+         N_("{node} computes its inputs and records {recorded} for backward to multiply by.")),
+}

@@ -10,22 +10,27 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-GRAPHVIZ_HINT = "pip install graphviz (it is a dependency of tracegrad: pip install tracegrad)"
+from ..i18n import N_, Catalogue
+
+_ = Catalogue("views").gettext
+GRAPHVIZ_HINT = "pip install graphviz"  # a dependency of tracegrad: pip install tracegrad brings it
 IPYWIDGETS_HINT = "pip install tracegrad[notebook]"
 
 
 def import_graphviz() -> ModuleType:
     """The ``graphviz`` package, or an ImportError naming what to install."""
-    return _optional("graphviz", "drawing a graph", GRAPHVIZ_HINT)
+    return _optional("graphviz", N_("drawing a graph needs the {module} package, which is not installed: {hint} "
+                                    "(it is a dependency of tracegrad: pip install tracegrad)"), GRAPHVIZ_HINT)
 
 
 def import_ipywidgets() -> ModuleType:
     """The ``ipywidgets`` package, or an ImportError naming the extra to install."""
-    return _optional("ipywidgets", "the Jupyter Stepper", IPYWIDGETS_HINT)
+    return _optional("ipywidgets", N_("the Jupyter Stepper needs the {module} package, which is not installed: "
+                                      "{hint}"), IPYWIDGETS_HINT)
 
 
-def _optional(module: str, needed_by: str, hint: str) -> ModuleType:
+def _optional(module: str, message: str, hint: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as error:
-        raise ImportError(f"{needed_by} needs the {module} package, which is not installed: {hint}") from error
+        raise ImportError(_(message).format(module=module, hint=hint)) from error

@@ -8,6 +8,12 @@ whose gradient is still accumulating dashed, a node not reached yet faded.
 
 from __future__ import annotations
 
+import html
+
+from ..i18n import N_, Catalogue
+
+_ = Catalogue("views").gettext
+
 INK = "#1f2328"  # text
 MUTED = "#57606a"  # secondary text, inner borders
 GRAD_COLOR = "#b0281e"  # gradient text; the stepper and the page find a node's gradient by it
@@ -43,19 +49,21 @@ BORDER = {
 }
 CLUSTER_FILLS = (PANEL, "#eef3f9", "#f3f0f8")  # by depth, repeating
 
-# The legend's entries: the style of a sample box and what it means.
+# The legend's entries: the style of a sample box and what it means (translated where shown).
 LEGEND_ENTRIES = (
-    (f"border:3px solid {HIGHLIGHT};background:{FILL['highlight']}", "current node"),
-    (f"border:3px solid {RECEIVING}", "receives gradient (backward), is read (forward)"),
-    (f"border:1px dashed {MUTED}", "<i>grad partial: still accumulating</i>"),
-    (f"border:1px solid {MUTED};opacity:.35", "not reached yet (?)"),
+    (f"border:3px solid {HIGHLIGHT};background:{FILL['highlight']}", N_("current node")),
+    (f"border:3px solid {RECEIVING}", N_("receives gradient (backward), is read (forward)")),
+    (f"border:1px dashed {MUTED};font-style:italic", N_("grad partial: still accumulating")),
+    (f"border:1px solid {MUTED};opacity:.35", N_("not reached yet (?)")),
 )
 
 
 def legend_html() -> str:
-    """The stepper's legend as one self-styled ``<div>`` (the Jupyter widget and the HTML page show it)."""
+    """The stepper's legend as one self-styled ``<div>`` (the Jupyter widget and the HTML page show it),
+    in the current language."""
     entries = "".join(
-        f'<span style="{style};padding:0 5px;border-radius:4px">{text}</span>' for style, text in LEGEND_ENTRIES
+        f'<span style="{style};padding:0 5px;border-radius:4px">{html.escape(_(text))}</span>'
+        for style, text in LEGEND_ENTRIES
     )
     return (
         f'<div class="legend" style="font-size:12px;color:{MUTED};display:flex;gap:10px;'

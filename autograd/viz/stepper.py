@@ -34,6 +34,7 @@ import html
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
+from ..i18n import Catalogue, language
 from ..validation import choice
 from ..value import Value
 from .draw import DrawOptions, build_scene
@@ -42,11 +43,14 @@ from .frames import Frames
 from .optional import IPYWIDGETS_HINT, import_ipywidgets
 from .palette import PANEL, legend_html
 from .snapshot import Snapshot
+from .text import grad_of
 from .timeline import Timeline
 
 if TYPE_CHECKING:
     import ipywidgets
     from typing_extensions import Unpack
+
+_ = Catalogue("views").gettext
 
 LOCAL_VIEW_ABOVE = 300  # nodes; past this, frames show the current node's neighbourhood
 CACHED_FRAMES = 64
@@ -73,19 +77,24 @@ class Stepper:
     The gradients shown are those of a fresh backward pass; the graph's own
     ``grad`` values are left untouched. ``loss`` may be a ``Snapshot`` of
     the loss's graph: every frame is drawn from that one walk of the graph.
+    ``lang`` (``"en"``, ``"zh"``; None: the current language) is the
+    language of every word the widget shows, its drawings' included.
     """
 
     def __init__(
         self, loss: Union[Value, Snapshot], *, view: str = "auto", follow: Value | None = None,
         lr: float | None = None, parameters: Iterable[Value] | None = None, forward: bool = True,
-        **draw_options: Unpack[DrawOptions]
+        lang: str | None = None, **draw_options: Unpack[DrawOptions]
     ) -> None:
         snapshot = Snapshot.of(loss, "loss")
+        with language(lang) as chosen:
+            self.lang = chosen
         choice(view, "view", VIEWS)
         refuse_options_set_by_the_stepper(draw_options, "Stepper")
         self.snapshot = snapshot
         self.loss = snapshot.root
-        self.timeline = Timeline(snapshot, follow=follow, lr=lr, parameters=parameters, forward=forward)
+        self.timeline = Timeline(snapshot, follow=follow, lr=lr, parameters=parameters, forward=forward,
+                                 lang=self.lang)
         self.steps = self.timeline.steps
         self.forward_steps = self.timeline.forward
         self.follow_frames = self.timeline.follow_frames
@@ -150,7 +159,10 @@ class Stepper:
 
     def frame_svg(self, index: int | None = None) -> str:
         """The drawing of a step (the current one by default), as SVG text."""
-        index = self._index if index is None else index
+        with language(self.lang):  # a DotFailed message too
+            return self._frame_svg(self._index if index is None else index)
+
+    def _frame_svg(self, index: int) -> str:
         if self.view == "graph":
             frames = self._whole_frames()
             return frames.svg(index, window=WINDOW)
@@ -168,7 +180,7 @@ class Stepper:
 
     def _whole_frames(self) -> Frames:
         if self._whole is None:
-            scene = build_scene(self.snapshot, grads=self.timeline.final_grads, **self.draw_options)
+            scene = build_scene(self.snapshot, grads=self.timeline.final_grads, lang=self.lang, **self.draw_options)
             self._whole = Frames(self.timeline, scene, render_svg(scene.graph))
         return self._whole
 
@@ -187,7 +199,8 @@ class Stepper:
         options.pop("collapse", None)  # a neighbourhood is small already
         backward_index = self.timeline.backward_index(index)
         scene = build_scene(
-            self.snapshot, grads=self.timeline.grads_at(backward_index), only=self._neighbourhood(index), **options
+            self.snapshot, grads=self.timeline.grads_at(backward_index), only=self._neighbourhood(index),
+            lang=self.lang, **options
         )
         frames = Frames(self.timeline, scene, render_svg(scene.graph))
         return frames.svg(index)
@@ -203,13 +216,16 @@ class Stepper:
 
     def _build_widget(self) -> None:
         widgets = import_ipywidgets()
+        with language(self.lang):
+            self._build_widget_in(widgets)
 
+    def _build_widget_in(self, widgets: Any) -> None:
         count = max(len(self.timeline), 1)
-        self.prev_button = widgets.Button(description="◀ Prev", tooltip="previous step",
+        self.prev_button = widgets.Button(description=_("◀ Prev"), tooltip=_("previous step"),
                                           layout=widgets.Layout(width="90px"))
-        self.next_button = widgets.Button(description="Next ▶", tooltip="next step",
+        self.next_button = widgets.Button(description=_("Next ▶"), tooltip=_("next step"),
                                           layout=widgets.Layout(width="90px"))
-        self.slider = widgets.IntSlider(value=self._index + 1, min=1, max=count, description="step",
+        self.slider = widgets.IntSlider(value=self._index + 1, min=1, max=count, description=_("step"),
                                         continuous_update=True, layout=widgets.Layout(width="420px"))
         self.counter = widgets.HTML()
         self.figure = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="640px"))
@@ -220,8 +236,10 @@ class Stepper:
         buttons = [self.prev_button, self.next_button]
         if self.timeline.follow is not None:
             name = self.snapshot.names(self.timeline.follow)
-            self.prev_followed_button = widgets.Button(description=f"◀ {name}", tooltip=f"previous step adding to {name}.grad")
-            self.next_followed_button = widgets.Button(description=f"{name} ▶", tooltip=f"next step adding to {name}.grad")
+            self.prev_followed_button = widgets.Button(
+                description=f"◀ {name}", tooltip=_("previous step adding to {grad}").format(grad=grad_of(name)))
+            self.next_followed_button = widgets.Button(
+                description=f"{name} ▶", tooltip=_("next step adding to {grad}").format(grad=grad_of(name)))
             self.prev_followed_button.on_click(lambda _button: self.prev_followed())
             self.next_followed_button.on_click(lambda _button: self.next_followed())
             buttons += [self.prev_followed_button, self.next_followed_button]
@@ -236,9 +254,13 @@ class Stepper:
     def _refresh(self) -> None:
         if self._widget is None or self._shown == self._index:
             return
+        with language(self.lang):
+            self._refresh_in()
+
+    def _refresh_in(self) -> None:
         self._shown = self._index
         count = len(self.timeline)
-        self.counter.value = f"<b>{html.escape(self.frame_title())}</b>" if self.steps else "no steps"
+        self.counter.value = f"<b>{html.escape(self.frame_title())}</b>" if self.steps else _("no steps")
         try:
             self.figure.value = f'<div style="line-height:0">{self.frame_svg()}</div>'
         except DotFailed as error:
@@ -259,28 +281,35 @@ class Stepper:
         try:
             widget = self.widget
             if self.view == "graph":
-                self._whole_frames()  # a dot failure shows here, not half-way through the widget
+                with language(self.lang):
+                    self._whole_frames()  # a dot failure shows here, not half-way through the widget
         except ImportError:
-            return {"text/plain": f"{self!r}\n{self.frame_text()}\n(the Jupyter Stepper needs ipywidgets: "
-                                  f"{IPYWIDGETS_HINT})"}
+            with language(self.lang):
+                note = _("(the Jupyter Stepper needs ipywidgets: {hint})").format(hint=IPYWIDGETS_HINT)
+            return {"text/plain": f"{self!r}\n{self.frame_text()}\n{note}"}
         except DotFailed as error:
             return {"text/plain": f"{self!r}\n{self.frame_text()}\n({error})"}
         return widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
-        return (f"Stepper({len(self.forward_steps)} forward and {len(self.steps)} backward steps, "
-                f"at frame {self._index + 1} of {len(self.timeline)}, view={self.view!r})")
+        with language(self.lang):
+            return _("Stepper({forward} forward and {backward} backward steps, at frame {frame} of {count}, "
+                     "view={view})").format(forward=len(self.forward_steps), backward=len(self.steps),
+                                            frame=self._index + 1, count=len(self.timeline), view=repr(self.view))
 
 
 def frame_title(timeline: Timeline, frame: int) -> str:
-    """What a frame shows, in a few words (the stepper's and the page's counter)."""
-    names = timeline.snapshot.names
-    kind = timeline.kind(frame)
-    if kind == "forward":
-        return f"Forward {frame + 1} of {len(timeline.forward)}: {names(timeline.forward[frame].node)}"
-    if kind == "update":
-        return "The update: p ← p − lr·grad"
-    if not timeline.steps:
-        return "No steps: the loss is a leaf"
-    index = timeline.backward_index(frame)
-    return f"Backward {index + 1} of {len(timeline.steps)}: {names(timeline.steps[index].node)}"
+    """What a frame shows, in a few words (the stepper's and the page's counter), in the timeline's language."""
+    with language(timeline.lang):
+        names = timeline.snapshot.names
+        kind = timeline.kind(frame)
+        if kind == "forward":
+            return _("Forward {index} of {total}: {node}").format(
+                index=frame + 1, total=len(timeline.forward), node=names(timeline.forward[frame].node))
+        if kind == "update":
+            return _("The update: p ← p − lr·grad")
+        if not timeline.steps:
+            return _("No steps: the loss is a leaf")
+        index = timeline.backward_index(frame)
+        return _("Backward {index} of {total}: {node}").format(
+            index=index + 1, total=len(timeline.steps), node=names(timeline.steps[index].node))

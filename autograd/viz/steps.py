@@ -25,11 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
+from ..i18n import Catalogue, language
 from ..validation import is_real
 from ..value import Value
 from .snapshot import Snapshot
 from .narrate import backward_sentence, forward_sentence
 from .text import Names, factor, grad_of, number, partial, row_of, write_op
+
+_catalogue = Catalogue("views")
+_ = _catalogue.gettext
+ngettext = _catalogue.ngettext
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class ForwardStep:
     local_grads: tuple[float, ...]
     rules: tuple[str, ...]
     explanation: str
+    lang: str = "en"  # the language of ``explanation``, chosen when the step was made
 
     @property
     def inputs(self) -> tuple[Value, ...]:
@@ -68,20 +74,27 @@ class ForwardStep:
         op = self.node.op
         return op.name if op is not None else (getattr(self.node, "_op", "") or "op")
 
-    def text(self, names: Names, total: int | None = None) -> str:
-        """The step as a few lines of text: the computation, then what backward will need."""
+    def text(self, names: Names, total: int | None = None, lang: str | None = None) -> str:
+        """The step as a few lines of text: the computation, then what backward will need.
+
+        Written in ``lang``, by default the language the step was made in.
+        """
+        with language(lang or self.lang) as chosen:
+            return self._text(names, total, chosen)
+
+    def _text(self, names: Names, total: int | None, chosen: str) -> str:
         node, op = self.node, self.node.op
         node_name = names(node)
-        input_names = [names(x) for x in self.inputs]
         operands = [names.within(x, node) for x in self.inputs]
-        counter = f"Forward {self.index + 1}" + (f" of {total}" if total is not None else "")
         if op is not None:
             formula = write_op(op, operands)
             numbers = write_op(op, [number(v) for v in self.input_values])
         else:
             formula = f"{self.op_name}({', '.join(operands)})"
             numbers = f"{self.op_name}({', '.join(factor(v) for v in self.input_values)})"
-        head = f"{counter}: {node_name}" + ("" if formula in (node_name, names.base(node)[0]) else f" = {formula}")
+        head = _counter(_("Forward {index} of {total}: {node}"), _("Forward {index}: {node}"),
+                        self.index, total, node_name)
+        head += "" if formula in (node_name, names.base(node)[0]) else f" = {formula}"
         result = number(self.result)
         lines = [f"{head} = {numbers} = {result}" if numbers != result else f"{head} = {result}"]
         # Below the first line, the row (said there) is left out of the names that share it.
@@ -89,9 +102,19 @@ class ForwardStep:
         for node_input, operand, local_grad, rule in zip(self.inputs, operands, self.local_grads, self.rules):
             if node_input.is_constant:
                 continue  # a number in the formula: no derivative is taken with respect to it
-            lines.append(f"  records {partial(short, operand)} = {number(local_grad)}   [{rule}]")
-        lines.append(f"  {self.explanation}")
+            recorded = _("records {derivative} = {value}").format(
+                derivative=partial(short, operand), value=number(local_grad))
+            lines.append(f"  {recorded}   [{rule}]")
+        explanation = self.explanation if chosen == self.lang else forward_sentence(self, names)
+        lines.append(f"  {explanation}")
         return "\n".join(lines)
+
+
+def _counter(of_total: str, alone: str, index: int, total: int | None, node_name: str) -> str:
+    """``Step 3 of 8: z`` (or ``Step 3: z`` without a total), from the two messages given."""
+    if total is not None:
+        return of_total.format(index=index + 1, total=total, node=node_name)
+    return alone.format(index=index + 1, node=node_name)
 
 
 @dataclass(frozen=True)
@@ -104,13 +127,16 @@ class BackwardStep:
     contributions: tuple[Contribution, ...]
     loss: Value = field(repr=False, compare=False)
     names: Names | None = field(default=None, repr=False, compare=False)
+    lang: str = field(default="en", compare=False)  # the language of its texts, chosen when it was made
 
     @property
     def explanation(self) -> str:
-        """The step in one sentence, generated from the op and the numbers (made when first read)."""
+        """The step in one sentence, generated from the op and the numbers (made when first read,
+        in the language the step was made in)."""
         cached = self.__dict__.get("_explanation")
         if cached is None:
-            cached = backward_sentence(self, self.names or Snapshot(self.loss).names)
+            with language(self.lang):
+                cached = backward_sentence(self, self.names or Snapshot(self.loss).names)
             object.__setattr__(self, "_explanation", cached)
         return cached
 
@@ -120,35 +146,39 @@ class BackwardStep:
         op = self.node.op
         return op.name if op is not None else (getattr(self.node, "_op", "") or "op")
 
-    def text(self, names: Names | None = None, total: int | None = None) -> str:
+    def text(self, names: Names | None = None, total: int | None = None, lang: str | None = None) -> str:
         """The step's arithmetic as a few lines of text (what the stepper shows), then its sentence.
 
         Unlabelled nodes are named by their formula (``w1·x1``); ``names``
         may pass in the names of the loss's graph (a snapshot's), computed once.
         Constants are numbers in the formula: no line takes a derivative with
         respect to one. Each gradient is marked partial (uses still to come)
-        or final.
+        or final. Written in ``lang``, by default the language the step was made in.
         """
-        names = names or Snapshot(self.loss).names
+        with language(lang or self.lang) as chosen:
+            return self._text(names or Snapshot(self.loss).names, total, chosen)
+
+    def _text(self, names: Names, total: int | None, chosen: str) -> str:
         loss_name = names(self.loss)
         node = self.node
         op = node.op
         node_name = names(node)
-        input_names = [names(c.input) for c in self.contributions]
         operands = [names.within(c.input, node) for c in self.contributions]
-        counter = f"Step {self.index + 1}" + (f" of {total}" if total is not None else "")
         if op is not None:
             formula = write_op(op, operands)
             numbers = write_op(op, [number(c.input.data) for c in self.contributions])
         else:
             formula = f"{self.op_name}({', '.join(operands)})"
             numbers = f"{self.op_name}({', '.join(factor(c.input.data) for c in self.contributions)})"
-        head = f"{counter}: {node_name}" + ("" if formula in (node_name, names.base(node)[0]) else f" = {formula}")
+        head = _counter(_("Step {index} of {total}: {node}"), _("Step {index}: {node}"),
+                        self.index, total, node_name)
+        head += "" if formula in (node_name, names.base(node)[0]) else f" = {formula}"
         result = number(node.data)
+        upstream = _("upstream {derivative} = {value}").format(
+            derivative=partial(loss_name, node_name), value=number(self.upstream))
         lines = [
             f"{head} = {numbers} = {result}" if numbers != result else f"{head} = {result}",
-            f"  upstream {partial(loss_name, node_name)} = {number(self.upstream)}"
-            + ("  (the initial gradient of backward)" if node is self.loss else ""),
+            f"  {upstream}" + ("  " + _("(the initial gradient of backward)") if node is self.loss else ""),
         ]
         short = names.base(node)[0] if row_of(node) is not None else node_name
         for contribution, input_name in zip(self.contributions, operands):
@@ -156,18 +186,19 @@ class BackwardStep:
                 continue  # a number written into the formula: nothing learns from its gradient
             local = partial(short, input_name)
             rule = contribution.rule
-            lines.append(
-                f"  → {input_name}: local {local} = {number(contribution.local_grad)}"
-                f"   [{self.op_name}: {rule}]"
-            )
-            state = ("final" if contribution.remaining == 0 else
-                     f"partial: {contribution.remaining} more use{'s' * (contribution.remaining != 1)} to come")
+            received = _("{input}: local {derivative} = {value}").format(
+                input=input_name, derivative=local, value=number(contribution.local_grad))
+            lines.append(f"  → {received}   [{self.op_name}: {rule}]")
+            state = (_("(final)") if contribution.remaining == 0 else
+                     ngettext("(partial: {count} more use to come)", "(partial: {count} more uses to come)",
+                              contribution.remaining).format(count=contribution.remaining))
             lines.append(
                 f"      {factor(contribution.local_grad)} × {factor(self.upstream)} = {number(contribution.product)};"
                 f"  {grad_of(input_name)} {number(contribution.grad_before)}"
-                f" + {factor(contribution.product)} = {number(contribution.grad_after)}  ({state})"
+                f" + {factor(contribution.product)} = {number(contribution.grad_after)}  {state}"
             )
-        lines.append(f"  {self.explanation if self.names is names else backward_sentence(self, names)}")
+        same = self.names is names and chosen == self.lang
+        lines.append(f"  {self.explanation if same else backward_sentence(self, names)}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -175,7 +206,7 @@ class BackwardStep:
 
 
 def backward_steps(
-    loss: Union[Value, Snapshot], gradient: float = 1.0, *, apply: bool = False
+    loss: Union[Value, Snapshot], gradient: float = 1.0, *, apply: bool = False, lang: str | None = None
 ) -> list[BackwardStep]:
     """The ordered steps of ``loss.backward(gradient)``: reverse topological order of non-leaves.
 
@@ -184,17 +215,23 @@ def backward_steps(
     ``apply=True`` the pass is performed on the graph exactly as
     ``loss.backward(gradient)`` would, and its steps are returned. Either
     way, replaying the steps gives, bit for bit, the gradients of backward.
-    ``loss`` may be a ``Snapshot`` of the loss's graph.
+    ``loss`` may be a ``Snapshot`` of the loss's graph. The steps' texts are
+    written in ``lang`` (``"en"`` or ``"zh"``; None: the current language), kept with each step.
     """
     snapshot = Snapshot.of(loss, "loss")
     initial = _initial_gradient(gradient)
+    with language(lang) as chosen:
+        return _backward_steps(snapshot, initial, apply, chosen)
+
+
+def _backward_steps(snapshot: Snapshot, initial: float, apply: bool, lang: str) -> list[BackwardStep]:
     order = snapshot.order
     if apply:
         grads = {id(node): (0.0 if node._a is not None else node.grad) for node in order}
     else:
         grads = {id(node): 0.0 for node in order}
     grads[id(snapshot.root)] += initial
-    steps = list(_replay(order, grads, snapshot.names))
+    steps = list(_replay(order, grads, snapshot.names, lang))
     if apply:
         for node in order:
             node.grad = grads[id(node)]
@@ -212,7 +249,7 @@ def _initial_gradient(gradient: object) -> float:
         raise ValueError(f"gradient is too large for a float, got {gradient!r}") from None
 
 
-def _replay(order: Sequence[Value], grads: dict[int, float], names: Names) -> Iterator[BackwardStep]:
+def _replay(order: Sequence[Value], grads: dict[int, float], names: Names, lang: str) -> Iterator[BackwardStep]:
     """Backward's loop over ``order`` reversed, on the gradients in ``grads``, one step per node."""
     loss = order[-1]
     remaining: dict[int, int] = {}  # uses of each node by steps still to come
@@ -235,7 +272,7 @@ def _replay(order: Sequence[Value], grads: dict[int, float], names: Names) -> It
             contributions.append(
                 Contribution(node_input, position, local_grad, rules[position], product, before, after, left)
             )
-        yield BackwardStep(index, node, upstream, tuple(contributions), loss, names)
+        yield BackwardStep(index, node, upstream, tuple(contributions), loss, names, lang)
         index += 1
 
 
@@ -245,27 +282,29 @@ def rules_of(node: Value) -> tuple[str, ...]:
     if op is not None:
         return op.rules
     symbol = getattr(node, "_op", "") or "op"
-    return tuple(f"d({symbol})/d{'ab'[position]}, as its _backward computes it"
+    return tuple(_("d({symbol})/d{input}, as its _backward computes it").format(symbol=symbol, input="ab"[position])
                  for position in range(len(node.inputs)))
 
 
-def forward_steps(root: Union[Value, Snapshot]) -> list[ForwardStep]:
+def forward_steps(root: Union[Value, Snapshot], *, lang: str | None = None) -> list[ForwardStep]:
     """The steps of the forward computation of ``root``: one per node with inputs, in topological order.
 
     Each holds the op, its inputs' values, the result and the local
     derivatives the node recorded for backward, with a one-sentence
-    ``explanation``. ``root`` may be a ``Snapshot`` of its graph.
+    ``explanation``. ``root`` may be a ``Snapshot`` of its graph. The texts
+    are written in ``lang`` (None: the current language), kept with each step.
     """
     snapshot = Snapshot.of(root)
     names = snapshot.names
     steps = []
-    for node in snapshot.order:
-        if node._a is None:
-            continue
-        step = ForwardStep(len(steps), node, tuple(x.data for x in node.inputs), node.data,
-                           node.local_grads, rules_of(node), "")
-        object.__setattr__(step, "explanation", forward_sentence(step, names))
-        steps.append(step)
+    with language(lang) as chosen:
+        for node in snapshot.order:
+            if node._a is None:
+                continue
+            step = ForwardStep(len(steps), node, tuple(x.data for x in node.inputs), node.data,
+                               node.local_grads, rules_of(node), "", chosen)
+            object.__setattr__(step, "explanation", forward_sentence(step, names))
+            steps.append(step)
     return steps
 
 

@@ -15,11 +15,17 @@ import string
 from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
 
+from ..i18n import Catalogue, current
+
 if TYPE_CHECKING:
     from ..ops import Op
     from ..value import Value
 
 FONT = "Noto Sans CJK SC"  # has Latin, Greek, maths symbols and CJK glyphs
+# The page's fonts: Chinese text needs a family with CJK glyphs wherever the page is opened.
+CJK_FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", '
+                  '"PingFang SC", sans-serif')
+_ = Catalogue("views").gettext
 DIGITS = 4
 
 
@@ -115,11 +121,15 @@ def row_of(node: "Value") -> int | None:
     return row if isinstance(row, int) and not isinstance(row, bool) else None
 
 
+# A name's row marker in any language: `` [row 3]``, `` [第 3 行]``.
+ROW_MARK = re.compile(r" \[(?:row \d+|第 \d+ 行)\]$")
+
+
 def with_row(name: str, row: int | None) -> str:
-    """``name [row k]`` for a node built for row k of a batch; the name alone otherwise."""
-    if row is None or name.endswith(f"[row {row}]"):
+    """``name [row k]`` (Chinese ``name [第 k 行]``) for a node built for row k of a batch; the name alone otherwise."""
+    if row is None or name.endswith((f"[row {row}]", f"[第 {row} 行]")):
         return name
-    return f"{name} [row {row}]"
+    return _("{name} [row {row}]").format(name=name, row=row)
 
 
 class Names:
@@ -135,12 +145,12 @@ class Names:
 
     def __init__(self, ids: dict[int, str]) -> None:
         self.ids = ids
-        self._cache: dict[int, str] = {}
+        self._cache: dict[tuple[int, str], str] = {}
         # id(node) -> (name without its row, how tightly it binds)
         self._base: dict[int, tuple[str, int]] = {}
 
     def __call__(self, node: "Value") -> str:
-        key = id(node)
+        key = (id(node), current())  # the row marker is written in the current language
         name = self._cache.get(key)
         if name is None:
             base = self.base(node)[0]
@@ -280,7 +290,7 @@ def _enclosed_positions(formula: str) -> frozenset[int]:
 def _wrap(name: str, tight: bool = False) -> str:
     """A name as one operand: in parentheses unless it is one symbol, an identifier, a number,
     a dotted name, a product written ``w1·x1`` or a call ``relu(z)`` (``[row k]`` aside)."""
-    bare = re.sub(r" \[row \d+\]$", "", name)
+    bare = ROW_MARK.sub("", name)
     bare = bare.rstrip("₀₁₂₃₄₅₆₇₈₉")  # a subscript marks which use of an input
     if len(bare) <= 1:
         simple = True

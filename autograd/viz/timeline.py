@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 from typing import Iterable, Union
 
+from ..i18n import Catalogue, language
 from ..validation import instance
 from ..value import Value
 from .snapshot import Snapshot
@@ -27,18 +28,22 @@ from .update import Update, sgd_update
 BEFORE_FIRST_STEP = -1  # the loss's initial gradient, set before backward's first step
 BEFORE_BACKWARD = -2  # during forward: no gradient exists yet
 PENDING = "?"
+_ = Catalogue("views").gettext
 
 
 class Timeline:
     """The frames of forward, backward and the update over ``loss``, and every node's state at every frame."""
 
     def __init__(self, loss: Union[Value, Snapshot], *, follow: Value | None = None, lr: float | None = None,
-                 parameters: Iterable[Value] | None = None, forward: bool = True) -> None:
+                 parameters: Iterable[Value] | None = None, forward: bool = True,
+                 lang: str | None = None) -> None:
         snapshot = Snapshot.of(loss, "loss")
+        with language(lang) as chosen:
+            self.lang = chosen  # every text of the frames is written in it
         self.snapshot = snapshot
         self.loss = loss = snapshot.root
         self.steps: list[BackwardStep] = snapshot.steps
-        self.forward: list[ForwardStep] = forward_steps(snapshot) if forward else []
+        self.forward: list[ForwardStep] = forward_steps(snapshot, lang=self.lang) if forward else []
         self.backward_start = len(self.forward)  # the frame of backward's first step
         self.step_of: dict[int, int] = {}
         self.computed_at: dict[int, int] = {id(step.node): step.index for step in self.forward}
@@ -128,7 +133,10 @@ class Timeline:
         if not steps or steps[0] > index:
             return PENDING
         text = number(self.grad_at(node, index))
-        return f"{text} (partial)" if steps[-1] > index else text
+        if steps[-1] > index:
+            with language(self.lang):
+                return _("{value} (partial)").format(value=text)
+        return text
 
     def grads_at(self, index: int) -> dict[int, float]:
         """Every node's grad once backward step ``index`` is done, by ``id(node)``."""
@@ -145,27 +153,36 @@ class Timeline:
     # --- the text under the drawing ---
 
     def text(self, frame: int) -> str:
-        """What frame ``frame`` computes, as the stepper shows it under the graph."""
+        """What frame ``frame`` computes, as the stepper shows it under the graph (in the timeline's language)."""
+        with language(self.lang):
+            return self._text(frame)
+
+    def _text(self, frame: int) -> str:
         names = self.snapshot.names
         kind = self.kind(frame)
         if kind == "forward":
-            text = self.forward[frame].text(names, len(self.forward))
+            text = self.forward[frame].text(names, len(self.forward), self.lang)
             if frame == self.backward_start - 1:
-                text += f"\n  Forward is done: {names(self.loss)} = {number(self.loss.data)}. Next, backward."
+                text += "\n  " + _("Forward is done: {loss} = {value}. Next, backward.").format(
+                    loss=names(self.loss), value=number(self.loss.data))
             return text
         if kind == "update":
             assert self.update is not None
             return self.update.text(names)
         if not self.steps:
-            return (f"{names(self.loss)} is a leaf: backward has no steps; "
-                    f"its grad is the initial gradient, 1.")
+            return _("{loss} is a leaf: backward has no steps; its grad is the initial gradient, 1.").format(
+                loss=names(self.loss))
         index = self.backward_index(frame)
-        text = self.steps[index].text(names, len(self.steps))
+        text = self.steps[index].text(names, len(self.steps), self.lang)
         follow_line = self.follow_text(frame)
         return f"{text}\n{follow_line}" if follow_line else text
 
     def follow_text(self, frame: int) -> str:
         """The running sum of the followed node's gradient at a backward frame ('' if none is followed)."""
+        with language(self.lang):
+            return self._follow_text(frame)
+
+    def _follow_text(self, frame: int) -> str:
         follow = self.follow
         if follow is None or self.kind(frame) != "backward":
             return ""
@@ -173,17 +190,30 @@ class Timeline:
         name, loss_name = names(follow), names(self.loss)
         count = bisect.bisect_right(self.follow_frames, frame)
         total = len(self.follow_frames)
+        values = {"name": name, "grad": grad_of(name), "total": total, "count": count,
+                  "derivative": partial(loss_name, name)}
         if count == 0:
-            return f"Following {name}: none of its {total} contributions yet; {grad_of(name)} is not computed yet."
+            return _("Following {name}: none of its {total} contributions yet; {grad} is not computed yet.").format(
+                **values)
         running = self.follow_sums[count - 1]
         here = frame in self.follow_frames
         added = self.follow_added[count - 1]
-        adds = f" ({'−' if added < 0 else '+'}{number(abs(added))})" if here else ""
+        values["adds"] = f" ({'−' if added < 0 else '+'}{number(abs(added))})" if here else ""
+        values["value"] = number(running)
         if count == total:
-            which = ("this step adds its only contribution" if total == 1 else
-                     f"this step adds the last of its {total} contributions") if here else (
-                     f"all {total} contributions are in" if total > 1 else "its only contribution is in")
-            return (f"Following {name}: {which}{adds}; the total {grad_of(name)} = "
-                    f"{partial(loss_name, name)} = {number(running)}.")
-        return (f"Following {name}: {'this step adds contribution' if here else 'after contribution'} "
-                f"{count} of {total}{adds}; running sum {grad_of(name)} = {number(running)} so far.")
+            if here:
+                which = (_("Following {name}: this step adds its only contribution{adds}; "
+                           "the total {grad} = {derivative} = {value}.") if total == 1 else
+                         _("Following {name}: this step adds the last of its {total} contributions{adds}; "
+                           "the total {grad} = {derivative} = {value}."))
+            else:
+                which = (_("Following {name}: all {total} contributions are in; "
+                           "the total {grad} = {derivative} = {value}.") if total > 1 else
+                         _("Following {name}: its only contribution is in; "
+                           "the total {grad} = {derivative} = {value}."))
+            return which.format(**values)
+        if here:
+            return _("Following {name}: this step adds contribution {count} of {total}{adds}; "
+                     "running sum {grad} = {value} so far.").format(**values)
+        return _("Following {name}: after contribution {count} of {total}; "
+                 "running sum {grad} = {value} so far.").format(**values)

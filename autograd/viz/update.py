@@ -13,12 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from ..i18n import Catalogue
 from ..validation import instance, real
 from ..value import Value
 from .numeric import evaluate_graph
 from .snapshot import Snapshot
 from .text import Names, factor, number, row_of, shown_label
 
+_catalogue = Catalogue("views")
+_ = _catalogue.gettext
+ngettext = _catalogue.ngettext
 MAX_LISTED = 60  # parameters written out in the update's text; the rest are counted
 
 
@@ -36,19 +40,26 @@ class Update:
 
     def text(self, names: Names) -> str:
         """The update frame's text: one line per parameter, then the loss before and after."""
-        lines = [f"The update (gradient descent, lr = {number(self.lr)}): every parameter p ← p − lr·grad"]
+        lines = [_("The update (gradient descent, lr = {lr}): every parameter p ← p − lr·grad").format(
+            lr=number(self.lr))]
         if not self.parameters:
-            lines.append("  (no parameters: label the leaves that learn, or pass parameters=[...])")
+            lines.append("  " + _("(no parameters: label the leaves that learn, or pass parameters=[...])"))
         shown = list(zip(self.parameters, self.grads, self.new_values))[:MAX_LISTED]
         for parameter, grad, new in shown:
             lines.append(f"  {names(parameter)} ← {number(parameter.data)} − {number(self.lr)} × {factor(grad)}"
                          f" = {number(new)}")
         if len(self.parameters) > len(shown):
-            lines.append(f"  … and {len(self.parameters) - len(shown)} more parameters, updated the same way")
+            more = len(self.parameters) - len(shown)
+            lines.append("  " + ngettext("… and {count} more parameter, updated the same way",
+                                         "… and {count} more parameters, updated the same way", more).format(count=more))
         change = self.loss_after - self.loss_before
-        lines.append(f"Loss before the update: {number(self.loss_before)}; after: {number(self.loss_after)}"
-                     f" ({'down' if change < 0 else 'up' if change > 0 else 'unchanged'}"
-                     f"{' by ' + number(abs(change)) if change else ''}).")
+        values = {"before": number(self.loss_before), "after": number(self.loss_after), "change": number(abs(change))}
+        if change < 0:
+            lines.append(_("Loss before the update: {before}; after: {after} (down by {change}).").format(**values))
+        elif change > 0:
+            lines.append(_("Loss before the update: {before}; after: {after} (up by {change}).").format(**values))
+        else:
+            lines.append(_("Loss before the update: {before}; after: {after} (unchanged).").format(**values))
         return "\n".join(lines)
 
 

@@ -3,7 +3,8 @@
 The text is parsed with :mod:`ast` and every node is checked against a
 whitelist; nothing is ever passed to ``eval``. Allowed are
 
-* numbers (``2``, ``0.5``, ``1e-3``) and variable names (``x``, ``w1``, ``权重``);
+* numbers (``2``, ``0.5``, ``1e-3``) and variable names (``x``, ``w1``, ``权重``),
+  written as Python reads them (Unicode NFKC: ``𝐱`` is refused, not read as ``x``);
 * ``+  -  *  /  **``, unary ``-`` and ``+``, parentheses;
 * calls of the engine's functions: ``exp log sqrt abs tanh sigmoid relu`` and
   ``leaky_relu(x)`` / ``leaky_relu(x, 0.1)`` (the slope, a number).
@@ -32,7 +33,10 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence, Union
 
 from autograd import Value, no_grad
+from autograd.i18n import N_, Catalogue
 from autograd.validation import instance, real
+
+_ = Catalogue("app").gettext
 
 MAX_LENGTH = 500
 """The longest expression accepted, in characters."""
@@ -63,26 +67,40 @@ _BINARY = {
     ast.Pow: ("**", lambda a, b: a ** b),
 }
 
+# Marked with N_, translated where the message is made.
 _NAMED_SYNTAX = {
     ast.Lambda: "lambda",
-    ast.ListComp: "a comprehension",
-    ast.SetComp: "a comprehension",
-    ast.DictComp: "a comprehension",
-    ast.GeneratorExp: "a generator expression",
+    ast.ListComp: N_("a comprehension"),
+    ast.SetComp: N_("a comprehension"),
+    ast.DictComp: N_("a comprehension"),
+    ast.GeneratorExp: N_("a generator expression"),
     ast.BoolOp: "'and' / 'or'",
     ast.IfExp: "'if ... else'",
     ast.NamedExpr: "':='",
-    ast.List: "a list",
-    ast.Tuple: "a tuple (a ',')",
-    ast.Set: "a set",
-    ast.Dict: "a dict",
-    ast.JoinedStr: "an f-string",
-    ast.Starred: "'*' unpacking",
+    ast.List: N_("a list"),
+    ast.Tuple: N_("a tuple (a ',')"),
+    ast.Set: N_("a set"),
+    ast.Dict: N_("a dict"),
+    ast.JoinedStr: N_("an f-string"),
+    ast.Starred: N_("'*' unpacking"),
     ast.Await: "'await'",
     ast.Yield: "'yield'",
     ast.YieldFrom: "'yield from'",
-    ast.Slice: "a slice",
+    ast.Slice: N_("a slice"),
 }
+
+#: Python's own words for the syntax errors met most, in the catalogue (others are shown as Python says them).
+_SYNTAX_REASONS = (
+    N_("invalid syntax"),
+    N_("invalid syntax. Perhaps you forgot a comma?"),
+    N_("'(' is never closed"),
+    N_("unmatched ')'"),
+    N_("invalid decimal literal"),
+    N_("unterminated string literal"),
+    N_("unexpected EOF while parsing"),
+    N_("unexpected indent"),
+    N_("closing parenthesis ')' does not match opening parenthesis '['"),
+)
 
 Number = Union[int, float]
 Operand = Union[Value, float]
@@ -109,7 +127,8 @@ class ExpressionError(ValueError):
         shown, caret = _excerpt(self.source, self.column)
         # Wide (CJK) characters take two cells in a terminal: pad the caret to match.
         padding = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in shown[:caret])
-        return f"{self.message} at column {self.column}\n  {shown}\n  {' ' * padding}^"
+        where = _("{message} at column {column}").format(message=self.message, column=self.column)
+        return f"{where}\n  {shown}\n  {' ' * padding}^"
 
 
 def _excerpt(source: str, column: int, width: int = 70) -> tuple[str, int]:
@@ -147,7 +166,7 @@ class Expression:
         for name in self.names:
             if name not in values:
                 column = _first_use(self, name)
-                raise ExpressionError(f"no value for {name!r} (give one with --set {name}=...)",
+                raise ExpressionError(_("no value for {name!r} (give one with --set {name}=...)").format(name=name),
                                       self.source, column)
             leaves[name] = Value(real(values[name], f"the value of {name}", finite=False), label=name)
         root = _Builder(self.source, leaves, self.indent).visit(self.tree)
@@ -165,15 +184,16 @@ def parse(source: str) -> Expression:
     instance(source, "source", str)
     if len(source) > MAX_LENGTH:
         raise ExpressionError(
-            f"the expression is too long ({len(source)} characters; at most {MAX_LENGTH})",
+            _("the expression is too long ({length} characters; at most {limit})").format(
+                length=len(source), limit=MAX_LENGTH),
             source, MAX_LENGTH + 1)
     for index, character in enumerate(source):
         if not (character.isprintable() or character == " "):
-            raise ExpressionError(f"unexpected character {character!r} (the expression is one line)",
-                                  source, index + 1)
+            raise ExpressionError(_("unexpected character {character!r} (the expression is one line)").format(
+                character=character), source, index + 1)
     stripped = source.lstrip()
     if not stripped.strip():
-        raise ExpressionError("the expression is empty", source, 1)
+        raise ExpressionError(_("the expression is empty"), source, 1)
     indent = len(source) - len(stripped)
     try:
         module = ast.parse(stripped, mode="eval")
@@ -181,15 +201,16 @@ def parse(source: str) -> Expression:
         column = indent + (error.offset or len(stripped) + 1)
         column = min(max(column, 1), len(source) + 1)
         reason = (error.msg or "invalid syntax").replace("'(' was never closed", "'(' is never closed")
-        message = reason if reason.startswith("invalid syntax") else f"invalid syntax: {reason}"
+        message = (_(reason) if reason.startswith("invalid syntax")
+                   else _("invalid syntax: {reason}").format(reason=_(reason)))
         raise ExpressionError(message, source, column) from None
     except (RecursionError, MemoryError):
-        raise ExpressionError("the expression is nested too deeply", source, 1) from None
+        raise ExpressionError(_("the expression is nested too deeply"), source, 1) from None
     nodes = [node for node in ast.walk(module.body) if isinstance(node, ast.expr)]
     if len(nodes) > MAX_NODES:
         raise ExpressionError(
-            f"the expression is too large ({len(nodes)} numbers, names and operations;"
-            f" at most {MAX_NODES})",
+            _("the expression is too large ({count} numbers, names and operations; at most {limit})")
+            .format(count=len(nodes), limit=MAX_NODES),
             source, _column(nodes[MAX_NODES], stripped, indent))
     names: list[str] = []
     _Checker(stripped, indent, source, names).visit(module.body)
@@ -197,6 +218,11 @@ def parse(source: str) -> Expression:
     # refused at parse time, whatever values are given later.
     _Builder(source, {name: Value(1.0) for name in names}, indent).visit(module.body)
     return Expression(source=source, tree=module.body, names=tuple(names), indent=indent)
+
+
+def _not_normal(name: str, normal: str) -> str:
+    return _("the name {name!r} is read by Python as {normal!r} (Unicode NFKC): write {normal!r}, "
+             "so that names that look different never become one variable").format(name=name, normal=normal)
 
 
 def build(source: str, values: Mapping[str, Number]) -> tuple[Value, dict[str, Value]]:
@@ -214,15 +240,18 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
         name, sep, text = item.partition("=")
         name, text = name.strip(), text.strip()
         if not sep or not name.isidentifier():
-            raise ValueError(f"expected NAME=NUMBER, got {item!r}")
+            raise ValueError(_("expected NAME=NUMBER, got {item!r}").format(item=item))
+        normal = unicodedata.normalize("NFKC", name)
+        if normal != name:
+            raise ValueError(_not_normal(name, normal))
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"{name}: {text!r} is not a number") from None
+            raise ValueError(_("{name}: {text!r} is not a number").format(name=name, text=text)) from None
         if not math.isfinite(number):
-            raise ValueError(f"{name}: the value must be finite, got {text!r}")
+            raise ValueError(_("{name}: the value must be finite, got {text!r}").format(name=name, text=text))
         if name in values:
-            raise ValueError(f"{name} is given twice")
+            raise ValueError(_("{name} is given twice").format(name=name))
         values[name] = number
     return values
 
@@ -255,27 +284,42 @@ class _Checker(ast.NodeVisitor):
     def generic_visit(self, node: ast.AST) -> None:
         described = _NAMED_SYNTAX.get(type(node))
         if described is None:
-            described = f"this kind of expression ({type(node).__name__})"
-        self.refuse(node, f"{described} is not allowed (the language has numbers, names,"
-                          f" + - * / ** and the functions {', '.join(FUNCTIONS)})")
+            described = _("this kind of expression ({kind})").format(kind=type(node).__name__)
+        else:
+            described = _(described)
+        self.refuse(node, _("{what} is not allowed (the language has numbers, names, + - * / ** and the "
+                            "functions {functions})").format(what=described, functions=", ".join(FUNCTIONS)))
 
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            kind = "a string" if isinstance(value, (str, bytes)) else repr(value)
-            self.refuse(node, f"{kind} is not allowed; only real numbers are")
+            kind = _("a string") if isinstance(value, (str, bytes)) else repr(value)
+            self.refuse(node, _("{what} is not allowed; only real numbers are").format(what=kind))
         try:
             number = float(value)
         except OverflowError:
             number = math.inf
         if not math.isfinite(number):
-            self.refuse(node, "the number is too large")
+            self.refuse(node, _("the number is too large"))
+
+    def check_spelling(self, node: ast.Name) -> None:
+        """Refuse a name not written in Unicode's NFKC form.
+
+        Python reads names in their NFKC form, so ``𝐱`` (mathematical bold x)
+        and ``x`` would silently be one variable.
+        """
+        encoded = self.text.encode("utf-8")
+        written = encoded[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+        if written != node.id:
+            self.refuse(node, _not_normal(written, node.id))
 
     def visit_Name(self, node: ast.Name) -> None:
+        self.check_spelling(node)
         if node.id in FUNCTIONS:
-            self.refuse(node, f"{node.id!r} is a function: call it, as in {node.id}(x)")
+            self.refuse(node, _("{name!r} is a function: call it, as in {name}(x)").format(name=node.id))
         if node.id.startswith("__"):
-            self.refuse(node, f"the name {node.id!r} is not allowed (names may not start with '__')")
+            self.refuse(node, _("the name {name!r} is not allowed (names may not start with '__')").format(
+                name=node.id))
         if node.id not in self.names:
             self.names.append(node.id)
 
@@ -297,15 +341,16 @@ class _Checker(ast.NodeVisitor):
         encoded = self.text.encode("utf-8")
         end = node.end_col_offset or len(encoded)
         before = encoded[:end - len(node.attr.encode("utf-8"))].decode("utf-8", "ignore").rstrip()
-        self.refuse_at(self.indent + len(before), f"attribute access ('.{node.attr}') is not allowed")
+        self.refuse_at(self.indent + len(before),
+                       _("attribute access ('.{attribute}') is not allowed").format(attribute=node.attr))
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         self.visit(node.value)
-        self.refuse_at(self.between(node.value, node.slice), "indexing ('[...]') is not allowed")
+        self.refuse_at(self.between(node.value, node.slice), _("indexing ('[...]') is not allowed"))
 
     def visit_Compare(self, node: ast.Compare) -> None:
         self.refuse_at(self.between(node.left, node.comparators[0]),
-                       "a comparison is not allowed; use + - * / **")
+                       _("a comparison is not allowed; use + - * / **"))
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if type(node.op) not in _BINARY:
@@ -314,45 +359,48 @@ class _Checker(ast.NodeVisitor):
             shown = symbol.get(type(node.op), type(node.op).__name__)
             self.visit(node.left)
             self.refuse_at(self.between(node.left, node.right),
-                           f"the operator {shown!r} is not allowed; use + - * / **")
+                           _("the operator {operator!r} is not allowed; use + - * / **").format(operator=shown))
         self.visit(node.left)
         self.visit(node.right)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
             shown = {ast.Not: "not", ast.Invert: "~"}.get(type(node.op), "?")
-            self.refuse(node, f"the operator {shown!r} is not allowed")
+            self.refuse(node, _("the operator {operator!r} is not allowed").format(operator=shown))
         self.visit(node.operand)
 
     def visit_Call(self, node: ast.Call) -> None:
         function = node.func
         if not isinstance(function, ast.Name):
             self.visit(function)  # refuses attribute access, lambdas, ...
-            self.refuse(node, "only the engine's functions may be called")
+            self.refuse(node, _("only the engine's functions may be called"))
         assert isinstance(function, ast.Name)
+        self.check_spelling(function)
         if function.id not in FUNCTIONS:
-            self.refuse(function, f"unknown function {function.id!r}; known: {', '.join(FUNCTIONS)}")
-        expected = "1 or 2 arguments (x, slope)" if function.id == "leaky_relu" else "1 argument"
+            self.refuse(function, _("unknown function {name!r}; known: {functions}").format(
+                name=function.id, functions=", ".join(FUNCTIONS)))
         keywords = node.keywords
         if function.id == "leaky_relu" and len(keywords) == 1 and keywords[0].arg == "slope":
             arguments = list(node.args) + [keywords[0].value]
         elif keywords:
-            self.refuse(keywords[0].value, f"{function.id}() takes no keyword arguments"
-                        if function.id != "leaky_relu" else "the only keyword of leaky_relu is slope")
+            self.refuse(keywords[0].value, _("{name}() takes no keyword arguments").format(name=function.id)
+                        if function.id != "leaky_relu" else _("the only keyword of leaky_relu is slope"))
         else:
             arguments = list(node.args)
         allowed = (1, 2) if function.id == "leaky_relu" else (1,)
         if len(arguments) not in allowed:
             where = arguments[max(allowed)] if len(arguments) > max(allowed) else node
-            self.refuse(where, f"{function.id}() takes {expected}, got {len(arguments)}")
+            expected = (_("{name}() takes 1 or 2 arguments (x, slope), got {count}") if function.id == "leaky_relu"
+                        else _("{name}() takes 1 argument, got {count}"))
+            self.refuse(where, expected.format(name=function.id, count=len(arguments)))
         for argument in node.args:
             if isinstance(argument, ast.Starred):
-                self.refuse(argument, "'*' unpacking is not allowed")
+                self.refuse(argument, _("'*' unpacking is not allowed"))
         self.visit(arguments[0])
         if len(arguments) == 2:
             slope = arguments[1]
             if not _is_number(slope):
-                self.refuse(slope, "the slope of leaky_relu must be a number, e.g. leaky_relu(x, 0.1)")
+                self.refuse(slope, _("the slope of leaky_relu must be a number, e.g. leaky_relu(x, 0.1)"))
             self.visit(slope)
 
 
@@ -387,7 +435,8 @@ class _Builder:
             symbol, apply = _BINARY[type(node.op)]
             if symbol == "**" and not isinstance(right, Value) and not abs(right) <= MAX_EXPONENT:
                 raise ExpressionError(
-                    f"the exponent {right:g} is too large (at most {MAX_EXPONENT:g} in size)",
+                    _("the exponent {exponent} is too large (at most {limit} in size)").format(
+                        exponent=f"{right:g}", limit=f"{MAX_EXPONENT:g}"),
                     self.source, self.column(node.right))
             if isinstance(left, Value) or isinstance(right, Value):
                 return apply(left, right)

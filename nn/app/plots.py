@@ -6,13 +6,24 @@ functions, so ``import nn`` never loads it. Every function draws on the
 ``ax``, on a fresh :class:`matplotlib.figure.Figure` that belongs to no
 pyplot window -- so the command line needs no display and leaves pyplot's
 state alone. :func:`png_bytes` renders a figure with the Agg backend.
+
+Titles, axes and legends are in the current language (``autograd.i18n``;
+``with language("zh"):``). For Chinese, text is drawn with a CJK font
+(:data:`CJK_FONTS`, the first one installed; ``scripts/setup.sh`` installs
+Noto Sans CJK): Latin letters and digits keep matplotlib's DejaVu Sans and
+Chinese characters fall back to the CJK font, so no glyph is drawn as a box.
+Every function here draws inside :func:`language_font`; wrap your own
+matplotlib code in it too (``with plots.language_font(): ...``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar, Union
 
+from autograd.i18n import Catalogue, current, normalise
 from autograd.validation import integer, real
 
 if TYPE_CHECKING:
@@ -27,7 +38,58 @@ if TYPE_CHECKING:
 # Two colours that stay apart for colour-blind readers and in grey print.
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e")
 
+_ = Catalogue("app").gettext
 
+#: Fonts with Chinese glyphs, in order of preference: the first installed one draws Chinese.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC",
+             "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "SimHei")
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+def cjk_font() -> str | None:
+    """The family name of the first installed font of :data:`CJK_FONTS` (None when there is none)."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def font_family(lang: str | None = None) -> list[str] | None:
+    """matplotlib's ``font.family`` for ``lang`` (default: the current language).
+
+    For ``zh``: DejaVu Sans, then the CJK font for the glyphs DejaVu lacks;
+    None (matplotlib's own choice) for English or when no CJK font is installed.
+    """
+    if (normalise(lang) if lang is not None else current()) != "zh":
+        return None
+    cjk = cjk_font()
+    return None if cjk is None else ["DejaVu Sans", cjk]
+
+
+@contextlib.contextmanager
+def language_font(lang: str | None = None) -> Iterator[None]:
+    """Inside the block, the text matplotlib creates and draws uses the fonts of ``lang``."""
+    family = font_family(lang)
+    if family is None:
+        yield
+        return
+    import matplotlib
+
+    with matplotlib.rc_context({"font.family": family}):
+        yield
+
+
+def _in_language_font(function: _Function) -> _Function:
+    @functools.wraps(function)
+    def drawn(*args: Any, **kwargs: Any) -> Any:
+        with language_font():
+            return function(*args, **kwargs)
+
+    return drawn  # type: ignore[return-value]
+
+
+@_in_language_font
 def new_axes(ax: "Axes | None" = None, figsize: tuple[float, float] = (5.0, 3.6)) -> tuple["Figure", "Axes"]:
     """``ax`` with its figure, or a fresh pyplot-free figure and axes."""
     if ax is not None:
@@ -38,6 +100,7 @@ def new_axes(ax: "Axes | None" = None, figsize: tuple[float, float] = (5.0, 3.6)
     return figure, figure.add_subplot()
 
 
+@_in_language_font
 def png_bytes(figure: "Figure", dpi: int = 100) -> bytes:
     """The figure rendered as PNG by the Agg backend (no display needed)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -60,39 +123,46 @@ def _series(history: "Losses", name: str) -> list[float]:
     return []
 
 
+@_in_language_font
 def loss_curve(
     history: "Losses",
     *,
     validation: Sequence[float] | None = None,
     ax: "Axes | None" = None,
-    title: str = "Training loss",
+    title: str | None = None,
     log_scale: bool = False,
-    label: str = "training",
-    xlabel: str = "epoch",
+    label: str | None = None,
+    xlabel: str | None = None,
 ) -> "Figure":
     """The loss per epoch; ``history`` is a ``History``, a dict with ``"loss"`` or a list.
 
     A held-out curve is drawn too when ``validation`` is given (or the
-    history has ``val_loss``).
+    history has ``val_loss``). ``title``, ``label`` and ``xlabel`` default to
+    "Training loss", "training" and "epoch" in the current language.
     """
     figure, ax = new_axes(ax)
+    labelled = label not in (None, "training")
+    title = _("Training loss") if title is None else title
+    label = _("training") if label is None else label
+    xlabel = _("epoch") if xlabel is None else xlabel
     losses = _series(history, "loss")
     held_out = list(validation) if validation is not None else _series(history, "val_loss")
     epochs = range(1, len(losses) + 1)
     ax.plot(epochs, losses, color=CLASS_COLOURS[0], label=label)
     if held_out:
-        ax.plot(range(1, len(held_out) + 1), held_out, color=CLASS_COLOURS[1], label="held out")
-    if held_out or label != "training":
+        ax.plot(range(1, len(held_out) + 1), held_out, color=CLASS_COLOURS[1], label=_("held out"))
+    if held_out or labelled:
         ax.legend()
     if log_scale and losses and min(losses) > 0:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("loss")
+    ax.set_ylabel(_("loss"))
     ax.set_title(title)
     ax.grid(alpha=0.3)
     return figure
 
 
+@_in_language_font
 def decision_boundary(
     predict: Callable[[Sequence[Sequence[float]]], Sequence[float]],
     X: Sequence[Sequence[float]],
@@ -101,7 +171,7 @@ def decision_boundary(
     ax: "Axes | None" = None,
     resolution: int = 60,
     threshold: float = 0.0,
-    title: str = "Decision boundary",
+    title: str | None = None,
     margin: float = 0.5,
 ) -> "Figure":
     """The plane coloured by the model's score, its ``threshold`` contour, and the points.
@@ -136,20 +206,21 @@ def decision_boundary(
     for klass, colour, marker in ((False, CLASS_COLOURS[0], "o"), (True, CLASS_COLOURS[1], "s")):
         chosen = points[is_positive == klass]
         ax.scatter(chosen[:, 0], chosen[:, 1], s=18, c=colour, marker=marker,
-                   edgecolors="k", linewidths=0.4, label=f"class {int(klass)}")
+                   edgecolors="k", linewidths=0.4, label=_("class {number}").format(number=int(klass)))
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(title)
+    ax.set_title(_("Decision boundary") if title is None else title)
     return figure
 
 
+@_in_language_font
 def predictions_vs_targets(
     targets: Sequence[float],
     predictions: Sequence[float],
     *,
     ax: "Axes | None" = None,
-    title: str = "Predictions",
+    title: str | None = None,
 ) -> "Figure":
     """Regression: each target against the model's prediction, beside the line of perfect fit."""
     if len(targets) != len(predictions) or not targets:
@@ -158,10 +229,10 @@ def predictions_vs_targets(
     figure, ax = new_axes(ax, figsize=(4.2, 4.0))
     values = [*targets, *predictions]
     low, high = min(values), max(values)
-    ax.plot([low, high], [low, high], color="0.6", linewidth=1, label="perfect")
+    ax.plot([low, high], [low, high], color="0.6", linewidth=1, label=_("perfect"))
     ax.scatter(targets, predictions, color=CLASS_COLOURS[0], edgecolors="k", linewidths=0.4, zorder=3)
-    ax.set_xlabel("target")
-    ax.set_ylabel("prediction")
-    ax.set_title(title)
+    ax.set_xlabel(_("target"))
+    ax.set_ylabel(_("prediction"))
+    ax.set_title(_("Predictions") if title is None else title)
     ax.legend()
     return figure

@@ -1,4 +1,5 @@
-"""``tracegrad trace EXPR --set ... -o steps.html``: backward one node at a time, and the stepper page."""
+"""``tracegrad trace EXPR --set ... [--follow NAME] [--lr RATE] -o steps.html``: forward and backward
+one node at a time, each step explained; the gradient of one name followed; the update; the stepper page."""
 
 from __future__ import annotations
 
@@ -7,69 +8,118 @@ from typing import TYPE_CHECKING
 
 from .common import (
     EXIT_OK,
-    Formatter,
     UsageError,
+    add_command,
     add_expression_arguments,
     build_expression,
+    N_,
+    _,
     graphviz_needed,
-    output_path,
-    plural,
+    ngettext,
+    number_in,
     print_value_and_grads,
     report,
     require_graphviz,
-    wrap,
-    write_outputs,
+    with_language,
 )
+from .outputs import output_path, write_outputs
 
 if TYPE_CHECKING:
+    from autograd import Stepper, Value
+
     from .common import Subcommands
 
-GRAPHVIZ_HINT = "trace needs it for the stepper page; without -o, trace prints the steps without Graphviz"
+GRAPHVIZ_HINT = N_("trace needs it for the stepper page; without -o, trace prints the steps without Graphviz")
 
 
 def add_parser(commands: "Subcommands") -> argparse.ArgumentParser:
     """Register ``trace`` and its options."""
-    parser = commands.add_parser(
-        "trace", formatter_class=Formatter,
-        help="step through backpropagation of an expression; write the stepper page",
-        description=wrap("Print the backward pass of an expression one node at a time (what "
-                         "each node multiplies and passes to its inputs) and write a "
-                         "self-contained HTML page that steps through it on the graph."),
-        epilog="example:\n  tracegrad trace \"tanh(x*w + b)\" --set x=2 w=-3 b=6.88 -o steps.html")
+    parser = add_command(
+        commands, "trace", run,
+        summary=_("step through forward and backward of an expression; write the stepper page"),
+        description=_("Print the forward pass of an expression one node at a time (each value and "
+                      "the local derivatives it records), then the backward pass (what each node "
+                      "multiplies and passes to its inputs, explained in a sentence), and write a "
+                      "self-contained HTML page that steps through both on the graph. --follow "
+                      "NAME keeps to the steps that add to NAME's gradient, with the running sum; "
+                      "--lr RATE ends with the gradient-descent update of every name."),
+        epilog=_("examples:") + "\n"
+               "  tracegrad trace \"tanh(x*w + b)\" --set x=2 w=-3 b=6.88 -o steps.html\n"
+               "  tracegrad trace \"(w*x + b - y)**2\" --set w=0.5 x=2 b=0 y=3 --follow b --lr 0.1")
     add_expression_arguments(parser)
-    parser.add_argument("-o", "--output", metavar="FILE.html", help="the stepper page to write")
+    parser.add_argument("-o", "--output", metavar="FILE.html", help=_("the stepper page to write"))
+    parser.add_argument("--follow", metavar="NAME",
+                        help=_("show only the backward steps that add to NAME's gradient, with the running sum"))
+    parser.add_argument("--lr", type=number_in(0.0, 10.0, low_open=True, what=N_("the learning rate")),
+                        metavar="RATE",
+                        help=_("end with the update of every name, p <- p - RATE * grad, and the value after it"))
     parser.add_argument("--wrt", metavar="NAME",
-                        help="also explain d(output)/d(NAME) as a sum over paths of the chain rule")
-    parser.set_defaults(handler=run)
+                        help=_("also explain d(output)/d(NAME) as a sum over paths of the chain rule"))
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print every backward step (and, with ``--wrt``, the paths); with ``-o``, write the page."""
+    """Print forward, backward (or the followed steps), the update and the paths; with ``-o``, write the page."""
     output = output_path(args.output, (".html", ".htm"))
     expression, root, leaves = build_expression(args)
-    if args.wrt is not None and args.wrt not in leaves:
-        raise UsageError(f"--wrt {args.wrt}: not a name of the expression "
-                         f"(its names: {', '.join(leaves) or 'none'})")
+    wrt, follow = (variable(leaves, option, name) for option, name in (("--wrt", args.wrt),
+                                                                      ("--follow", args.follow)))
     if output is not None:
         require_graphviz(GRAPHVIZ_HINT)
     print_value_and_grads(expression.source, root, leaves)
     from autograd import Stepper, explain
 
-    stepper = Stepper(root)
+    stepper = Stepper(root, follow=follow, lr=args.lr, parameters=list(leaves.values()))
+    timeline = stepper.timeline
+    frames = {kind: [index for index in range(len(stepper)) if timeline.kind(index) == kind]
+              for kind in ("forward", "backward", "update")}
     print()
-    print(f"backward, one node at a time ({plural(len(stepper), 'step')}):")
-    for index in range(len(stepper)):
-        print(stepper.frame_text(index))
-    if args.wrt is not None:
+    forward = len(frames["forward"])
+    print(ngettext("forward, one node at a time ({count} step):",
+                   "forward, one node at a time ({count} steps):", forward).format(count=forward))
+    if not frames["forward"]:
+        print(_("  {expression} is a single name: nothing to compute").format(expression=expression.source.strip()))
+    print_frames(stepper, frames["forward"])
+    print()
+    backward = len(frames["backward"])
+    if follow is None:
+        print(ngettext("backward, one node at a time ({count} step):",
+                       "backward, one node at a time ({count} steps):", backward).format(count=backward))
+        print_frames(stepper, frames["backward"])
+    else:
+        followed = stepper.follow_frames
+        print(_("backward, only the steps that add to {name}'s gradient ({count} of {total}; "
+                "leave out --follow to see every step):").format(name=args.follow, count=len(followed),
+                                                                  total=backward))
+        print_frames(stepper, followed)
+    if frames["update"]:
         print()
-        print(explain(root, wrt=leaves[args.wrt]))
+        print_frames(stepper, frames["update"])
+    if wrt is not None:
+        print()
+        print(with_language(explain, root, wrt=wrt))
     if output is None:
-        print("(add -o steps.html to write the stepper page)")
+        print(_("(add -o steps.html to write the stepper page)"))
         return EXIT_OK
     from autograd import html_page
 
     with graphviz_needed(GRAPHVIZ_HINT):
-        page = html_page(root)
+        page = with_language(html_page, root, follow=follow, lr=args.lr, parameters=list(leaves.values()))
     report(write_outputs({output: page}))
     return EXIT_OK
+
+
+def variable(leaves: dict[str, "Value"], option: str, name: str | None) -> "Value | None":
+    """The leaf called ``name`` (None when the option is not given); a UsageError when there is none."""
+    if name is None:
+        return None
+    if name not in leaves:
+        raise UsageError(_("{option} {name}: not a name of the expression (its names: {names})").format(
+            option=option, name=name, names=", ".join(leaves) or _("none")))
+    return leaves[name]
+
+
+def print_frames(stepper: "Stepper", frames: list[int]) -> None:
+    """The text of each frame, as the stepper page shows it."""
+    for index in frames:
+        print(stepper.frame_text(index))
