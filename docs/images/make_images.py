@@ -3,9 +3,10 @@
     .venv/bin/python docs/images/make_images.py
 
 * ``neuron.svg``    -- ``tracegrad draw`` of one tanh neuron;
-* ``stepper.png``   -- a frame of ``tracegrad trace``'s HTML stepper, taken with
-                       headless Chromium through Playwright (the system's
-                       ``chromium``; no browser download);
+* ``stepper.png``   -- a backward frame of ``tracegrad trace``'s HTML stepper,
+                       taken with headless Chromium through Playwright (the
+                       system's ``chromium``; no browser download);
+                       ``stepper.zh.png`` the same frame with ``--lang zh``;
 * ``loss_curve.png`` and ``moons_boundary.png`` -- from ``tracegrad train moons``.
 
 Each image stays well under 200 KB.
@@ -27,7 +28,11 @@ def tracegrad(*args: str, cwd: Path) -> None:
     subprocess.run([sys.executable, "-m", "nn.app.cli", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
 
 
-def screenshot(page_path: Path, target: Path, steps_forward: int = 3) -> None:
+# The neuron's page: 5 forward frames, then backward; 8 clicks show backward step 3 of 5.
+STEPS_FORWARD = 8
+
+
+def screenshot(page_path: Path, target: Path, steps_forward: int = STEPS_FORWARD) -> None:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -48,6 +53,8 @@ def main() -> int:
         tracegrad("draw", *NEURON, "-o", str(HERE / "neuron.svg"), cwd=work)
         tracegrad("trace", *NEURON, "-o", "steps.html", cwd=work)
         screenshot(work / "steps.html", HERE / "stepper.png")
+        tracegrad("trace", *NEURON, "--lang", "zh", "-o", "steps.zh.html", cwd=work)
+        screenshot(work / "steps.zh.html", HERE / "stepper.zh.png")
         tracegrad("train", "moons", "--out", "moons", "-q", cwd=work)
         shutil.copyfile(work / "moons" / "loss.png", HERE / "loss_curve.png")
         shutil.copyfile(work / "moons" / "boundary.png", HERE / "moons_boundary.png")
