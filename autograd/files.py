@@ -57,13 +57,13 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
                     handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temporary, _file_mode(target))
+            os.chmod(temporary, file_mode(target))
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
-    _sync_directory(directory)
+    sync_directory(directory)
     return given
 
 
@@ -154,7 +154,7 @@ def _sigterm_cleans_up() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _file_mode(target: pathlib.Path) -> int:
+def file_mode(target: pathlib.Path) -> int:
     """The existing file's permissions, or those of a new file (0o666 minus the umask)."""
     try:
         return target.stat().st_mode & 0o7777
@@ -164,8 +164,8 @@ def _file_mode(target: pathlib.Path) -> int:
         return 0o666 & ~mask
 
 
-def _sync_directory(directory: pathlib.Path) -> None:
-    """Flush the rename itself to disk where the platform allows it."""
+def sync_directory(directory: pathlib.Path) -> None:
+    """Flush the renames made in ``directory`` to disk where the platform allows it."""
     with contextlib.suppress(OSError, AttributeError):
         descriptor = os.open(directory, os.O_RDONLY)
         try:

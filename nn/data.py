@@ -283,6 +283,16 @@ def signed_labels(y: Sequence[float]) -> list[float]:
     return [1.0 if label == 1 else -1.0 for label in y]
 
 
+def check_batching(X: Sequence[Sample], y: Sequence[Label], batch_size: int | None) -> None:
+    """Refuse what cannot be cut into batches: X and y of different lengths, no samples, a batch size below 1."""
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
+    if not len(X):
+        raise ValueError("X and y hold no samples")
+    if batch_size is not None:
+        integer(batch_size, "batch_size", minimum=1)
+
+
 def batches(
     X: Sequence[Sample], y: Sequence[Label], batch_size: int | None = None, seed: int | None = 0
 ) -> Iterator[tuple[list[Sample], list[Label]]]:
@@ -293,12 +303,7 @@ def batches(
     batches of k (mini-batch; the last may be smaller). The order is shuffled
     with ``random.Random(seed)`` unless ``seed`` is None or the batch is full.
     """
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels")
-    if not len(X):
-        raise ValueError("no samples to batch")
-    if batch_size is not None:
-        integer(batch_size, "batch_size", minimum=1)
+    check_batching(X, y, batch_size)
     if batch_size is None or batch_size >= len(X):
         yield list(X), list(y)
         return

@@ -24,21 +24,10 @@ from autograd import compile as compile_graph
 from autograd.i18n import Catalogue
 from autograd.validation import instance, integer, real
 
-from .data import batches
+from . import losses
+from .data import batches, check_batching
 from .functional import TARGET, in_row, is_list_like
-from .losses import (
-    LOSSES,
-    Loss,
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    get_loss,
-    hinge_loss,
-    l1_penalty,
-    l2_penalty,
-    mse_loss,
-    signed_label,
-)
+from .losses import Loss, signed_label
 from .module import History, Module, Output, Sample, implements
 from .optim import SGD, Optimizer
 
@@ -102,10 +91,10 @@ def argmax_accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
 
 #: The accuracy ``fit`` reports for each classification loss.
 ACCURACY_OF_LOSS: dict[Loss, Accuracy] = {
-    hinge_loss: sign_accuracy,
-    binary_cross_entropy: probability_accuracy,
-    binary_cross_entropy_with_logits: logit_accuracy,
-    cross_entropy: argmax_accuracy,
+    losses.hinge_loss: sign_accuracy,
+    losses.binary_cross_entropy: probability_accuracy,
+    losses.binary_cross_entropy_with_logits: logit_accuracy,
+    losses.cross_entropy: argmax_accuracy,
 }
 
 
@@ -119,9 +108,9 @@ def _objective(
     outputs = model.forward_batch(X)
     objective = loss_fn(outputs, y)
     if l1:
-        objective = objective + l1_penalty(model, l1)
+        objective = objective + losses.l1_penalty(model, l1)
     if l2:
-        objective = objective + l2_penalty(model, l2)
+        objective = objective + losses.l2_penalty(model, l2)
     return objective, outputs
 
 
@@ -133,7 +122,7 @@ def evaluate(
     accuracy: Union[Accuracy, None, bool] = None,
 ) -> tuple[float, float | None]:
     """(loss, accuracy or None) on (X, y) in eval mode without a graph; modes are restored."""
-    loss_fn = get_loss(loss)
+    loss_fn = losses.get_loss(loss)
     metric = _metric(loss_fn, accuracy)
     with model.eval_mode(), no_grad():
         outputs = model.forward_batch(X)
@@ -174,8 +163,8 @@ def _check_smallest_batch(model: Module, samples: int, batch_size: int | None) -
 #: The losses ``fit(compile=True)`` runs, each with how a target becomes its leaf's number:
 #: their graphs depend on nothing but the batch size (the targets enter as leaves).
 COMPILABLE_LOSSES: dict[Loss, Callable[[Any, int], float]] = {
-    mse_loss: lambda target, index: float(target),
-    hinge_loss: signed_label,
+    losses.mse_loss: lambda target, index: float(target),
+    losses.hinge_loss: signed_label,
 }
 
 
@@ -189,7 +178,7 @@ class _CompiledSteps:
 
     def __init__(self, model: Module, loss_fn: Loss, l1: float, l2: float, X: Sequence[Sample]) -> None:
         if loss_fn not in COMPILABLE_LOSSES:
-            names = ", ".join(name for name, known in LOSSES.items() if known in COMPILABLE_LOSSES)
+            names = ", ".join(name for name, known in losses.LOSSES.items() if known in COMPILABLE_LOSSES)
             raise ValueError(
                 f"fit(compile=True) runs the losses {names}: the graph of "
                 f"{getattr(loss_fn, '__name__', 'this loss')} depends on the data (branches on the "
@@ -286,14 +275,9 @@ def fit(
     naming the epoch and batch; the parameters are left as they were before
     that batch's update.
     """
-    loss_fn = get_loss(loss)
+    loss_fn = losses.get_loss(loss)
     integer(epochs, "epochs", minimum=0)
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
-    if not len(X):
-        raise ValueError("fit needs at least one sample")
-    if batch_size is not None:
-        integer(batch_size, "batch_size", minimum=1)
+    check_batching(X, y, batch_size)  # up front: batches() checks only once an epoch starts
     if shuffle_seed is not None:
         integer(shuffle_seed, "shuffle_seed")
     l1 = real(l1, "l1", low=0.0)

@@ -9,8 +9,9 @@ in, and a hidden cell that calls :func:`check`::
 
 ``check`` prints "Not answered yet" while ``answer`` is still ``...``, prints
 "Correct! <success>" when the answer matches, and otherwise raises
-:class:`WrongAnswer` ("Not quite: <answer>. <hint>"). The notebooks' kernel
-runs in this folder, so ``import exercise`` finds this file.
+:class:`WrongAnswer` ("Not quite: <answer>. <hint>"); ``lang="zh"`` says it in
+Chinese (``zh/exercise.py`` passes it for the Chinese edition). The notebooks'
+kernel runs in this folder, so ``import exercise`` finds this file.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import math
 from collections.abc import Sequence
 from numbers import Real
 
-__all__ = ["WrongAnswer", "check", "matches"]
+__all__ = ["MESSAGES", "WrongAnswer", "check", "matches"]
 
 
 class WrongAnswer(AssertionError):
@@ -38,24 +39,43 @@ def matches(answer: object, expected: object, rel_tol: float = 1e-6, abs_tol: fl
     return answer == expected
 
 
+#: What :func:`check` says, in each language the notebooks are written in (``lang``).
+MESSAGES = {
+    "en": {
+        "unanswered": "Not answered yet: replace ... with your {what}, then run this cell again.",
+        "unusable": "Not quite: {answer!r} cannot be used ({error}). {hint}",
+        "wrong": "Not quite: {answer!r}. {hint}",
+        "correct": "Correct! {success}",
+    },
+    "zh": {
+        "unanswered": "还没有作答：把 ... 换成你的{what}，然后再运行这个单元格。",
+        "unusable": "还差一点：{answer!r} 无法使用（{error}）。{hint}",
+        "wrong": "还差一点：{answer!r}。{hint}",
+        "correct": "正确！{success}",
+    },
+}
+
+
 def check(answer: object, expected: object, *, hint: str, success: str, what: str = "number",
-          rel_tol: float = 1e-6) -> None:
+          rel_tol: float = 1e-6, lang: str = "en") -> None:
     """Print "Not answered yet" or "Correct! ...", or raise WrongAnswer with the hint.
 
     ``expected`` is the right answer (numbers compared to ``rel_tol``, tuples and
     lists element by element) or a function ``expected(answer) -> bool``; ``what``
-    names the kind of answer in the reminder ("number", "tuple", "(W, b)").
+    names the kind of answer in the reminder ("number", "tuple", "(W, b)");
+    ``lang`` picks the language of the messages (one of ``MESSAGES``).
     """
+    messages = MESSAGES[lang]
     if answer is ...:
-        print(f"Not answered yet: replace ... with your {what}, then run this cell again.")
+        print(messages["unanswered"].format(what=what))
         return
     if callable(expected):
         try:
             right = bool(expected(answer))
         except (TypeError, ValueError, IndexError, KeyError) as error:
-            raise WrongAnswer(f"Not quite: {answer!r} cannot be used ({error}). {hint}") from None
+            raise WrongAnswer(messages["unusable"].format(answer=answer, error=error, hint=hint)) from None
     else:
         right = matches(answer, expected, rel_tol=rel_tol)
     if not right:
-        raise WrongAnswer(f"Not quite: {answer!r}. {hint}")
-    print(f"Correct! {success}")
+        raise WrongAnswer(messages["wrong"].format(answer=answer, hint=hint))
+    print(messages["correct"].format(success=success))

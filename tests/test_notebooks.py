@@ -3,7 +3,8 @@
 There are two editions: the English notebooks in ``notebooks/`` and the Chinese ones in
 ``notebooks/zh/`` (same names, same structure, same code; their kernel runs in
 ``notebooks/zh``, where ``exercise.py`` gives the check's messages in Chinese, ``controls.py``
-re-exports the sliders and ``zh_plots.py`` makes matplotlib draw with a CJK font). A notebook is
+re-exports the sliders, both through ``english.py``, which loads the English helpers, and
+``zh_plots.py`` makes matplotlib draw with a CJK font). A notebook is
 named by its path without the suffix: ``05_icecream`` or ``zh/05_icecream``.
 
 Each notebook is a MyST Markdown file (``notebooks/NN_name.md``, the text a teacher
@@ -220,7 +221,7 @@ def test_every_notebook_is_a_text_file_and_a_notebook():
 def test_every_notebook_has_a_chinese_edition():
     assert sorted(path.stem for path in ZH_DIR.glob("[0-9][0-9]_*.md")) == EXPECTED
     assert sorted(path.stem for path in ZH_DIR.glob("[0-9][0-9]_*.ipynb")) == EXPECTED
-    for helper in ("exercise.py", "controls.py", "zh_plots.py"):
+    for helper in ("exercise.py", "controls.py", "english.py", "zh_plots.py"):
         assert (ZH_DIR / helper).is_file(), helper
 
 
@@ -344,13 +345,25 @@ def test_live_controls_draw_their_figure_when_run_headless(runs, stem):
             f"{name}: the cell shows a stray value after its figure")
 
 
+def _load(name: str, path: Path):
+    """The module in ``path``, loaded from its file as ``name`` with its folder on ``sys.path``.
+
+    So it finds its sibling helpers as in the notebooks' kernel, which runs in that folder.
+    """
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    return module
+
+
 @pytest.fixture(scope="module")
 def controls():
-    """notebooks/controls.py, loaded from its file (the notebooks import it from their folder)."""
-    spec = importlib.util.spec_from_file_location("controls", NOTEBOOK_DIR / "controls.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """notebooks/controls.py: the live controls."""
+    return _load("controls", NOTEBOOK_DIR / "controls.py")
 
 
 @pytest.mark.widgets
@@ -392,11 +405,8 @@ def test_live_refuses_something_that_is_not_a_control(controls):
 
 @pytest.fixture(scope="module")
 def exercise():
-    """notebooks/exercise.py, loaded from its file (the notebooks import it from their folder)."""
-    spec = importlib.util.spec_from_file_location("exercise", NOTEBOOK_DIR / "exercise.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """notebooks/exercise.py: the shared check."""
+    return _load("exercise", NOTEBOOK_DIR / "exercise.py")
 
 
 def test_check_waits_for_an_answer(exercise, capsys):
@@ -441,13 +451,6 @@ def test_check_asks_a_predicate_and_treats_an_unusable_answer_as_wrong(exercise,
 
 
 # --- the Chinese edition's helpers ------------------------------------------------------------
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

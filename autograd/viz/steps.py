@@ -83,20 +83,11 @@ class ForwardStep:
             return self._text(names, total, chosen)
 
     def _text(self, names: Names, total: int | None, chosen: str) -> str:
-        node, op = self.node, self.node.op
-        node_name = names(node)
+        node = self.node
         operands = [names.within(x, node) for x in self.inputs]
-        if op is not None:
-            formula = write_op(op, operands)
-            numbers = write_op(op, [number(v) for v in self.input_values])
-        else:
-            formula = f"{self.op_name}({', '.join(operands)})"
-            numbers = f"{self.op_name}({', '.join(factor(v) for v in self.input_values)})"
         head = _counter(_("Forward {index} of {total}: {node}"), _("Forward {index}: {node}"),
-                        self.index, total, node_name)
-        head += "" if formula in (node_name, names.base(node)[0]) else f" = {formula}"
-        result = number(self.result)
-        lines = [f"{head} = {numbers} = {result}" if numbers != result else f"{head} = {result}"]
+                        self.index, total, names(node))
+        lines = [_equation(head, names, node, self.op_name, operands, self.input_values, self.result)]
         # Below the first line, the row (said there) is left out of the names that share it.
         short = names.base(node)[0]
         for node_input, operand, local_grad, rule in zip(self.inputs, operands, self.local_grads, self.rules):
@@ -108,6 +99,25 @@ class ForwardStep:
         explanation = self.explanation if chosen == self.lang else forward_sentence(self, names)
         lines.append(f"  {explanation}")
         return "\n".join(lines)
+
+
+def _equation(head: str, names: Names, node: Value, op_name: str, operands: Sequence[str],
+              input_values: Sequence[float], result: float) -> str:
+    """``Step 3: z = w·x = 2·3 = 6``: the head, then the formula, its numbers and the result.
+
+    The formula is left out when it is the node's own name, and the numbers when they are the result.
+    """
+    op = node.op
+    if op is not None:
+        formula = write_op(op, operands)
+        numbers = write_op(op, [number(v) for v in input_values])
+    else:
+        formula = f"{op_name}({', '.join(operands)})"
+        numbers = f"{op_name}({', '.join(factor(v) for v in input_values)})"
+    if formula not in (names(node), names.base(node)[0]):
+        head += f" = {formula}"
+    written = number(result)
+    return f"{head} = {numbers} = {written}" if numbers != written else f"{head} = {written}"
 
 
 def _counter(of_total: str, alone: str, index: int, total: int | None, node_name: str) -> str:
@@ -161,23 +171,15 @@ class BackwardStep:
     def _text(self, names: Names, total: int | None, chosen: str) -> str:
         loss_name = names(self.loss)
         node = self.node
-        op = node.op
         node_name = names(node)
         operands = [names.within(c.input, node) for c in self.contributions]
-        if op is not None:
-            formula = write_op(op, operands)
-            numbers = write_op(op, [number(c.input.data) for c in self.contributions])
-        else:
-            formula = f"{self.op_name}({', '.join(operands)})"
-            numbers = f"{self.op_name}({', '.join(factor(c.input.data) for c in self.contributions)})"
         head = _counter(_("Step {index} of {total}: {node}"), _("Step {index}: {node}"),
                         self.index, total, node_name)
-        head += "" if formula in (node_name, names.base(node)[0]) else f" = {formula}"
-        result = number(node.data)
         upstream = _("upstream {derivative} = {value}").format(
             derivative=partial(loss_name, node_name), value=number(self.upstream))
         lines = [
-            f"{head} = {numbers} = {result}" if numbers != result else f"{head} = {result}",
+            _equation(head, names, node, self.op_name, operands,
+                      [c.input.data for c in self.contributions], node.data),
             f"  {upstream}" + ("  " + _("(the initial gradient of backward)") if node is self.loss else ""),
         ]
         short = names.base(node)[0] if row_of(node) is not None else node_name

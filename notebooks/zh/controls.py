@@ -6,17 +6,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+import english
 
-_NAME = "_tracegrad_controls_en"
-if _NAME not in sys.modules:
-    _spec = importlib.util.spec_from_file_location(_NAME, Path(__file__).resolve().parent.parent / "controls.py")
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules[_NAME] = _module
-    _spec.loader.exec_module(_module)
-
-live = sys.modules[_NAME].live
+live = english.load("controls").live
 
 __all__ = ["live"]

@@ -8,30 +8,17 @@
 
 答案还是 ``...`` 时，``check`` 打印“还没有作答”；答对时打印“正确！<success>”；
 答错时抛出 :class:`WrongAnswer`（“还差一点：<answer>。<hint>”）。比较规则
-（数字按相对误差、元组和列表逐个元素比较、或一个判断函数）就是英文版的
-:func:`matches`：这里只换了提示语言。笔记本的内核在 ``notebooks/zh`` 里运行，
-所以 ``import exercise`` 找到的是这个文件，它再从上一级目录载入英文版。
+（数字按相对误差、元组和列表逐个元素比较、或一个判断函数）和检查本身都是英文版的
+:func:`check`：这里只换了提示语言（英文版 ``MESSAGES`` 里的中文）。笔记本的内核在
+``notebooks/zh`` 里运行，所以 ``import exercise`` 找到的是这个文件，它再通过
+``english.py`` 从上一级目录载入英文版。
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+import english
 
-
-def _english():
-    """``notebooks/exercise.py``，以另一个模块名载入（本文件占用了 ``exercise`` 这个名字）。"""
-    name = "_tracegrad_exercise_en"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "exercise.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_en = _english()
+_en = english.load("exercise")
 #: 同一个异常类：英文版和中文版的错误答案都可以用 ``except WrongAnswer`` 捕获。
 WrongAnswer = _en.WrongAnswer
 matches = _en.matches
@@ -45,17 +32,6 @@ def check(answer: object, expected: object, *, hint: str, success: str, what: st
 
     ``expected`` 是正确答案（数字按 ``rel_tol`` 比较，元组和列表逐个元素比较），
     或一个函数 ``expected(answer) -> bool``；``what`` 说明答案是什么（“数字”“元组”“(W, b)”）。
+    提示语是英文版 ``MESSAGES["zh"]`` 里的中文。
     """
-    if answer is ...:
-        print(f"还没有作答：把 ... 换成你的{what}，然后再运行这个单元格。")
-        return
-    if callable(expected):
-        try:
-            right = bool(expected(answer))
-        except (TypeError, ValueError, IndexError, KeyError) as error:
-            raise WrongAnswer(f"还差一点：{answer!r} 无法使用（{error}）。{hint}") from None
-    else:
-        right = matches(answer, expected, rel_tol=rel_tol)
-    if not right:
-        raise WrongAnswer(f"还差一点：{answer!r}。{hint}")
-    print(f"正确！{success}")
+    _en.check(answer, expected, hint=hint, success=success, what=what, rel_tol=rel_tol, lang="zh")

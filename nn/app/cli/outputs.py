@@ -29,13 +29,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
+from autograd.files import NAME_LIMIT, file_mode, sync_directory
+
 from .common import CommandError, UsageError, _
 
 __all__ = ["Terminated", "check_outputs", "output_directory", "output_path", "terminate_cleanly",
            "write_outputs"]
 
-#: The longest file name most file systems allow, in bytes.
-NAME_MAX = 255
 _TEMPORARY_SUFFIX = ".tmp"
 
 
@@ -77,8 +77,8 @@ def check_outputs(paths: Iterable[Path], option: str = "--out") -> None:
 
 def _why_not_writable(path: Path) -> str:
     """Why ``path`` cannot be written as a new or replaced regular file ('' when it can)."""
-    if len(os.fsencode(path.name)) > NAME_MAX:
-        return _("the file name is longer than {limit} bytes").format(limit=NAME_MAX)
+    if len(os.fsencode(path.name)) > NAME_LIMIT:
+        return _("the file name is longer than {limit} bytes").format(limit=NAME_LIMIT)
     target = _target(path)
     try:
         mode = target.stat().st_mode
@@ -166,9 +166,9 @@ def _make_folders(folder: Path) -> list[Path]:
 
 
 def _temporary_beside(target: Path) -> Path:
-    """A new, empty temporary file in ``target``'s folder whose name stays within NAME_MAX."""
+    """A new, empty temporary file in ``target``'s folder whose name stays within NAME_LIMIT."""
     random = secrets.token_hex(4)
-    room = NAME_MAX - len(f"..{random}{_TEMPORARY_SUFFIX}")
+    room = NAME_LIMIT - len(f"..{random}{_TEMPORARY_SUFFIX}")
     stem = os.fsencode(target.name)[:room].decode("utf-8", "ignore")
     temporary = target.with_name(f".{stem}.{random}{_TEMPORARY_SUFFIX}")
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -182,17 +182,7 @@ def _write_file(temporary: Path, content: bytes | str, target: Path) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.chmod(temporary, _file_mode(target))
-
-
-def _file_mode(target: Path) -> int:
-    """The existing file's permissions, or those of a new file (0o666 less the umask)."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
+    os.chmod(temporary, file_mode(target))
 
 
 def _commit(staged: Mapping[Path, Path]) -> None:
@@ -223,17 +213,7 @@ def _commit(staged: Mapping[Path, Path]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(backup)
     for folder in {target.parent for target in staged}:
-        _sync_directory(folder)
-
-
-def _sync_directory(folder: Path) -> None:
-    """Flush the renames themselves to disk where the platform allows it."""
-    with contextlib.suppress(OSError, AttributeError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        sync_directory(folder)
 
 
 # --- signals ------------------------------------------------------------------------
