@@ -20,9 +20,9 @@ that reads None has no mode of its own to miss.
 from __future__ import annotations
 
 import threading
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ContextDecorator
 from contextvars import ContextVar
-from typing import Iterator
+from typing import Callable
 
 from .validation import instance, integer
 
@@ -80,7 +80,19 @@ class Modes:
         self.fast = self.grad_enabled and not self.anomaly
         self.settings = settings
 
+    def extended(self, setting: _Setting) -> "Modes":
+        """These modes with one more (innermost) setting: ``Modes(self.settings + (setting,))``, faster."""
+        modes = _new_modes(Modes)
+        modes.grad_enabled = self.grad_enabled
+        modes.anomaly = self.anomaly
+        modes.scope = self.scope
+        setattr(modes, setting.field, setting.value)
+        modes.fast = modes.grad_enabled and not modes.anomaly
+        modes.settings = self.settings + (setting,)
+        return modes
 
+
+_new_modes = object.__new__
 DEFAULT_MODES = Modes()
 
 # This thread's (this context's) modes; None stands for DEFAULT_MODES.
@@ -114,20 +126,65 @@ def _count_block(change: int) -> None:
         STATE.active = True if _blocks_active else None
 
 
-@contextmanager
-def _setting(field: str, value: object) -> Iterator[None]:
-    """Set one field of this thread's modes inside the block; on exit remove exactly this setting."""
-    setting = _Setting(field, value)
-    _count_block(+1)
-    try:
-        _modes.set(Modes(current_modes().settings + (setting,)))
-        yield
-    finally:
-        settings = current_modes().settings
-        if setting in settings:  # (not there: the block is closed from another thread)
-            remaining = tuple(other for other in settings if other is not setting)
-            _modes.set(Modes(remaining) if remaining else None)
+class _Block(ContextDecorator):
+    """One ``with`` block setting one field of this thread's modes; on exit it removes exactly that.
+
+    A class rather than a generator: ``nn`` enters a row block per neuron per
+    sample, thousands per training step. Leaving in order (the usual case)
+    puts back the modes found on entry; leaving out of order removes only
+    this block's setting from whatever the thread has then.
+    """
+
+    def __init__(self, field: str, value: object = None,
+                 make: Callable[[Modes], object] | None = None) -> None:
+        """``value`` is the setting; or ``make`` computes it, at entry, from the modes found then."""
+        self._field, self._value, self._make = field, value, make
+        self._entries: list[tuple[_Setting, Modes | None, Modes]] = []
+
+    def _recreate_cm(self) -> "_Block":  # each decorated call gets a block of its own
+        return _Block(self._field, self._value, self._make)
+
+    def __enter__(self) -> object:
+        found = _modes.get()
+        value = self._value if self._make is None else self._make(found or DEFAULT_MODES)
+        setting = _Setting(self._field, value)
+        _count_block(+1)
+        made = (found or DEFAULT_MODES).extended(setting)
+        _modes.set(made)
+        self._entries.append((setting, found, made))
+        return None if self._make is None else value
+
+    def __exit__(self, *exception: object) -> None:
+        setting, found, made = self._entries.pop()
+        now = _modes.get()
+        if now is made:
+            _modes.set(found)
+        else:
+            settings = (now or DEFAULT_MODES).settings
+            if setting in settings:  # (not there: the block is closed from another thread)
+                remaining = tuple(other for other in settings if other is not setting)
+                _modes.set(Modes(remaining) if remaining else None)
         _count_block(-1)
+
+
+class _RowBlock(_Block):
+    """``row(k)``'s block: the scope found at entry, with row ``k``."""
+
+    def __init__(self, k: int) -> None:
+        super().__init__("scope", make=self._scope_at)
+        self._k = k
+
+    def _recreate_cm(self) -> "_RowBlock":
+        return _RowBlock(self._k)
+
+    def _scope_at(self, modes: Modes) -> Scope:
+        outer = modes.scope
+        return Scope(outer.path if outer is not None else (), self._k)
+
+
+def _setting(field: str, value: object) -> _Block:
+    """Set one field of this thread's modes inside the block; on exit remove exactly this setting."""
+    return _Block(field, value)
 
 
 def is_grad_enabled() -> bool:
@@ -157,8 +214,7 @@ def detect_anomaly() -> AbstractContextManager[None]:
     return _setting("anomaly", True)
 
 
-@contextmanager
-def scope(name: str) -> Iterator[Scope]:
+def scope(name: str) -> AbstractContextManager[Scope]:
     """Context manager: every node built inside (in this thread) is tagged with this scope.
 
     Scopes nest: ``scope("L1")`` then ``scope("N2")`` tags nodes ``L1.N2``.
@@ -167,21 +223,20 @@ def scope(name: str) -> Iterator[Scope]:
     instance(name, "a scope name", str)
     if not name or "." in name:
         raise ValueError(f"a scope name must be a non-empty string without '.', got {name!r}")
-    outer = current_modes().scope
-    inner = Scope(outer.path + (name,), outer.row) if outer is not None else Scope((name,))
-    with _setting("scope", inner):
-        yield inner
+
+    def inner(modes: Modes) -> Scope:
+        outer = modes.scope
+        return Scope(outer.path + (name,), outer.row) if outer is not None else Scope((name,))
+
+    return _Block("scope", make=inner)
 
 
-@contextmanager
-def row(k: int) -> Iterator[Scope]:
+def row(k: int) -> AbstractContextManager[Scope]:
     """Context manager: every node built inside (in this thread) belongs to batch row ``k`` (1-based).
 
     ``Value.row`` reads it back; views show it as ``[row k]``. Scopes
     entered inside keep the row; a row inside a row replaces it.
     """
-    k = integer(k, "row", minimum=1)
-    outer = current_modes().scope
-    inner = Scope(outer.path if outer is not None else (), k)
-    with _setting("scope", inner):
-        yield inner
+    if type(k) is not int or k < 1:
+        k = integer(k, "row", minimum=1)
+    return _RowBlock(k)

@@ -314,6 +314,10 @@ class Value(_GeneratedMethods):
 
     @label.setter
     def label(self, text: str) -> None:
+        tag = self._tag
+        if type(text) is str and text and type(tag) is Scope:  # the common case, made short: nn names z and a
+            self._tag = (text, tag)
+            return
         self._set_tag(text, self._scope_tag())
 
     @property
