@@ -68,6 +68,7 @@ def within(seconds: float, function, *args):
     return result[0]
 
 
+@pytest.mark.widgets  # the Stepper's repr reaches dot only with ipywidgets installed
 def test_a_broken_dot_shows_text_with_its_message(tmp_path, monkeypatch):
     fake_dot(tmp_path, monkeypatch, 'echo "Error: syntax error in line 1" >&2; exit 1')
     y = neuron()
@@ -89,6 +90,7 @@ def test_a_slow_dot_is_stopped_at_its_time_limit(tmp_path, monkeypatch):
         within(30, render_svg, draw(neuron()), 0.2)
 
 
+@pytest.mark.widgets  # the Stepper's repr reaches dot only with ipywidgets installed
 def test_without_dot_the_stepper_shows_text_too(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     shown = Stepper(neuron())._repr_mimebundle_()

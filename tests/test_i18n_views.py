@@ -354,6 +354,7 @@ def test_a_frames_template_finds_the_chinese_words():
     assert kinds["tg-grad"] == "梯度 ?" and kinds["tg-data"].startswith("值 ")
 
 
+@pytest.mark.widgets  # the Stepper's repr reaches dot only with ipywidgets installed
 def test_dot_failures_in_chinese(tmp_path, monkeypatch):
     from autograd.viz.display import mimebundle
     from autograd.viz.dot import DotFailed
