@@ -26,20 +26,18 @@ parameters), and the constants as literals. It builds no Value.
 
 from __future__ import annotations
 
-import ast
-import functools
 import gc
 import builtins
 import keyword
 import linecache
-import math
 import re
 from collections.abc import Iterable, Sequence
-from typing import Callable, NamedTuple
+from typing import Callable
 
 from .graph import topological_order
-from .ops import EXPRESSION_NAMES, INPUT_NAMES, Op
-from .validation import instance, real
+from .expressions import ATOM, atom, Code, derivative_reads, literal, product, template
+from .ops import EXPRESSION_NAMES
+from .validation import instance
 from .value import Value
 
 #: Straight-line functions longer than this many statements are split into
@@ -144,121 +142,6 @@ def _described(node: Value) -> str:
     return f"{node.label!r}, data {node.data!r}" if node.label else f"data {node.data!r}"
 
 
-# --- turning the op table's expressions into templates ---
-
-ATOM = 100  # a name, a literal, a call: never needs parentheses
-_PRECEDENCE = {
-    ast.IfExp: 1, ast.BoolOp: 2, ast.Compare: 5, ast.BinOp: 10, ast.UnaryOp: 30,
-}
-_BINARY_PRECEDENCE = {ast.Add: 10, ast.Sub: 10, ast.Mult: 20, ast.Div: 20, ast.FloorDiv: 20,
-                      ast.Mod: 20, ast.Pow: 40}
-
-
-class _Code(NamedTuple):
-    """An expression's text, how deeply it nests, and the precedence of its outermost operator."""
-
-    text: str
-    depth: int = 0
-    precedence: int = ATOM
-
-    def within(self, required: int) -> str:
-        """The text, in parentheses where the surrounding operator binds tighter."""
-        return self.text if self.precedence >= required else f"({self.text})"
-
-
-# Building the tuple directly skips NamedTuple's Python-level __new__ (hot: once per node).
-_new_code: Callable[[tuple[str, int, int]], _Code] = functools.partial(tuple.__new__, _Code)  # type: ignore[assignment]
-
-
-def _atom(text: str) -> _Code:
-    """The code of a name or a literal."""
-    return _new_code((text, 0, ATOM))
-
-
-def _precedence(node: ast.AST) -> int:
-    if isinstance(node, ast.BinOp):
-        return _BINARY_PRECEDENCE[type(node.op)]
-    return _PRECEDENCE.get(type(node), ATOM)
-
-
-def _required(parent: ast.AST | None, child: ast.AST) -> int:
-    """How tightly an operand at this place must bind to need no parentheses."""
-    if isinstance(parent, ast.BinOp):
-        own = _BINARY_PRECEDENCE[type(parent.op)]
-        if isinstance(parent.op, ast.Pow):
-            return own + 1 if child is parent.left else _PRECEDENCE[ast.UnaryOp]
-        return own if child is parent.left else own + 1
-    if isinstance(parent, ast.UnaryOp):
-        return _PRECEDENCE[ast.UnaryOp]
-    if isinstance(parent, (ast.Compare, ast.IfExp, ast.BoolOp)):
-        return _precedence(parent) + 1
-    return 0  # a call's argument or the whole expression
-
-
-class _Template:
-    """An expression of the op table, ready to be filled with operand code."""
-
-    def __init__(self, expression: str, constants: tuple[tuple[str, float], ...]) -> None:
-        names = {*INPUT_NAMES, "out"}
-        bound = dict(constants)
-        tree = ast.parse(expression, mode="eval")
-        self.places: list[tuple[str, int]] = []  # (operand name, required precedence) per marker
-        parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in bound:
-                node.id = _literal(bound[node.id])
-        markers = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in names:
-                parent = parents.get(node)
-                markers.append((node, node.id, _required(None if parent is tree else parent, node)))
-        for index, (node, name, required) in enumerate(markers):
-            node.id = f"__place{index}__"
-            self.places.append((name, required))
-        self.reads = frozenset(name for name, _ in self.places)
-        self.slots = tuple((("a", "b", "out").index(name), required) for name, required in self.places)
-        text = ast.unparse(tree).replace("{", "{{").replace("}", "}}")
-        for index in range(len(markers)):
-            text = text.replace(f"__place{index}__", "{" + str(index) + "}")
-        self.text = text
-        self.format = text.format
-        self.precedence = _precedence(tree.body)
-        self.branches: tuple[_Template, _Template, _Template] | None = None
-        original = ast.parse(expression, mode="eval").body
-        if isinstance(original, ast.IfExp):
-            self.branches = tuple(  # type: ignore[assignment]
-                _template(ast.unparse(part), constants)
-                for part in (original.body, original.test, original.orelse)
-            )
-
-    def render(self, a: _Code, b: _Code | None, out: _Code | None) -> _Code:
-        """The expression with each operand's code in its place (b and out where it reads them)."""
-        codes = (a, b, out)
-        filled = []
-        depth = 0
-        for slot, required in self.slots:
-            text, inner_depth, precedence = codes[slot]  # type: ignore[misc]
-            filled.append(text if precedence >= required else f"({text})")
-            if inner_depth > depth:
-                depth = inner_depth
-        return _new_code((self.format(*filled), depth + 1, self.precedence))
-
-
-@functools.lru_cache(maxsize=None)
-def _template(expression: str, constants: tuple[tuple[str, float], ...] = ()) -> _Template:
-    return _Template(expression, constants)
-
-
-def _literal(number: float) -> str:
-    """A float as code that evaluates to exactly it (inf and nan by name)."""
-    if math.isnan(number):
-        return "NAN"
-    if math.isinf(number):
-        return "INF" if number > 0 else "(-INF)"
-    text = repr(float(number))
-    return f"({text})" if text.startswith("-") else text
-
-
 _CALL_FORMULA = re.compile(r"\w+\(\{0\}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _GENERATED_NAME = re.compile(r"(v|g_\w*|op)\d*\Z")
@@ -329,7 +212,7 @@ class _Writer:
                         contributions[node_input] = [(node, position)]
                     else:
                         edges.append((node, position))
-                    for name in _derivative_reads(op, position):
+                    for name in derivative_reads(op, position):
                         read_by_backward.add(node if name == "out" else node._a if name == "a" else node._b)
 
         forward, reads, read_names = self._forward(uses, read_by_backward, set(self.inputs))
@@ -340,7 +223,7 @@ class _Writer:
         source = "\n".join(units)
         return CompiledProgram(source, function, reads, len(self.inputs), len(self.wrt), len(order))
 
-    def _operands(self, node: Value) -> tuple[_Code, _Code | None, _Code | None]:
+    def _operands(self, node: Value) -> tuple[Code, Code | None, Code | None]:
         """The code of the node's inputs and of its own value (None where there is none yet)."""
         code = self.code
         b = node._b
@@ -351,17 +234,17 @@ class _Writer:
     def _forward(self, uses: dict[Value, int], read_by_backward: set[Value],
                  input_ids: set[Value]) -> tuple[list[str], list[Value], list[str]]:
         """One line per value that gets a variable; a value used once is written where it is used."""
-        self.code: dict[Value, _Code] = {}
+        self.code: dict[Value, Code] = {}
         lines: list[str] = []
         reads: list[Value] = []
         read_names: list[str] = []
         for index, node in enumerate(self.order):
             if node.is_constant:
-                self.code[node] = _atom(_literal(node.data))
+                self.code[node] = atom(literal(node.data))
                 continue
             if node.is_leaf:
                 name = self._name(node, index)
-                self.code[node] = _atom(name)
+                self.code[node] = atom(name)
                 if node not in input_ids:
                     reads.append(node)
                     read_names.append(name)
@@ -375,16 +258,16 @@ class _Writer:
                 outputs = ", ".join([name] + [f"{name}_d{k}" for k in range(op.arity)])
                 call = ", ".join(self.code[i].text for i in node.inputs)
                 lines.append(f"{outputs} = {function_name}({call})  # {self._formula(node)}")
-                self.code[node] = _atom(name)
+                self.code[node] = atom(name)
                 continue
-            code = _template(op.forward, op.constants).render(*self._operands(node))
+            code = template(op.forward, op.constants).render(*self._operands(node))
             if uses[node] == 1 and node not in read_by_backward and node is not self.root \
                     and code.depth <= MAX_DEPTH:
                 self.code[node] = code
             else:
                 name = self._name(node, index)
                 lines.append(f"{name} = {code.text}  # {self._formula(node)}")
-                self.code[node] = _atom(name)
+                self.code[node] = atom(name)
         return lines, reads, read_names
 
     def _formula(self, node: Value) -> str:
@@ -421,7 +304,7 @@ class _Writer:
         The terms are added in the order ``Value.backward`` adds them, so
         the sums round the same way.
         """
-        self.grad: dict[Value, _Code] = {}
+        self.grad: dict[Value, Code] = {}
         lines: list[str] = []
         if self.root not in contributions:
             return lines, ["0.0"] * len(self.wrt)
@@ -436,12 +319,12 @@ class _Writer:
             if edges is None:
                 continue
             if node is root:
-                terms = [_atom("1.0")]
+                terms = [atom("1.0")]
             else:
                 terms = [term(consumer, position) for consumer, position in edges]
             if node in wanted:
                 # backward starts each gradient at 0.0: 0.0 + x turns -0.0 into 0.0 as it does.
-                terms.insert(0, _atom("0.0"))
+                terms.insert(0, atom("0.0"))
             elif len(terms) == 1:
                 only = terms[0]
                 if only.precedence == ATOM and only.depth == 0 or (
@@ -458,7 +341,7 @@ class _Writer:
                     lines.append(f"{name} = {summed}  # {comment}")
                 else:
                     lines.append(f"{name} = {name} + {summed}")
-            self.grad[node] = _atom(name)
+            self.grad[node] = atom(name)
         grads = [self.grad[node].text if node in self.grad else "0.0" for node in self.wrt]
         return lines, grads
 
@@ -476,16 +359,16 @@ class _Writer:
             return code.text
         return self._name(node, self.index[node])
 
-    def _term(self, node: Value, position: int) -> _Code:
+    def _term(self, node: Value, position: int) -> Code:
         """local derivative * upstream gradient, simplified where that is exact (1.0 * g is g)."""
         upstream = self.grad[node]
         op = node._operation
         if op.derivatives is None:
-            return _product(_atom(f"{self.code[node].text}_d{position}"), None, upstream, ())
-        template = _template(op.derivatives[position], op.constants)
-        if template.text == "1.0":
+            return product(atom(f"{self.code[node].text}_d{position}"), None, upstream, ())
+        local = template(op.derivatives[position], op.constants)
+        if local.text == "1.0":
             return upstream  # 1.0 * g is g, to the bit
-        return _product(None, template, upstream, self._operands(node))
+        return product(None, local, upstream, self._operands(node))
 
     def _source(self, input_names: list[str], read_names: list[str], forward: list[str],
                 backward: list[str], grads: list[str]) -> list[str]:
@@ -559,38 +442,6 @@ def _split(statements: list[str]) -> list[str]:
 
 def _tuple(names: list[str]) -> str:
     return "()" if not names else names[0] + "," if len(names) == 1 else ", ".join(names)
-
-
-@functools.lru_cache(maxsize=4096)
-def _derivative_reads(op: Op, position: int) -> tuple[str, ...]:
-    """Which of a, b and out the local derivative of input ``position`` reads."""
-    if op.derivatives is None:
-        return ("out",)
-    reads = _template(op.derivatives[position], op.constants).reads
-    return tuple(name for name in ("a", "b", "out") if name in reads)
-
-
-def _product(local: _Code | None, template: _Template | None, upstream: _Code,
-             operands: tuple[_Code, _Code | None, _Code | None] | tuple[()]) -> _Code:
-    """The code of ``local * upstream`` (``local`` given, or rendered from ``template``)."""
-    depth = upstream.depth + 1
-    if template is not None:
-        if template.text == "1.0":
-            return upstream  # 1.0 * g is g, to the bit
-        if template.text == "-1.0":
-            return _new_code((f"-{upstream.within(30)}", depth, 30))  # -1.0 * g is -g, to the bit
-        if template.branches is not None:
-            # (x if c else y) * g is (x * g if c else y * g): the same product on each branch.
-            body, test, orelse = template.branches
-            code = " ".join((_product(None, body, upstream, operands).within(2), "if",
-                             test.render(*operands).within(2), "else",
-                             _product(None, orelse, upstream, operands).within(1)))
-            return _new_code((code, depth, 1))
-        local = template.render(*operands)
-    assert local is not None
-    if upstream.text == "1.0":
-        return local  # x * 1.0 is x, to the bit
-    return _new_code((f"{local.within(20)} * {upstream.within(21)}", max(depth, local.depth + 1), 20))
 
 
 def _function(units: list[str], filename: str,
