@@ -12,9 +12,9 @@ because each block removes only its own setting.
 
 How it stays fast: an op first reads ``STATE.active``, which is None while
 no block is active in any thread; only otherwise does it look up its own
-thread's modes (one ``ContextVar.get``). A block counts itself in before it
-sets its thread's modes and out after it has removed its setting, so an op
-that reads None has no mode of its own to miss.
+thread's modes (one ``ContextVar.get``). A thread is counted in before its
+first block sets its modes and out after its last block has removed its
+setting, so an op that reads None has no mode of its own to miss.
 """
 
 from __future__ import annotations
@@ -148,7 +148,8 @@ class _Block(ContextDecorator):
         found = _modes.get()
         value = self._value if self._make is None else self._make(found or DEFAULT_MODES)
         setting = _Setting(self._field, value)
-        _count_block(+1)
+        if found is None:  # this thread had no block: now it has (counted before ops can see it)
+            _count_block(+1)
         made = (found or DEFAULT_MODES).extended(setting)
         _modes.set(made)
         self._entries.append((setting, found, made))
@@ -158,13 +159,16 @@ class _Block(ContextDecorator):
         setting, found, made = self._entries.pop()
         now = _modes.get()
         if now is made:
-            _modes.set(found)
+            after = found
         else:
             settings = (now or DEFAULT_MODES).settings
-            if setting in settings:  # (not there: the block is closed from another thread)
-                remaining = tuple(other for other in settings if other is not setting)
-                _modes.set(Modes(remaining) if remaining else None)
-        _count_block(-1)
+            if setting not in settings:  # the block is closed from another thread
+                return
+            remaining = tuple(other for other in settings if other is not setting)
+            after = Modes(remaining) if remaining else None
+        _modes.set(after)
+        if after is None and now is not None:  # this thread's last block: counted out after it is gone
+            _count_block(-1)
 
 
 class _RowBlock(_Block):

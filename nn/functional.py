@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import threading
 from collections.abc import Mapping, MappingView, Set
 from typing import Callable, ContextManager, Iterable, Sequence, Union
 
@@ -58,11 +59,23 @@ _NO_ROW = contextlib.nullcontext()
 WEIGHTED_SUM, ACTIVATION, PREDICTION, TARGET, ERROR, LOSS = "z", "a", "ŷ", "y", "e", "L"
 
 
+# One row block per row number and thread, entered again and again: a network
+# enters one per neuron per sample, thousands per training step. (A block may
+# be re-entered, also inside itself; it is never shared between threads.)
+_row_blocks = threading.local()
+
+
 def in_row(k: int | None) -> ContextManager[object]:
     """Context manager: nodes built inside belong to row ``k`` of a batch (1-based; None: no row)."""
     if k is None:
         return _NO_ROW
-    return _row(k)
+    blocks = getattr(_row_blocks, "by_row", None)
+    if blocks is None:
+        blocks = _row_blocks.by_row = {}
+    block = blocks.get(k)
+    if block is None:
+        block = blocks[k] = _row(k)
+    return block
 
 
 def is_list_like(x: object) -> bool:
