@@ -1,4 +1,4 @@
-"""Walking a computation graph: topological order, edges, stable node ids.
+"""Walking a computation graph: topological order, backward's walk, edges, stable node ids.
 
 Everything here is deterministic: a node's inputs are kept in order, so the
 same program always yields the same order, the same edges and the same ids.
@@ -62,6 +62,77 @@ def topological_order(root: "Value") -> list["Value"]:
                 node = a
             else:
                 finish(node)
+                emit(node)
+                break
+    return order
+
+
+class _Mark(float):
+    """0.0 with an identity of its own, where a plain float has none (PyPy)."""
+
+    __slots__ = ()
+
+
+# backward's visited mark: a 0.0 that is a new object on every call. In
+# CPython float(0) is one (no float is cached); a float subclass, a little
+# slower to add to, serves where floats are compared by value (PyPy).
+_zero_mark = float if float(0) is not float(0) else _Mark
+
+
+def interior_order(root: "Value") -> list["Value"]:
+    """The nodes with inputs that ``root`` depends on, in topological order, grads zeroed.
+
+    backward's own walk: the order is exactly ``topological_order(root)``
+    without the leaves (a depth-first post-order, inputs left to right, no
+    recursion), so backward's steps are the ones ``topological_order``
+    describes. Instead of visited sets it marks nodes in their ``grad``,
+    with two 0.0s made for this call and recognised by identity: ``entered``
+    (its inputs are being walked) and ``done`` (emitted). Marking thus also
+    resets the gradient, as backward must. An earlier call's marks cannot be
+    mistaken for these: while a node refers to one, it is alive, so the new
+    marks are other objects.
+
+    A node is pushed once to be entered and once more to be emitted, when
+    popped while ``entered``. An input is never ``entered`` when its user
+    looks at it (that would be a cycle), so ``done`` is the only mark to test
+    there; a node popped after it was emitted through another path is skipped.
+    """
+    if root._a is None:
+        return []
+    entered = _zero_mark(0)
+    done = _zero_mark(0)
+    order: list["Value"] = []
+    emit = order.append
+    stack = [root]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        mark = node.grad
+        if mark is entered:  # back at it: all its inputs are done
+            node.grad = done
+            emit(node)
+            continue
+        if mark is done:  # reached earlier through another path
+            continue
+        # Go straight on to the first input still to walk (the other one
+        # waits on the stack above the node); emit at once if there is none.
+        while True:
+            a = node._a
+            b = node._b
+            if b is not None and b._a is not None and b.grad is not done:
+                node.grad = entered
+                push(node)
+                if a._a is not None and a.grad is not done:
+                    push(b)
+                    node = a
+                else:
+                    node = b
+            elif a._a is not None and a.grad is not done:
+                node.grad = entered
+                push(node)
+                node = a
+            else:
+                node.grad = done
                 emit(node)
                 break
     return order

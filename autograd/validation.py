@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Collection
-from typing import TypeVar, overload
+from typing import TypeGuard, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -30,8 +30,11 @@ def _given(value: object) -> str:
     return f"{text[:37]}..."
 
 
-def is_real(value: object) -> bool:
-    """True for an int, float or NumPy scalar that is a number; False for bool."""
+def is_real(value: object) -> TypeGuard[float]:
+    """True for an int, float or NumPy scalar that is a number; False for bool.
+
+    To a type checker, True makes ``value`` a float (which stands for any real number).
+    """
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and _type_name(value) != "bool_"
 
 

@@ -16,18 +16,23 @@ with the arithmetic written inline, and are copied into the class from its
 
 micrograd's way of adding an op works too: ``Value(data, _children, _op)``
 builds a node from its inputs, and the function assigned to its
-``_backward`` is what backward runs for it (see ``Value._backward``).
+``_backward`` is what backward runs for it (see ``Value._backward``; such
+nodes are handled in ``autograd/custom_backward.py``, backward's walk is
+``autograd.graph.interior_order``).
 """
 
 from __future__ import annotations
 
 import math
 import types
-from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Iterable, Union
 
 from . import _generated, ops
 from ._generated import OpMethods
+from .custom_backward import (
+    CustomBackward, assign_backward, measured_local_grads, micrograd_op, no_backward, propagate,
+)
+from .graph import interior_order
 from .modes import DEFAULT_MODES, STATE, Scope, get_modes
 from .ops import Op
 from .validation import instance, is_real, real
@@ -59,26 +64,6 @@ def _current_scope() -> Scope | None:
     """The scope (and row) this thread tags new nodes with (inlined where an op is built)."""
     modes = STATE.active and get_modes()
     return modes and modes.scope
-
-
-class _Custom:
-    """The op record of a node made the micrograd way, or whose ``_backward`` was assigned.
-
-    ``op`` is the Op shown for it (its ``_op`` text as rule, or the table op
-    it was built with; None for a leaf), ``backward`` the assigned function
-    (None until one is), ``text`` its ``_op``.
-    """
-
-    __slots__ = ("op", "backward", "text")
-
-    def __init__(self, op: Op | None, backward: Callable[[], None] | None, text: str) -> None:
-        self.op = op
-        self.backward = backward
-        self.text = text
-
-
-def _no_backward() -> None:
-    """micrograd's default ``_backward``: nothing flows back."""
 
 
 def _to_float(x: object, what: str) -> float:
@@ -161,34 +146,6 @@ def _apply_op(op: Op, operands: tuple[object, ...]) -> "Value":
     if op.arity == 1:
         return _record(results[0], nodes[0], None, results[1], 0.0, op)
     return _record(results[0], nodes[0], nodes[1], results[1], results[2], op)
-
-
-@lru_cache(maxsize=256)
-def _micrograd_op(text: str, arity: int) -> Op:
-    """The Op shown for nodes made the micrograd way with ``_op`` ``text``: its rule text is ``text``.
-
-    It has no forward or derivatives to compute (``compute`` says so):
-    such a node knows only its ``_backward``.
-    """
-    name = text or "custom"
-    table_op = next((op for op in ops.OPS.values() if op.symbol == text and op.arity == arity), None)
-    escaped = name.replace("{", "{{").replace("}", "}}")
-    if table_op is not None:
-        formula = table_op.formula
-    elif arity == 1 and text.startswith("**"):  # micrograd's '**2'
-        formula = "{0}" + escaped
-    else:
-        formula = escaped + ("({0})" if arity == 1 else "({0}, {1})")
-
-    def compute(*inputs: float) -> tuple[float, ...]:
-        raise RuntimeError(
-            f"op {name!r} was made the micrograd way (Value(data, _children, _op)): it has a _backward, "
-            "but no forward value or local derivatives to compute; define it with autograd.define_op "
-            "to compute or compile it"
-        )
-
-    return Op(name, text, arity, compute, (name,) * arity, formula,
-              doc="made the micrograd way: Value(data, _children, _op) and an assigned _backward")
 
 
 def _raise_anomaly(data: float, a: "Value", b: "Value | None", op: Op) -> None:
@@ -274,16 +231,16 @@ class Value(_GeneratedMethods):
             )
         modes = get_modes() or DEFAULT_MODES
         if not inputs or not modes.grad_enabled:  # a leaf (no_grad: no edges), showing its _op
-            self._operation = _Custom(None, None, text)
+            self._operation = CustomBackward(None, None, text)
             return
-        op = _micrograd_op(text, len(inputs))
+        op = micrograd_op(text, len(inputs))
         if modes.anomaly and not math.isfinite(self.data):
             _raise_anomaly(self.data, inputs[0], inputs[1] if len(inputs) == 2 else None, op)
         self._a = inputs[0]
         self._b = inputs[1] if len(inputs) == 2 else None
         # Not numbers: backward's loop stops at such a node and calls its _backward.
         self._da = self._db = None
-        self._operation = _Custom(op, None, text)
+        self._operation = CustomBackward(op, None, text)
 
     # --- label, scope and row share one slot: None | label | Scope | (label, Scope) ---
 
@@ -354,8 +311,8 @@ class Value(_GeneratedMethods):
         twice gets half the measured total at each position. Without an
         assigned ``_backward`` nothing flows back: 0.0 each.
         """
-        if type(self._operation) is _Custom:
-            return self._measured_local_grads()
+        if type(self._operation) is CustomBackward:
+            return measured_local_grads(self)
         return self._pair(self._da, self._db)
 
     def _pair(self, first: object, second: object) -> tuple:
@@ -365,26 +322,6 @@ class Value(_GeneratedMethods):
         if self._b is None:
             return (first,)
         return (first, second)
-
-    def _measured_local_grads(self) -> tuple[float, ...]:
-        inputs = self.inputs
-        backward = self._operation.backward
-        if not inputs or backward is None:
-            return (0.0,) * len(inputs)
-        saved_grad, saved_inputs = self.grad, [node.grad for node in inputs]
-        try:
-            for node in inputs:
-                node.grad = 0.0
-            self.grad = 1.0
-            backward()
-            measured = [node.grad for node in inputs]
-        finally:
-            for node, grad in zip(inputs, saved_inputs):
-                node.grad = grad
-            self.grad = saved_grad
-        if len(inputs) == 2 and inputs[0] is inputs[1]:
-            return (measured[0] / 2, measured[0] / 2)
-        return tuple(measured)
 
     @property
     def op(self) -> Op | None:
@@ -396,7 +333,7 @@ class Value(_GeneratedMethods):
         operation = self._operation
         if type(operation) is Op:
             return operation
-        if type(operation) is _Custom:
+        if type(operation) is CustomBackward:
             return operation.op
         return None
 
@@ -407,7 +344,7 @@ class Value(_GeneratedMethods):
         Its local derivatives are only measured (``local_grads``), and
         ``autograd.compile`` cannot compile it.
         """
-        return self._a is not None and type(self._operation) is _Custom
+        return self._a is not None and type(self._operation) is CustomBackward
 
     @property
     def is_leaf(self) -> bool:
@@ -427,7 +364,7 @@ class Value(_GeneratedMethods):
     @property
     def _op(self) -> str:
         operation = self._operation
-        if type(operation) is _Custom:
+        if type(operation) is CustomBackward:
             return operation.text
         return operation.symbol if type(operation) is Op else ""
 
@@ -443,24 +380,13 @@ class Value(_GeneratedMethods):
         upstream of it; give an op's inputs as ``_children``.
         """
         operation = self._operation
-        if type(operation) is _Custom:
-            return operation.backward or _no_backward
+        if type(operation) is CustomBackward:
+            return operation.backward or no_backward
         return self._backward_step
 
     @_backward.setter
     def _backward(self, function: Callable[[], None]) -> None:
-        if not callable(function):
-            raise TypeError(f"_backward must be a function of no arguments, got {type(function).__name__}")
-        operation = self._operation
-        if type(operation) is _Custom:
-            operation.backward = function
-            return
-        if self._a is None:
-            self._operation = _Custom(None, function, self._op)
-            return
-        # A node of a table op: its own backward replaces the recorded derivatives.
-        self._operation = _Custom(operation, function, operation.symbol)
-        self._da = self._db = None
+        assign_backward(self, function)
 
     def _backward_step(self) -> None:
         upstream = self.grad
@@ -495,10 +421,10 @@ class Value(_GeneratedMethods):
         assigned ``_backward`` (micrograd's way) runs it, in the same order.
         """
         initial = _to_float(gradient, "the initial gradient")
-        order = _interior_order(self)
+        order = interior_order(self)
         self.grad += initial
         if STATE.active and (get_modes() or DEFAULT_MODES).anomaly:
-            _propagate(order, len(order), checked=True)
+            propagate(order, len(order), checked=True)
             return
         try:
             for node in reversed(order):
@@ -514,7 +440,7 @@ class Value(_GeneratedMethods):
             position = len(order) - 1
             while order[position] is not node:
                 position -= 1
-            _propagate(order, position + 1, checked=False)
+            propagate(order, position + 1, checked=False)
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Jupyter shows a Value as its graph (text when Graphviz is missing)."""
@@ -544,107 +470,3 @@ _generated.Value = Value  # type: ignore[attr-defined]
 _generated._operand = _operand  # type: ignore[attr-defined]
 _generated._record = _record  # type: ignore[attr-defined]
 ops._apply_op = _apply_op  # Op.__call__ builds its node here
-
-
-class _Mark(float):
-    """0.0 with an identity of its own, where a plain float has none (PyPy)."""
-
-    __slots__ = ()
-
-
-# backward's visited mark: a 0.0 that is a new object on every call. In
-# CPython float(0) is one (no float is cached); a float subclass, a little
-# slower to add to, serves where floats are compared by value (PyPy).
-_zero_mark = float if float(0) is not float(0) else _Mark
-
-
-def _interior_order(root: Value) -> list[Value]:
-    """The nodes with inputs that ``root`` depends on, in topological order, grads zeroed.
-
-    backward's own walk: the order is exactly ``topological_order(root)``
-    without the leaves (a depth-first post-order, inputs left to right, no
-    recursion), so backward's steps are the ones ``topological_order``
-    describes. Instead of visited sets it marks nodes in their ``grad``,
-    with two 0.0s made for this call and recognised by identity: ``entered``
-    (its inputs are being walked) and ``done`` (emitted). Marking thus also
-    resets the gradient, as backward must. An earlier call's marks cannot be
-    mistaken for these: while a node refers to one, it is alive, so the new
-    marks are other objects.
-
-    A node is pushed once to be entered and once more to be emitted, when
-    popped while ``entered``. An input is never ``entered`` when its user
-    looks at it (that would be a cycle), so ``done`` is the only mark to test
-    there; a node popped after it was emitted through another path is skipped.
-    """
-    if root._a is None:
-        return []
-    entered = _zero_mark(0)
-    done = _zero_mark(0)
-    order: list[Value] = []
-    emit = order.append
-    stack = [root]
-    push, pop = stack.append, stack.pop
-    while stack:
-        node = pop()
-        mark = node.grad
-        if mark is entered:  # back at it: all its inputs are done
-            node.grad = done
-            emit(node)
-            continue
-        if mark is done:  # reached earlier through another path
-            continue
-        # Go straight on to the first input still to walk (the other one
-        # waits on the stack above the node); emit at once if there is none.
-        while True:
-            a = node._a
-            b = node._b
-            if b is not None and b._a is not None and b.grad is not done:
-                node.grad = entered
-                push(node)
-                if a._a is not None and a.grad is not done:
-                    push(b)
-                    node = a
-                else:
-                    node = b
-            elif a._a is not None and a.grad is not done:
-                node.grad = entered
-                push(node)
-                node = a
-            else:
-                node.grad = done
-                emit(node)
-                break
-    return order
-
-
-def _propagate(order: list[Value], end: int, checked: bool) -> None:
-    """backward's general loop over ``order[:end]``, in reverse: own ``_backward``s run, anomalies checked.
-
-    With ``checked`` (``detect_anomaly``) it stops at the first non-finite
-    gradient, naming the op, its rule and the numbers.
-    """
-    for index in range(end - 1, -1, -1):
-        node = order[index]
-        operation = node._operation
-        if type(operation) is _Custom:
-            if operation.backward is not None:
-                operation.backward()
-            if checked:
-                for position, node_input in enumerate(node.inputs):
-                    if not math.isfinite(node_input.grad):
-                        raise FloatingPointError(
-                            f"backward through {node._op or 'a custom node'}'s _backward gave gradient "
-                            f"{node_input.grad!r} for input {position} (data {node_input.data!r}"
-                            f"{', ' + node_input.label if node_input.label else ''})"
-                        )
-            continue
-        upstream = node.grad
-        for position, (node_input, local_grad) in enumerate(zip(node.inputs, node.local_grads)):
-            node_input.grad += local_grad * upstream
-            if checked and not math.isfinite(node_input.grad):
-                raise FloatingPointError(
-                    f"backward through op {operation.name!r} ({operation.rules[position]}) gave gradient "
-                    f"{node_input.grad!r} for input {position} "
-                    f"(data {node_input.data!r}{', ' + node_input.label if node_input.label else ''}): "
-                    f"local derivative {local_grad!r} times upstream {upstream!r}"
-                )

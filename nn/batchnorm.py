@@ -26,7 +26,7 @@ from autograd import Value, no_grad
 from autograd.validation import integer, real
 
 from .functional import in_row, total
-from .module import Module, config_size
+from .module import Config, Module, config_size
 
 
 class BatchNorm(Module):
@@ -76,7 +76,7 @@ class BatchNorm(Module):
             return "a variance cannot be negative"
         return None
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> Config:
         return self._config(num_features=self.num_features, eps=self.eps, momentum=self.momentum)
 
     @classmethod

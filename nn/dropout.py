@@ -16,7 +16,7 @@ from autograd import Value
 from autograd.validation import integer, real
 
 from .functional import in_row
-from .module import Module
+from .module import Config, Module
 
 
 class Dropout(Module):
@@ -40,7 +40,7 @@ class Dropout(Module):
         """Restart the mask sequence from ``seed`` (the constructor's seed if None)."""
         self._random = random.Random(self.seed if seed is None else integer(seed, "seed"))
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> Config:
         return self._config(p=self.p)
 
     @classmethod

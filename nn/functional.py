@@ -11,7 +11,7 @@ import math
 import numbers
 import threading
 from collections.abc import Mapping, MappingView, Set
-from typing import Callable, ContextManager, Iterable, Sequence, Union
+from typing import Any, Callable, ContextManager, Iterable, Sequence, TypeGuard, Union
 
 from autograd import Value
 from autograd.validation import choice
@@ -78,8 +78,11 @@ def in_row(k: int | None) -> ContextManager[object]:
     return block
 
 
-def is_list_like(x: object) -> bool:
-    """True for lists, tuples, NumPy arrays and the like; False for strings, dicts and Values."""
+def is_list_like(x: object) -> TypeGuard[Sequence[Any]]:
+    """True for lists, tuples, NumPy arrays and the like; False for strings, dicts and Values.
+
+    To a type checker, True makes ``x`` a sequence of items not yet checked (``Any``).
+    """
     if isinstance(x, (str, bytes, dict, Value)):
         return False
     return hasattr(x, "__len__") and hasattr(x, "__getitem__")

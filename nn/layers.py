@@ -23,7 +23,7 @@ from autograd import Value
 from autograd.validation import integer
 
 from .functional import ACTIVATION, WEIGHTED_SUM, activation as activation_named, check_ordered, in_row
-from .module import Module, StateError, build, config_size, describe, implied_entries, positive_size
+from .module import Config, Module, StateError, build, config_size, describe, implied_entries, positive_size
 
 
 class UniformSource(Protocol):
@@ -79,7 +79,7 @@ class Neuron(Module):
         named.append(("b", self.b))
         return named
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> Config:
         return self._config(nin=self.nin, activation=self.activation)
 
     @classmethod
@@ -151,7 +151,7 @@ class Layer(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"N{j}", neuron) for j, neuron in enumerate(self.neurons, start=1)]
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> Config:
         return self._config(nin=self.nin, nout=self.nout, activation=self.activation)
 
     @classmethod
@@ -213,7 +213,7 @@ class MLP(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"L{i}", layer) for i, layer in enumerate(self.layers, start=1)]
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> Config:
         return self._config(
             nin=self.nin,
             nouts=list(self.nouts),
@@ -254,7 +254,7 @@ class Activation(Module):
         self._activate = activation_named(activation)
         self.activation = activation
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> Config:
         return self._config(activation=self.activation)
 
     @classmethod
@@ -301,7 +301,7 @@ class Sequential(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"L{i}", module) for i, module in enumerate(self.layers, start=1)]
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> Config:
         return self._config(modules=[module.config() for module in self.layers])
 
     @classmethod

@@ -14,38 +14,46 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, Iterable, Sequence, Union
+from typing import Callable, Iterable, Sequence, Union
 
 from autograd import Value
 from autograd.validation import choice, is_real, real
 
-from .functional import ERROR, LOSS, TARGET, as_value, check_ordered, in_row, is_list_like, log_softmax, total
-from .module import Module
+from .functional import ERROR, LOSS, TARGET, Scalar, as_value, check_ordered, in_row, is_list_like, log_softmax, total
+from .module import Module, Target
 
-Loss = Callable[[Any, Any], Value]
+#: One sample's output as a loss reads it: a Value (or a number), or a list of them.
+Prediction = Union[Value, float, Sequence[Union[Value, float]]]
+#: A loss's predictions: one per sample (``forward_batch``'s outputs), or one sample's alone.
+Predictions = Union[Prediction, Sequence[Prediction]]
+#: A loss's targets, arranged like its predictions.
+Targets = Union[Target, Sequence[Target]]
+#: A loss: (predictions, targets) -> L, the mean over samples.
+Loss = Callable[[Predictions, Targets], Value]
 
 
-def _target_number(y: Any, where: str) -> float:
+def _target_number(y: object, where: str) -> float:
     if isinstance(y, Value):
-        y = y.data
-    elif not is_real(y):
+        number = y.data
+    elif is_real(y):
+        number = float(y)
+    else:
         raise TypeError(f"target {where} must be a number, got {type(y).__name__} ({y!r})")
-    y = float(y)
-    if not math.isfinite(y):
-        raise ValueError(f"target {where} must be finite, got {y!r}")
-    return y
+    if not math.isfinite(number):
+        raise ValueError(f"target {where} must be finite, got {number!r}")
+    return number
 
 
 #: One output, its target (a number, or a Value leaf that holds it) and its row (None: not in a batch).
 Pair = tuple[Value, Union[float, Value], Union[int, None]]
 
 
-def _pair(prediction: Any, target: Any, where: str, row: int | None) -> Pair:
+def _pair(prediction: Scalar, target: object, where: str, row: int | None) -> Pair:
     number = _target_number(target, where)
     return as_value(prediction, f"prediction {where}"), target if isinstance(target, Value) else number, row
 
 
-def _pairs(predictions: Any, targets: Any) -> list[Pair]:
+def _pairs(predictions: Predictions, targets: Targets) -> list[Pair]:
     """(output, target, row) for every output of every sample, checking the shapes agree.
 
     Sample i of a list is row i + 1; a single prediction has no row.
@@ -94,7 +102,7 @@ def _mean_loss(terms: list[Value]) -> Value:
     return loss
 
 
-def mse_loss(predictions: Any, targets: Any) -> Value:
+def mse_loss(predictions: Predictions, targets: Targets) -> Value:
     """Mean squared error: L = (1/N) sum e^2 over all N outputs, with the error e = ŷ - y.
 
     Each sample's target is a leaf labelled ``y``, its error ``e``, both in the sample's row.
@@ -113,7 +121,7 @@ def _check_probability_target(y: float, index: int) -> None:
         raise ValueError(f"binary target {index} must lie in [0, 1], got {y!r}")
 
 
-def binary_cross_entropy(probabilities: Any, targets: Any) -> Value:
+def binary_cross_entropy(probabilities: Predictions, targets: Targets) -> Value:
     """-(1/N) sum [y log p + (1 - y) log(1 - p)], from probabilities p (e.g. sigmoid outputs).
 
     A target of exactly 0 or 1 keeps only its own term, so p = 0 with y = 0
@@ -141,7 +149,7 @@ def binary_cross_entropy(probabilities: Any, targets: Any) -> Value:
     return _mean_loss(terms)
 
 
-def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
+def binary_cross_entropy_with_logits(logits: Predictions, targets: Targets) -> Value:
     """Binary cross-entropy of sigmoid(z), computed from the logit z without overflow.
 
     Per output: softplus(z) - y z, written so that exp never sees a positive
@@ -164,7 +172,7 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
     return _mean_loss(terms)
 
 
-def _class_index(target: Any, classes: int, index: int) -> int | None:
+def _class_index(target: object, classes: int, index: int) -> int | None:
     """The target as a class index, or None if it is a vector of class weights."""
     if isinstance(target, bool):
         raise TypeError(f"target {index} is a bool; use a class index (int) or a one-hot list")
@@ -177,7 +185,7 @@ def _class_index(target: Any, classes: int, index: int) -> int | None:
     return None
 
 
-def cross_entropy(logits: Any, targets: Any) -> Value:
+def cross_entropy(logits: Predictions, targets: Targets) -> Value:
     """Softmax cross-entropy from logits: mean over samples of -sum_k y_k log softmax(z)_k.
 
     ``logits`` is one sample's list of logits or a list of such lists;
@@ -205,7 +213,7 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
     return _mean_loss(losses)
 
 
-def _sample_cross_entropy(logits: Sequence[Any], target: Any, i: int) -> Value:
+def _sample_cross_entropy(logits: Sequence[Union[Value, float]], target: object, i: int) -> Value:
     """-sum_k y_k log softmax(z)_k for one sample (a class index picks one term)."""
     log_probabilities = log_softmax(logits)
     classes = len(log_probabilities)
@@ -223,7 +231,7 @@ def _sample_cross_entropy(logits: Sequence[Any], target: Any, i: int) -> Value:
     return -total(terms)
 
 
-def signed_label(label: Any, index: int) -> float:
+def signed_label(label: object, index: int) -> float:
     """A binary label as +1.0 / -1.0: 1 is positive, -1 and 0 are negative."""
     if not is_real(label):
         raise TypeError(f"label {index} must be a number, -1 or 1 (0 is read as -1), got {type(label).__name__} ({label!r})")
@@ -234,7 +242,7 @@ def signed_label(label: Any, index: int) -> float:
     raise ValueError(f"label {index} must be -1 or 1 (0 is read as -1), got {label!r}")
 
 
-def hinge_loss(scores: Any, labels: Any) -> Value:
+def hinge_loss(scores: Predictions, labels: Targets) -> Value:
     """SVM max-margin loss, micrograd's demo: mean of relu(1 - y * score), labels y = +-1.
 
     Labels 0/1 (as the data generators give) are accepted: 0 counts as -1.
@@ -242,18 +250,18 @@ def hinge_loss(scores: Any, labels: Any) -> Value:
     hold +1 or -1), so one graph serves every labelling of a batch.
     """
     single = isinstance(scores, Value) or is_real(scores)
-    if single:
-        scores, labels = [scores], [labels]
-    if not is_list_like(scores):
-        raise TypeError(f"hinge_loss expects a list of scores, got {type(scores).__name__}")
-    if len(scores) == 0:
+    batch_scores = [scores] if single else scores
+    batch_labels = [labels] if single else labels
+    if not is_list_like(batch_scores):
+        raise TypeError(f"hinge_loss expects a list of scores, got {type(batch_scores).__name__}")
+    if len(batch_scores) == 0:
         raise ValueError("hinge_loss expects a non-empty list of scores")
-    if not is_list_like(labels):
-        raise TypeError(f"labels must be a list, got {type(labels).__name__}")
-    if len(scores) != len(labels):
-        raise ValueError(f"{len(scores)} scores but {len(labels)} labels")
+    if not is_list_like(batch_labels):
+        raise TypeError(f"labels must be a list, got {type(batch_labels).__name__}")
+    if len(batch_scores) != len(batch_labels):
+        raise ValueError(f"{len(batch_scores)} scores but {len(batch_labels)} labels")
     margins = []
-    for i, (score, label) in enumerate(zip(scores, labels)):
+    for i, (score, label) in enumerate(zip(batch_scores, batch_labels)):
         if is_list_like(score) and len(score) == 1:
             score = score[0]
         score = as_value(score, f"score {i}")

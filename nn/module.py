@@ -36,17 +36,29 @@ import math
 import numbers
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence, TypeVar, Union, cast
+from typing import (
+    TYPE_CHECKING, Any, Callable, ContextManager, Iterator, Mapping, NoReturn, Sequence, TypeVar, Union, cast,
+)
 
 from autograd import Value, no_grad, scope
 from autograd.validation import instance, is_real
 
 from .functional import ACTIVATION, PREDICTION, WEIGHTED_SUM, in_row, is_list_like
 
+if TYPE_CHECKING:
+    import torch
+
 #: One sample: numbers or Values (a single number for a one-input model).
 Sample = Union[Value, float, Sequence[Union[Value, float]]]
 #: One sample's output: a Value for a one-output model, else a list of Values.
 Output = Union[Value, list[Value]]
+#: One sample's target: a number (or a Value holding it), or a list of them (one per
+#: output, or a class's one-hot / probability vector); a class index is an int.
+Target = Union[float, Value, Sequence[Union[float, Value]]]
+#: JSON-ready data, as ``config()`` describes an architecture (``json.dumps`` writes it as it is).
+JSONValue = Union[None, bool, int, float, str, Sequence["JSONValue"], Mapping[str, "JSONValue"]]
+#: What ``config()`` returns: ``{"type": <class name>, <setting>: <JSON value>, ...}``.
+Config = dict[str, JSONValue]
 #: A file path, as ``open`` accepts it.
 Path = Union[str, os.PathLike[str]]
 
@@ -92,6 +104,8 @@ class History:
 
 # --- the methods implemented above this module ----------------------------------------------
 
+# Functions of different signatures and results (a History, None, a Module, a torch module):
+# each Module method that calls one states its own types.
 _IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {}
 
 
@@ -153,7 +167,7 @@ class Module:
     #: The name of the scope the nodes of this module are tagged with (None: no scope).
     _scope_name: str | None = None
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         """Register the subclass by name, so ``build`` can make it from a config.
 
         A later class of the same name replaces the earlier one (re-running a
@@ -184,14 +198,16 @@ class Module:
         """The direct sub-modules, with their short names (``L1``, ``N1``)."""
         return []
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> Config:
         """The architecture as JSON-ready data: enough to build an identical empty model."""
         raise NotImplementedError(f"{type(self).__name__} does not describe its architecture")
 
-    def _config(self, **settings: Any) -> dict[str, Any]:
+    def _config(self, **settings: JSONValue) -> Config:
         """``{"type": <class name>, **settings}``: what ``config`` returns."""
         return {"type": type(self).__name__, **settings}
 
+    # A config given to the class methods below may come from a file, not yet checked:
+    # its values can be anything (``Any``) until each type reads its own settings.
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Module":
         """An empty module of this type from its ``config()`` (the settings as keywords)."""
@@ -421,18 +437,18 @@ class Module:
 
     # --- training -------------------------------------------------------------------------
 
-    def fit(self, X: Sequence[Sample], y: Sequence[Any], **options: Any) -> History:
+    def fit(self, X: Sequence[Sample], y: Sequence[Target], **options: object) -> History:
         """Train on (X, y); see ``nn.training.fit`` for the options. Returns the History."""
         history: History = _implementation("fit")(self, X, y, **options)
         return history
 
-    def to_torch(self) -> Any:
+    def to_torch(self) -> "torch.nn.Module":
         """The equivalent ``torch.nn.Module`` in float64 (see ``nn.torch_bridge``; needs torch)."""
         return _implementation("to_torch")(self)
 
     # --- errors for typos -----------------------------------------------------------------
 
-    def __getattr__(self, attribute: str) -> Any:
+    def __getattr__(self, attribute: str) -> NoReturn:
         """Only reached when normal lookup fails: raise, suggesting the nearest name."""
         if attribute.startswith("__"):
             raise AttributeError(attribute)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, Sequence, Union
+from typing import Callable, Sequence, Union
 
 from autograd import CompiledProgram, Value, no_grad
 from autograd import compile as compile_graph
@@ -28,7 +28,7 @@ from . import losses
 from .data import batches, check_batching
 from .functional import TARGET, in_row, is_list_like
 from .losses import Loss, signed_label
-from .module import History, Module, Output, Sample, implements
+from .module import History, Module, Output, Sample, Target, implements
 from .optim import SGD, Optimizer
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: An accuracy: (the model's outputs, the labels) -> the fraction right.
-Accuracy = Callable[[Sequence[Output], Sequence[Any]], float]
+Accuracy = Callable[[Sequence[Output], Sequence[Target]], float]
 
 
 # --- accuracy, chosen from the loss -------------------------------------------------------
@@ -59,25 +59,25 @@ def _score(output: Output | float) -> float:
     raise ValueError("a binary accuracy needs one output per sample")
 
 
-def sign_accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
+def sign_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> float:
     """Fraction of samples whose score has the label's sign (labels +-1, or 0/1)."""
     hits = sum((_score(out) > 0.0) == (signed_label(label, i) > 0.0) for i, (out, label) in enumerate(zip(outputs, labels)))
     return hits / len(outputs)
 
 
-def probability_accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
+def probability_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> float:
     """Fraction of samples where the probability output is on the label's side of 0.5."""
     hits = sum((_score(out) > 0.5) == (float(label) > 0.5) for out, label in zip(outputs, labels))
     return hits / len(outputs)
 
 
-def logit_accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
+def logit_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> float:
     """Fraction of samples where the logit is on the label's side of 0."""
     hits = sum((_score(out) > 0.0) == (float(label) > 0.5) for out, label in zip(outputs, labels))
     return hits / len(outputs)
 
 
-def argmax_accuracy(outputs: Sequence[Output], labels: Sequence[Any]) -> float:
+def argmax_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> float:
     """Fraction of samples whose largest output is the label's class (index or one-hot)."""
     hits = 0
     for out, label in zip(outputs, labels):
@@ -102,7 +102,7 @@ ACCURACY_OF_LOSS: dict[Loss, Accuracy] = {
 
 
 def _objective(
-    model: Module, loss_fn: Loss, X: Sequence[Sample], y: Sequence[Any], l1: float, l2: float
+    model: Module, loss_fn: Loss, X: Sequence[Sample], y: Sequence[Target], l1: float, l2: float
 ) -> tuple[Value, list[Output]]:
     """(loss including penalties, outputs) for one batch."""
     outputs = model.forward_batch(X)
@@ -117,7 +117,7 @@ def _objective(
 def evaluate(
     model: Module,
     X: Sequence[Sample],
-    y: Sequence[Any],
+    y: Sequence[Target],
     loss: Union[str, Loss],
     accuracy: Union[Accuracy, None, bool] = None,
 ) -> tuple[float, float | None]:
@@ -162,7 +162,7 @@ def _check_smallest_batch(model: Module, samples: int, batch_size: int | None) -
 
 #: The losses ``fit(compile=True)`` runs, each with how a target becomes its leaf's number:
 #: their graphs depend on nothing but the batch size (the targets enter as leaves).
-COMPILABLE_LOSSES: dict[Loss, Callable[[Any, int], float]] = {
+COMPILABLE_LOSSES: dict[Loss, Callable[[Target, int], float]] = {
     losses.mse_loss: lambda target, index: float(target),
     losses.hinge_loss: signed_label,
 }
@@ -201,7 +201,7 @@ class _CompiledSteps:
                 raise ValueError(f"sample {index} has {len(values)} inputs, sample 0 has {width}")
         self.width = width
 
-    def __call__(self, batch_X: Sequence[Sample], batch_y: Sequence[Any]) -> tuple[float, list[float]]:
+    def __call__(self, batch_X: Sequence[Sample], batch_y: Sequence[Target]) -> tuple[float, list[float]]:
         """(the batch's objective, its gradient for each of the model's parameters)."""
         numbers: list[float] = []
         for sample in batch_X:
@@ -237,7 +237,7 @@ class _CompiledSteps:
 def fit(
     model: Module,
     X: Sequence[Sample],
-    y: Sequence[Any],
+    y: Sequence[Target],
     loss: Union[str, Loss] = "mse",
     optimizer: Optimizer | None = None,
     epochs: int = 100,
@@ -247,7 +247,7 @@ def fit(
     l1: float = 0.0,
     l2: float = 0.0,
     accuracy: Union[Accuracy, None, bool] = None,
-    validation_data: tuple[Sequence[Sample], Sequence[Any]] | None = None,
+    validation_data: tuple[Sequence[Sample], Sequence[Target]] | None = None,
     callback: Callable[[int, History], object] | None = None,
     compile: bool = False,
 ) -> History:

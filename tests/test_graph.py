@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, edges, node_ids, topological_order
-from autograd.value import _interior_order
+from autograd.graph import interior_order
 
 
 @st.composite
@@ -61,8 +61,8 @@ def test_topological_order_is_valid_and_the_recursive_post_order(root):
 @given(root=random_dags())
 def test_backwards_own_walk_is_the_topological_order_without_leaves(root):
     expected = [node for node in topological_order(root) if not node.is_leaf]
-    assert _interior_order(root) == expected
-    assert _interior_order(root) == expected  # a second walk sees the first one's marks as stale
+    assert interior_order(root) == expected
+    assert interior_order(root) == expected  # a second walk sees the first one's marks as stale
 
 
 def test_a_plus_a_keeps_two_edges():

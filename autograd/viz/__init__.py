@@ -7,6 +7,7 @@ The layer above the engine core (it imports ``autograd``'s root modules, never
 - ``snapshot``: ``Snapshot``, one walk of a graph (order, ids, names,
   consumers, backward steps) shared by every view below
 - ``draw``: ``draw(root)``, a ``graphviz.Digraph`` of the graph
+- ``labels``: what the drawing writes in each box, op node, collapsed scope and edge
 - ``steps``: ``forward_steps``, ``ForwardStep``, ``backward_steps``, ``BackwardStep``, ``Contribution``
 - ``narrate``: the one-sentence explanation of each forward and backward step
 - ``update``: ``Update``, the gradient-descent step ``p ← p − lr·grad`` and the loss after it

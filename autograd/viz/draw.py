@@ -13,7 +13,9 @@ showing its inputs and outputs, which keeps an MLP's graph readable. Node
 ids are the snapshot's (``n<k>`` in topological order, as ``autograd.node_ids``
 gives them): the same graph always yields the same DOT.
 
-Only the drawing modules import ``graphviz``, and only when they are used.
+The labels themselves (a value's box, an op's node, a collapsed box's
+table, an edge's derivative) are written by ``autograd.viz.labels``. Only
+the drawing modules import ``graphviz``, and only when they are used.
 """
 
 from __future__ import annotations
@@ -23,24 +25,18 @@ import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict, Union
 
-from ..i18n import Catalogue, language
+from ..i18n import language
 from ..validation import choice, instance
 from ..value import Value
+from .labels import edge_label, group_label, op_label, value_label
 from .numeric import LeafCheck, check_leaf_grads
 from .optional import import_graphviz
-from .palette import (
-    BAD_COLOR, BORDER, CLUSTER_FILLS, CONTROL_BORDER, DATA_COLOR, DELTA_COLOR, EDGE_COLOR, EDGE_LABEL_COLOR,
-    FILL, GRAD_COLOR, HIGHLIGHT, INK, MUTED, OK_COLOR,
-)
+from .palette import BORDER, CLUSTER_FILLS, CONTROL_BORDER, EDGE_COLOR, EDGE_LABEL_COLOR, FILL, HIGHLIGHT, INK, MUTED
 from .snapshot import Snapshot
-from .text import FONT, html_label_text, number, partial, row_of, shown_label, with_row, write_op
+from .text import FONT, html_label_text, number
 
 if TYPE_CHECKING:
     import graphviz
-
-_catalogue = Catalogue("views")
-_ = _catalogue.gettext
-ngettext = _catalogue.ngettext
 
 CollapseSpec = Union[str, Iterable[Union[str, tuple[str, ...]]]]
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -57,9 +53,6 @@ class DrawOptions(TypedDict, total=False):
     show_deltas: bool
 
 
-# Keeps a node's gradient cell wide enough that the stepper's changing
-# numbers rarely overflow it (about "grad -0.0000").
-GRAD_CELL_WIDTH = 78
 BIG_GRAPH = 400  # nodes
 
 
@@ -234,12 +227,6 @@ def _highlighted(highlight: Iterable[Value] | Value) -> set[int]:
     return chosen
 
 
-def _is_weighted_sum(node: Value) -> bool:
-    """A neuron's weighted sum: a node labelled ``z`` (or ``<scope>.z``)."""
-    label = shown_label(node).strip()
-    return label == "z" or label.endswith(".z")
-
-
 def _scope_path(node: Value) -> tuple[str, ...]:
     node_scope = node.scope
     return node_scope.path if node_scope is not None else ()
@@ -356,80 +343,6 @@ class _Builder:
         analytic = {id(node): self.grad(node) for node in leaves}
         self.checks = check_leaf_grads(self.snapshot, leaves, analytic)
 
-    # --- labels ---
-
-    def value_label(self, node: Value) -> str:
-        rows = []
-        label = shown_label(node)
-        if label:
-            rows.append(f"<B>{html_label_text(with_row(label, row_of(node)))}</B>")
-        else:
-            rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{html_label_text(self.names(node))}</FONT>')
-        rows.append(self.data_cell(node))
-        if self.show_grads:
-            rows.append(self.grad_cell(node))
-        if self.show_deltas and _is_weighted_sum(node):
-            rows.append(f'<FONT COLOR="{DELTA_COLOR}"><B>δ = ∂L/∂z = {html_label_text(number(self.grad(node)))}</B></FONT>')
-        check = self.checks.get(id(node))
-        if check is not None:
-            if check.ok:
-                text = _("✓ numeric {value}").format(value=number(check.numeric))
-                rows.append(f'<FONT POINT-SIZE="9" COLOR="{OK_COLOR}">{html_label_text(text)}</FONT>')
-            else:
-                text = _("✗ numeric {value}").format(value=number(check.numeric))
-                rows.append(f'<FONT POINT-SIZE="9" COLOR="{BAD_COLOR}">{html_label_text(text)}</FONT>')
-        # The label is centred; data, grad and the check read as a left-aligned
-        # column, as wide as a changing gradient needs.
-        width = f' WIDTH="{GRAD_CELL_WIDTH}"'
-        cells = f"<TR><TD>{rows[0]}</TD></TR>" + "".join(
-            f'<TR><TD ALIGN="LEFT"{width if index == 0 else ""}>{row}</TD></TR>' for index, row in enumerate(rows[1:])
-        )
-        return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
-
-    def data_cell(self, node: Value) -> str:
-        text = _("data {value}").format(value=number(node.data))
-        return f'<FONT COLOR="{DATA_COLOR}">{html_label_text(text)}</FONT>'
-
-    def grad_cell(self, node: Value) -> str:
-        text = _("grad {value}").format(value=number(self.grad(node)))
-        return f'<FONT COLOR="{GRAD_COLOR}">{html_label_text(text)}</FONT>'
-
-    def op_label(self, node: Value) -> str:
-        op = node.op
-        assert op is not None
-        inputs = node.inputs
-        if any(self.folded(x) for x in inputs):
-            text = write_op(op, [number(x.data) if self.folded(x) else "·" for x in inputs])
-        else:
-            text = op.symbol
-        return f"<{html_label_text(text)}>"
-
-    def group_label(self, index: int, members: list[Value], outputs: list[Value], inputs: int) -> str:
-        path = self.groups[index]
-        parameters = sum(1 for node in members if node.is_leaf and not node.is_constant)
-        ops = sum(1 for node in members if not node.is_leaf)
-        summary = " · ".join((
-            ngettext("{count} input", "{count} inputs", inputs).format(count=inputs),
-            ngettext("{count} parameter", "{count} parameters", parameters).format(count=parameters),
-            ngettext("{count} op", "{count} ops", ops).format(count=ops),
-        ))
-        rows = [
-            f'<TR><TD COLSPAN="3"><B>{html_label_text(".".join(path))}</B></TD></TR>',
-            f'<TR><TD COLSPAN="3"><FONT POINT-SIZE="9" COLOR="{MUTED}">{summary}</FONT></TD></TR>',
-        ]
-        prefix = ".".join(path) + "."
-        for position, node in enumerate(outputs):
-            name = self.names(node)
-            name = name[len(prefix):] if name.startswith(prefix) else name  # L1.N1.out -> out
-            shown = html_label_text(_("out") if name == "out" else _("out {name}").format(name=name))
-            # The last cell is the port the output's edges leave from.
-            last = (f'<TD ALIGN="LEFT" PORT="o{position}">{self.grad_cell(node)}</TD>' if self.show_grads
-                    else f'<TD PORT="o{position}"></TD>')
-            rows.append(
-                f'<TR><TD ALIGN="LEFT">{shown}</TD><TD ALIGN="LEFT">{self.data_cell(node)}</TD>{last}</TR>'
-            )
-        return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
-
     # --- the graph ---
 
     def emit(self, dot: "graphviz.Digraph") -> None:
@@ -491,7 +404,8 @@ class _Builder:
                     "penwidth": "3" if highlighted else "1.4",
                     "margin": "0.06,0.04",
                 }
-                label = self.group_label(group, members, outputs, len(external))
+                label = group_label(self.groups[group], members, outputs, len(external), self.names,
+                                    self.grad if self.show_grads else None)
                 place(self.groups[group][:-1], gid, label, attrs)
                 continue
             if self.hidden(node):
@@ -506,7 +420,8 @@ class _Builder:
                 self.elements.append(Element(node_id, kind, [node]))
             else:
                 kind = "root" if node is self.root else "leaf" if node.is_leaf else "inner"
-                label = self.value_label(node)
+                label = value_label(node, self.names(node), self.grad(node), self.show_grads, self.show_deltas,
+                                    self.checks.get(key))
                 highlighted = key in self.highlight
                 attrs = {
                     "id": node_id, "class": f"value {kind}", "shape": "box", "style": "rounded,filled",
@@ -520,9 +435,9 @@ class _Builder:
             place(cluster, node_id, label, attrs)
             if not node.is_leaf:
                 op_id = f"{node_id}_op"
-                op_label = self.op_label(node)
-                short = len(op_label) <= 4  # "<+>" or "<**>": a circle fits
-                place(cluster, op_id, op_label, {
+                op_text = op_label(node, self.folded)
+                short = len(op_text) <= 4  # "<+>" or "<**>": a circle fits
+                place(cluster, op_id, op_text, {
                     "id": op_id, "class": "op", "shape": "circle" if short else "ellipse",
                     "style": "filled", "fillcolor": FILL["op"], "color": BORDER["op"],
                     "fontsize": "14" if short else "10", "width": "0.32", "height": "0.32",
@@ -593,7 +508,10 @@ class _Builder:
                 edge_id = f"e_{node_id}_{position}"
                 attrs = {"id": edge_id, "class": "in"}
                 if self.edge_labels:
-                    attrs["label"] = self.edge_label(node, source, position, local_grad)
+                    op = node.op
+                    assert op is not None  # a node with inputs
+                    rule = op.rules[position] if self.edge_labels == "rules" else None
+                    attrs["label"] = edge_label(self.names(node), self.names(source), local_grad, rule)
                     attrs["fontcolor"] = EDGE_LABEL_COLOR
                 dot.edge(tail, head, **attrs)
                 self.edge_consumers[edge_id] = [node]
@@ -606,12 +524,3 @@ class _Builder:
                 attrs["fontcolor"] = MUTED
             dot.edge(tail, head, **attrs)
             self.edge_consumers[edge_id] = users
-
-    def edge_label(self, node: Value, source: Value, position: int, local_grad: float) -> str:
-        op = node.op
-        assert op is not None
-        text = html_label_text(f"{partial(self.names(node), self.names(source))} = {number(local_grad)}")
-        if self.edge_labels == "rules":
-            rule = html_label_text(op.rules[position])
-            text += f'<BR/><FONT POINT-SIZE="8" COLOR="{MUTED}">{rule}</FONT>'
-        return f"<{text}>"
