@@ -59,6 +59,11 @@ def _score(output: Output | float) -> float:
     raise ValueError("a binary accuracy needs one output per sample")
 
 
+def _number(label: Target) -> float:
+    """A label as a float: a Value's data (the losses take Value targets too), else the number."""
+    return label.data if isinstance(label, Value) else float(label)  # type: ignore[arg-type]
+
+
 def sign_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> float:
     """Fraction of samples whose score has the label's sign (labels +-1, or 0/1)."""
     hits = sum((_score(out) > 0.0) == (signed_label(label, i) > 0.0) for i, (out, label) in enumerate(zip(outputs, labels)))
@@ -67,13 +72,13 @@ def sign_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> float:
 
 def probability_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> float:
     """Fraction of samples where the probability output is on the label's side of 0.5."""
-    hits = sum((_score(out) > 0.5) == (float(label) > 0.5) for out, label in zip(outputs, labels))
+    hits = sum((_score(out) > 0.5) == (_number(label) > 0.5) for out, label in zip(outputs, labels))
     return hits / len(outputs)
 
 
 def logit_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> float:
     """Fraction of samples where the logit is on the label's side of 0."""
-    hits = sum((_score(out) > 0.0) == (float(label) > 0.5) for out, label in zip(outputs, labels))
+    hits = sum((_score(out) > 0.0) == (_number(label) > 0.5) for out, label in zip(outputs, labels))
     return hits / len(outputs)
 
 
@@ -84,8 +89,9 @@ def argmax_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> floa
         scores = [v.data if isinstance(v, Value) else float(v) for v in out]
         predicted = max(range(len(scores)), key=scores.__getitem__)
         if isinstance(label, (list, tuple)):
-            label = max(range(len(label)), key=label.__getitem__)
-        hits += predicted == int(label)
+            one_hot = [_number(entry) for entry in label]
+            label = max(range(len(one_hot)), key=one_hot.__getitem__)
+        hits += predicted == int(_number(label))
     return hits / len(outputs)
 
 

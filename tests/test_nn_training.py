@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from autograd import Value
 from nn import (
     MLP,
     SGD,
@@ -296,3 +297,24 @@ def test_icecream_fresh_network_from_random_weights_learns_below_the_documented_
     assert start > 100 * models.ICECREAM_MSE_TARGET
     assert final < models.ICECREAM_MSE_TARGET
     assert history.loss[-1] < history.loss[0] / 100
+
+
+@pytest.mark.parametrize("loss, labels", [
+    ("bce_with_logits", [1.0, 0.0, 1.0, 0.0]),
+    ("bce", [1.0, 0.0, 1.0, 0.0]),
+    ("cross_entropy", [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]),
+])
+def test_value_targets_give_the_accuracy_of_number_targets(loss, labels):
+    """The losses take Value targets; fit's accuracy reads their data the same way."""
+    X = [[0.5, 1.0], [-1.0, 0.2], [1.5, -0.3], [-0.4, -0.8]]
+    width = 2 if loss == "cross_entropy" else 1
+    activation = "sigmoid" if loss == "bce" else "linear"
+    as_values = [[Value(t) for t in label] if isinstance(label, list) else Value(label) for label in labels]
+    histories = []
+    for targets in (labels, as_values):
+        model = MLP(2, [3, width], seed=2, activation="tanh")
+        if activation == "sigmoid":
+            model = Sequential(model, Activation("sigmoid"))
+        histories.append(model.fit(X, targets, loss=loss, epochs=2, verbose=False))
+    assert histories[0].accuracy == histories[1].accuracy
+    assert histories[0].loss == histories[1].loss
