@@ -20,6 +20,11 @@ The language is chosen, first match wins, by
 
 Numbers, formulas and user labels are never translated: messages carry them
 as ``{placeholders}``.
+
+An unknown ``TRACEGRAD_LANG`` (``fr``) is a ValueError naming it, wherever
+the language is read from the environment; a ``lang=`` given wins over it. A
+missing ``.mo`` catalogue (a broken install) is no error: its messages stay
+English, and one ``CatalogueMissingWarning`` per language names the files.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ import functools
 import gettext as _gettext
 import os
 import pathlib
+import threading
+import warnings
 from collections.abc import Iterator
 
 #: The languages tracegrad speaks, by code.
@@ -81,11 +88,46 @@ def language(lang: str | None) -> Iterator[str]:
         _chosen.reset(token)
 
 
+class CatalogueMissingWarning(RuntimeWarning):
+    """A language's compiled catalogue is not installed: its messages are shown in English."""
+
+
+_warned_languages: set[str] = set()
+_warned_lock = threading.Lock()
+
+
 @functools.lru_cache(maxsize=None)
 def _translations(domain: str, lang: str) -> _gettext.NullTranslations:
     if lang == "en":
         return _gettext.NullTranslations()
-    return _gettext.translation(domain, localedir=str(LOCALE_DIR), languages=[lang])
+    try:
+        return _gettext.translation(domain, localedir=str(LOCALE_DIR), languages=[lang])
+    except FileNotFoundError:
+        # A student's command must not stop half-way for want of a translation: English, said once.
+        _warn_missing(lang)
+        return _gettext.NullTranslations()
+
+
+def _warn_missing(lang: str) -> None:
+    """One warning per language, naming every catalogue of it that is missing (not one per layer)."""
+    with _warned_lock:
+        if lang in _warned_languages:
+            return
+        _warned_languages.add(lang)
+    missing = [str(LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.mo") for domain in DOMAINS
+               if not (LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.mo").is_file()]
+    warnings.warn(
+        f"tracegrad's {lang!r} message catalogue is missing ({', '.join(missing)}): "
+        f"those messages are shown in English; reinstall tracegrad, or in a source tree "
+        f"run: bash scripts/translations.sh compile",
+        CatalogueMissingWarning, stacklevel=4)
+
+
+def reload_catalogues() -> None:
+    """Forget the catalogues read so far (and the warnings given), so that they are read again."""
+    _translations.cache_clear()
+    with _warned_lock:
+        _warned_languages.clear()
 
 
 class Catalogue:

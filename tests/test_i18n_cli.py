@@ -98,9 +98,8 @@ def columns(line: str) -> int:
 # --- help ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)])
-def test_every_help_in_chinese_has_no_english_sentence(tmp_path, command):
-    result = tracegrad(*command, "--help", "--lang", "zh", cwd=tmp_path)
+def check_chinese_help(result: subprocess.CompletedProcess, command: list[str]) -> None:
+    """The help of ``tracegrad COMMAND`` in Chinese: argparse's words too, no English sentence, 100 columns."""
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"用法：tracegrad {' '.join(command)}".rstrip())
     assert "选项:" in result.stdout and "显示本帮助信息并退出" in result.stdout
@@ -109,6 +108,11 @@ def test_every_help_in_chinese_has_no_english_sentence(tmp_path, command):
     # Chinese wrapped by its width: a Chinese character takes two columns.
     assert max(columns(line) for line in result.stdout.splitlines()) <= 100
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)])
+def test_every_help_in_chinese_has_no_english_sentence(tmp_path, command):
+    check_chinese_help(tracegrad(*command, "--help", "--lang", "zh", cwd=tmp_path), command)
 
 
 def test_the_help_names_the_articles_terms(tmp_path):
@@ -159,7 +163,8 @@ def test_chinese_is_wrapped_by_width_never_inside_a_latin_word():
 # --- errors ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, message", [
+#: Bad usage and the Chinese it is told in (tests/test_languages_py310.py runs them on Python 3.10 too).
+CHINESE_ERRORS = [
     ([], "缺少以下必需的参数：COMMAND"),
     (["frobnicate"], "无效的选择：'frobnicate'"),
     (["draw"], "缺少以下必需的参数：expression"),
@@ -177,14 +182,21 @@ def test_chinese_is_wrapped_by_width_never_inside_a_latin_word():
     (["train", "xor", "--hidden", "256,256,256,256,256,256"], "这个网络有 329,985 个参数"),
     (["train", "icecream", "--loss", "hinge"], "回归数据集"),
     (["train", "xor", "--momentum", "0.9"], "--momentum 只适用于 --optimizer sgd"),
-])
-def test_errors_are_chinese_with_exit_2(tmp_path, args, message):
-    result = tracegrad(*args, "--lang", "zh", cwd=tmp_path)
+]
+
+
+def check_chinese_error(result: subprocess.CompletedProcess, message: str) -> None:
+    """Exit 2, nothing on stdout, ``message`` on stderr, and no English word of argparse's or ours."""
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
     assert message in result.stderr
     assert "：错误：" in result.stderr and "error" not in result.stderr
     assert re.search(r"\b(invalid|argument|required|expected|unrecognized|must|not)\b", result.stderr) is None
+
+
+@pytest.mark.parametrize("args, message", CHINESE_ERRORS)
+def test_errors_are_chinese_with_exit_2(tmp_path, args, message):
+    check_chinese_error(tracegrad(*args, "--lang", "zh", cwd=tmp_path), message)
 
 
 def test_an_error_under_the_chinese_locale_is_chinese(tmp_path):

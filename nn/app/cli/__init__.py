@@ -20,7 +20,10 @@ or on the command), else the environment (``TRACEGRAD_LANG``, then the locale:
 ``LANG=zh_CN.UTF-8`` means Chinese). The help, argparse's own words, the
 errors, what is printed, the plots and the pages are all in that language
 (the ``app`` catalogue, ``autograd/locale``); numbers, formulas, names and
-option names stay as they are.
+option names stay as they are. An unknown ``TRACEGRAD_LANG`` stops a command
+run without ``--lang`` (exit 2, saying so in English); ``--lang`` and
+``--help`` still work. A missing catalogue leaves its messages in English,
+with one warning.
 
 Outputs are all or nothing (``outputs``): every output path is checked before
 any work starts; the files are rendered in memory, staged beside their
@@ -34,12 +37,14 @@ commands, so ``tracegrad --help`` and refused expressions answer at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import warnings
 from importlib.metadata import PackageNotFoundError, version
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence, TextIO
 
-from autograd.i18n import current, language
+from autograd.i18n import CatalogueMissingWarning, current, language
 
 from ..expression import ExpressionError
 from . import demo, draw, trace, train
@@ -120,26 +125,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tracegrad`` console script; returns the exit code."""
     _survive_any_encoding()
     arguments = sys.argv[1:] if argv is None else list(argv)
+    asked = language_asked(arguments)
+    unknown_language = None
     try:
         current()
-    except ValueError as error:  # TRACEGRAD_LANG=fr: say so, in English
-        return _error(PROG, str(error), EXIT_USAGE)
+    except ValueError as error:  # TRACEGRAD_LANG=fr: parse in English; only a run without --lang stops
+        unknown_language = None if asked else str(error)
     # The help is written while the parser is built: choose the language first.
-    with language(language_asked(arguments)), argparse_speaks_our_language():
-        return _run(arguments)
+    with language(asked or ("en" if unknown_language else None)), argparse_speaks_our_language(), \
+            _warnings_as_messages():
+        return _run(arguments, unknown_language)
 
 
-def _run(arguments: list[str]) -> int:
+def _run(arguments: list[str], unknown_language: str | None) -> int:
     """Parse the arguments and run the command, in the language chosen."""
     parser = build_parser()
     try:
         args = parser.parse_args(arguments)
     except SystemExit as exit_:  # argparse: --help (0) or bad usage (2)
+        if exit_.code == 0 and unknown_language is not None:
+            print(_("{where}: warning: {message} (writing in English)").format(
+                where=PROG, message=unknown_language), file=sys.stderr)
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     handler: Callable[[argparse.Namespace], int] = args.handler
     where = f"{PROG} {args.command}"
-    with language(getattr(args, "lang", None)):
+    chosen = getattr(args, "lang", None)
+    if unknown_language is not None and chosen is None:
+        return _error(PROG, _("{message}: unset it, or give --lang en or --lang zh").format(
+            message=unknown_language), EXIT_USAGE)
+    with language(chosen):
         return _handle(handler, args, where)
+
+
+@contextlib.contextmanager
+def _warnings_as_messages() -> Iterator[None]:
+    """A missing catalogue is told as ``tracegrad: warning: ...`` on stderr; other warnings as Python shows them."""
+    shown_before = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
+        if issubclass(category, CatalogueMissingWarning):
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
+        else:
+            shown_before(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def _handle(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace, where: str) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import re
 import sys
 import textwrap
 import unicodedata
@@ -112,8 +113,25 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """The usage, then ``PROG: error: MESSAGE`` on stderr; exit code 2."""
+        message = _translate_argument_prefix(message)
         self.print_usage(sys.stderr)
         self.exit(2, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": message})
+
+
+#: ``argument NAME: MESSAGE`` as Python 3.10's ArgumentError writes it: never through ``_``.
+_ARGUMENT_PREFIX = re.compile(r"argument (?P<argument_name>.+?): (?P<message>.*)", re.DOTALL)
+
+
+def _translate_argument_prefix(message: str) -> str:
+    """``argument NAME: ...`` in the current language, on every Python.
+
+    Python 3.11 translates the prefix through ``argparse._``; 3.10 writes it in
+    English whatever the language (``argument COMMAND: 无效的选择：...``).
+    """
+    untranslated = _ARGUMENT_PREFIX.fullmatch(message)
+    if untranslated is None:
+        return message
+    return _("argument %(argument_name)s: %(message)s") % untranslated.groupdict()
 
 
 def add_language_argument(parser: argparse.ArgumentParser) -> None:
