@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import pathlib
 import secrets
 import signal
+import stat
 import threading
 from typing import Callable, Iterator, TextIO, Union
 
@@ -20,6 +22,15 @@ NAME_LIMIT = 255
 _SUFFIX = ".tmp"
 
 
+class NotARegularFileError(OSError, ValueError):
+    """A save's target is a directory, a device, a FIFO, a socket or a loop of symbolic links.
+
+    Raised before anything is written; ``filename`` is the path given. It is
+    an ``OSError`` (the file system said so) and a ``ValueError`` (a path
+    that cannot be saved to), like ``io.UnsupportedOperation``.
+    """
+
+
 def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.Path:
     """Write ``content`` to ``path``: the old file stays whole until the new one is complete.
 
@@ -28,7 +39,10 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
     which is flushed to disk and then renamed over ``path`` (an atomic step
     on one file system). ``path`` may be a symbolic link: the file it points
     to is replaced, the link stays. An existing file keeps its permissions;
-    a new one gets the usual ``0o666`` less the umask.
+    a new one gets the usual ``0o666`` less the umask. Only a regular file
+    is ever replaced: a directory, a device (``/dev/null``), a FIFO or a
+    socket, directly or through links, and a loop of links are refused with
+    :class:`NotARegularFileError` before anything is written.
 
     On any error, Ctrl-C included, the temporary file is removed and ``path``
     is untouched; so it is on SIGTERM, when writing from the main thread
@@ -41,11 +55,11 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
     if not callable(content):
         instance(content, "content", (str, bytes))
     given = pathlib.Path(instance(path, "path", (str, os.PathLike)))  # type: ignore[arg-type]
-    target = pathlib.Path(os.path.realpath(given))  # through symbolic links, to the file itself
+    target = regular_target(given)
     directory = target.parent
     with _sigterm_cleans_up():
-        _clear_stale_temporaries(target)
-        temporary = _temporary_path(target)
+        clear_stale_temporaries(target)
+        temporary = temporary_path(target)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             binary = isinstance(content, bytes)
@@ -58,6 +72,8 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(temporary, file_mode(target))
+            # Asked again just before the rename: what the path names may have changed while writing.
+            regular_target(given)
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -67,7 +83,43 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
     return given
 
 
-def _temporary_prefix(target: pathlib.Path) -> str:
+def regular_target(path: str | os.PathLike[str]) -> pathlib.Path:
+    """The file a save to ``path`` replaces, through symbolic links: a regular file or a new one.
+
+    Raises :class:`NotARegularFileError` (naming ``path``) when that is a
+    directory, a device, a FIFO or a socket, or when the links loop: renaming
+    a new file over ``/dev/null`` would replace the system's device with it.
+    """
+    given = pathlib.Path(path)
+    target = pathlib.Path(os.path.realpath(given))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:  # a new file (through a dangling link: the file it names)
+        return target
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise NotARegularFileError(
+                errno.ELOOP, "cannot save through a loop of symbolic links", str(given)) from None
+        raise
+    if not stat.S_ISREG(mode):
+        through = f" (through symbolic links: {target})" if given.is_symlink() else ""
+        raise NotARegularFileError(
+            errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL,
+            f"cannot save over {file_kind(mode)}{through}; only a regular file is replaced", str(given))
+    return target
+
+
+def file_kind(mode: int) -> str:
+    """What a file of this ``st_mode`` is, in words: "a directory", "a FIFO (named pipe)", ..."""
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISREG, "a regular file")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def temporary_prefix(target: pathlib.Path) -> str:
     """``.<name>.<hash>.``: the start of every temporary name of ``target``.
 
     The name is shortened (at a character boundary) so that the whole
@@ -88,31 +140,39 @@ def _utf8_names() -> bool:
     return os.fsencode("é") == "é".encode("utf-8")
 
 
-def _temporary_path(target: pathlib.Path) -> pathlib.Path:
+def temporary_path(target: pathlib.Path) -> pathlib.Path:
     """A fresh temporary name next to ``target``, naming this process (a later save can tell it is stale)."""
-    return target.with_name(f"{_temporary_prefix(target)}{os.getpid()}-{secrets.token_hex(6)}{_SUFFIX}")
+    return target.with_name(f"{temporary_prefix(target)}{os.getpid()}-{secrets.token_hex(6)}{_SUFFIX}")
 
 
-def _clear_stale_temporaries(target: pathlib.Path) -> None:
-    """Remove temporary files of ``target`` left by processes that no longer run (POSIX only)."""
+def clear_stale_temporaries(target: pathlib.Path) -> list[pathlib.Path]:
+    """Remove temporary files of ``target`` left by processes that no longer run (POSIX only); those removed.
+
+    ``target`` is the resolved path (as :func:`regular_target` returns it):
+    the temporary names hash it.
+    """
     if os.name != "posix":  # no cheap, safe way there to ask whether a process runs
-        return
-    prefix = _temporary_prefix(target)
+        return []
+    prefix = temporary_prefix(target)
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
-        return
+        return []
+    removed = []
     for entry in entries:
         name = entry.name
         if not (name.startswith(prefix) and name.endswith(_SUFFIX)):
             continue
         pid_text = name[len(prefix):-len(_SUFFIX)].split("-", 1)[0]
-        if pid_text.isdigit() and not _process_runs(int(pid_text)):
+        if pid_text.isdigit() and not process_runs(int(pid_text)):
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
+                removed.append(pathlib.Path(entry.path))
+    return removed
 
 
-def _process_runs(pid: int) -> bool:
+def process_runs(pid: int) -> bool:
+    """Whether process ``pid`` still runs (True when that cannot be told: its files are then left alone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

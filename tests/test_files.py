@@ -123,15 +123,15 @@ def temporaries(directory):
 
 
 def test_the_next_save_clears_temporary_files_left_by_ended_processes(tmp_path):
-    from autograd.files import _temporary_prefix
+    from autograd.files import temporary_prefix
 
     target = tmp_path / "model.json"
     other = tmp_path / "other.json"
     write_atomically(target, "v1")
-    prefix = _temporary_prefix(target.resolve())
+    prefix = temporary_prefix(target.resolve())
     stale = tmp_path / f"{prefix}{finished_process_id()}-0123456789ab.tmp"
     running = tmp_path / f"{prefix}{os.getpid()}-0123456789ab.tmp"  # a save in progress, elsewhere
-    of_another_target = tmp_path / f"{_temporary_prefix(other.resolve())}{finished_process_id()}-ab.tmp"
+    of_another_target = tmp_path / f"{temporary_prefix(other.resolve())}{finished_process_id()}-ab.tmp"
     for path in (stale, running, of_another_target):
         path.write_text("half")
     write_atomically(target, "v2")
