@@ -19,31 +19,61 @@ floats in the same order as building the graph again and calling
 ``backward()``: the results are equal to the bit. Branches (ReLU, abs,
 leaky ReLU) are conditional expressions, decided at every call.
 
-What the program reads at each call: the values of ``inputs`` (passed in),
-the current ``.data`` of every other leaf that is not a constant (the
-parameters), and the constants as literals. It builds no Value.
+What the program reads at each call: the values of ``inputs`` (passed in,
+each checked and converted as ``Value`` converts its data), the current
+``.data`` of every other leaf that is not a constant (the parameters), and
+the constants as literals, listed in ``program.constants``: a plain number
+of the graph (a mini-batch's label in ``-yi * score``) is fixed in the
+program; one that changes must be a Value among ``inputs``. It builds no
+Value, and checks no value for inf or nan: under ``detect_anomaly`` it
+refuses to run.
+
+Nothing of the graph's text is code: labels and rule texts appear only in
+comments, escaped to one printable line; a variable is named after a label
+only where the label is a plain identifier the program does not use
+itself; constants are ``repr``'d floats. An op made by ``define_op`` (or
+by hand) is called through its ``compute``: only the op table's own
+expressions are written into a program.
 """
 
 from __future__ import annotations
 
 import gc
 import builtins
+import itertools
 import keyword
 import linecache
 import re
-from collections.abc import Iterable, Sequence
-from typing import Callable
+import weakref
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, NamedTuple
 
 from .graph import topological_order
 from .expressions import ATOM, atom, Code, derivative_reads, literal, product, template
-from .ops import EXPRESSION_NAMES
+from .modes import STATE, current_modes
+from .ops import EXPRESSION_NAMES, made_by_table
 from .validation import instance
-from .value import Value
+from .value import Value, _to_float
 
 #: Straight-line functions longer than this many statements are split into
 #: parts that hand their live variables on (see ``_split``): CPython's
 #: compiler needs time and memory superlinear in the size of one function.
 STATEMENTS_PER_FUNCTION = 20000
+#: ... or longer than this many characters of code (a backward statement may
+#: nest 40 products): one part's text, tree and bytecode are all that
+#: compiling holds at a time, some 50 bytes per character while it works.
+CHARACTERS_PER_FUNCTION = 400_000
+#: The largest graph compile takes (nodes): past it, compiling costs minutes
+#: and hundreds of MB that one eager ``backward()`` does not.
+MAX_NODES = 2_000_000
+
+
+class Constant(NamedTuple):
+    """A number of the graph written into a program as a literal: its node's name and value."""
+
+    name: str
+    value: float
 
 
 class CompiledProgram:
@@ -52,23 +82,58 @@ class CompiledProgram:
     ``program(input_values)`` returns ``(loss, grads)``: the root's value and
     its gradient with respect to each node of ``wrt``, in that order.
     ``program.source`` is the generated code; ``print(program)`` shows it.
+    ``program.constants`` are the numbers fixed in it (plain numbers of the
+    graph, such as a label ``yi`` in ``-yi * score``): a new call cannot
+    change them; make them Values among ``inputs`` to pass them at each call.
     """
 
-    def __init__(self, source: str, function: Callable[..., tuple[float, list[float]]],
-                 reads: Sequence[Value], input_count: int, wrt_count: int, node_count: int) -> None:
-        self.source = source
+    def __init__(self, source: str | list[bytes], function: Callable[..., tuple[float, list[float]]],
+                 reads: Sequence[Value], input_count: int, wrt_count: int, node_count: int,
+                 constants: tuple[list[str], list[float]] = ([], []), line_count: int = 0) -> None:
+        # One part's text, or the compressed text of each part of a long program.
+        self._source = source
         self._function = function
         self._reads = list(reads)
         self.input_count = input_count
         self.wrt_count = wrt_count
         self.node_count = node_count
+        self._constants = constants
+        self.line_count = line_count or (source.count("\n") if isinstance(source, str) else 0)
+
+    @property
+    def source(self) -> str:
+        """The generated code (a long program's parts one after the other)."""
+        if isinstance(self._source, str):
+            return self._source
+        return "\n".join(zlib.decompress(part).decode("utf-8") for part in self._source)
+
+    @property
+    def constants(self) -> list[Constant]:
+        """Each number written into the program, with its node's name (its label, else ``v<position>``)."""
+        names, values = self._constants
+        return [Constant(name, value) for name, value in zip(names, values)]
 
     def __call__(self, input_values: Sequence[float] = ()) -> tuple[float, list[float]]:
         """``(loss, grads)`` for these input values and the parameters' current ``.data``."""
+        if STATE.active and current_modes().anomaly:
+            raise RuntimeError(
+                "a compiled program does not check its values for inf and nan: under detect_anomaly, "
+                "build the graph and call backward() (the eager engine names the op that failed), "
+                "or call the program outside detect_anomaly")
+        kind = type(input_values)
+        if kind is not list and kind is not tuple:
+            input_values = _input_list(input_values)
         if len(input_values) != self.input_count:
             raise ValueError(
                 f"the program takes {self.input_count} input value(s), got {len(input_values)}"
             )
+        for value in input_values:
+            if type(value) is not float:
+                # Converted as Value() converts its data: numpy's float32 to the float64 it
+                # stands for, so that the program computes in float64 as the eager engine does.
+                input_values = [value if type(value) is float else _to_float(value, f"input_values[{k}]")
+                                for k, value in enumerate(input_values)]
+                break
         return self._function(input_values, [leaf.data for leaf in self._reads])
 
     def __str__(self) -> str:
@@ -76,7 +141,17 @@ class CompiledProgram:
 
     def __repr__(self) -> str:
         return (f"<CompiledProgram: {self.node_count} nodes, {self.input_count} inputs, "
-                f"{self.wrt_count} gradients, {self.source.count(chr(10))} lines>")
+                f"{self.wrt_count} gradients, {len(self._constants[1])} constants, "
+                f"{self.line_count} lines>")
+
+
+def _input_list(input_values: object) -> list[object]:
+    """A program's input values as a list: a sequence of numbers (or a 1-D NumPy array), nothing else."""
+    if isinstance(input_values, (str, bytes, bytearray, Mapping)) or not (
+            isinstance(input_values, Sequence) or getattr(input_values, "ndim", None) == 1):
+        raise TypeError(f"input_values must be a list or tuple of numbers, one per input, "
+                        f"got {type(input_values).__name__}")
+    return list(input_values)  # type: ignore[call-overload]
 
 
 def compile(root: Value, wrt: Iterable[Value] = (), inputs: Iterable[Value] = ()) -> CompiledProgram:
@@ -98,6 +173,10 @@ def compile(root: Value, wrt: Iterable[Value] = (), inputs: Iterable[Value] = ()
     gc.disable()
     try:
         order = topological_order(root)
+        if len(order) > MAX_NODES:
+            raise ValueError(
+                f"root's graph has {len(order)} nodes, more than compile takes ({MAX_NODES}, "
+                f"autograd.compiler.MAX_NODES): call root.backward() instead, which needs no code")
         _check_graph(order, inputs)
         return _Writer(root, order, wrt, inputs).program()
     finally:
@@ -144,8 +223,35 @@ def _described(node: Value) -> str:
 
 _CALL_FORMULA = re.compile(r"\w+\(\{0\}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_GENERATED_NAME = re.compile(r"(v|g_\w*|op)\d*\Z")
-_RESERVED = set(EXPRESSION_NAMES) | {"inputs", "reads", "program"} | set(dir(builtins))
+# The names the program makes itself: v7, g_w, op12 (an op's compute), v7_d0 (its
+# derivative), part3 (a part of a long program).
+_GENERATED_NAME = re.compile(r"(v|g_\w*|op|part)\d*\Z|\w*_d\d+\Z")
+_RESERVED = set(EXPRESSION_NAMES) | {"inputs", "reads", "store", "program"} | set(dir(builtins))
+
+#: How much of a label or rule a comment shows (the rest is "...").
+COMMENT_LENGTH = 200
+
+
+def _comment(text: str) -> str:
+    """``text`` as the text of a ``#`` comment: one line, every unprintable character escaped.
+
+    Labels and rules are data (a model file, a command line): a line break
+    would end the comment and run what follows, and a NUL byte or a lone
+    surrogate would stop the code compiling. ``\\n``, ``\\x00``, ``\\u2028`` and
+    ``\\ud800`` are shown escaped, as ``repr`` shows them; a backslash as ``\\\\``.
+    """
+    if len(text) > COMMENT_LENGTH:
+        text = text[:COMMENT_LENGTH - 3] + "..."
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(character if character.isprintable() and character != "\\"
+                   else _escaped(character) for character in text)
+
+
+def _escaped(character: str) -> str:
+    """An unprintable character (or a backslash) as ``repr`` writes it: ``\\n``, ``\\x00``, ``\\u2028``."""
+    return repr(character)[1:-1]
+
 
 #: How deeply expressions may be nested into one statement before a value
 #: gets a variable of its own (CPython's parser allows 200 nested parentheses).
@@ -180,7 +286,7 @@ class _Writer:
     def program(self) -> CompiledProgram:
         order = self.order
         wanted = set(self.wrt)  # Values hash by identity
-        self.index = {node: index for index, node in enumerate(order)}
+        self.index: dict[Value, int] = {}  # of the nodes without a variable (see _variable)
         uses = dict.fromkeys(order, 0)
         needs_grad: set[Value] = set()
         for node in order:
@@ -195,8 +301,9 @@ class _Writer:
             if node in wanted or a in needs_grad or b in needs_grad:
                 needs_grad.add(node)
 
-        # The edges that carry a gradient, in backward's order, and the values they read.
-        contributions: dict[Value, list[tuple[Value, int]]] = {}
+        # The edges that carry a gradient, in backward's order, and the values they read
+        # (one edge as a tuple, more in a list: most nodes have one user, and a graph 10^6).
+        contributions: dict[Value, tuple[Value, int] | list[tuple[Value, int]]] = {}
         read_by_backward: set[Value] = set()
         if self.root in needs_grad:
             contributions[self.root] = []
@@ -209,19 +316,34 @@ class _Writer:
                         continue
                     edges = contributions.get(node_input)
                     if edges is None:
-                        contributions[node_input] = [(node, position)]
+                        contributions[node_input] = (node, position)
+                    elif type(edges) is tuple:
+                        contributions[node_input] = [edges, (node, position)]
                     else:
                         edges.append((node, position))
                     for name in derivative_reads(op, position):
                         read_by_backward.add(node if name == "out" else node._a if name == "a" else node._b)
 
         forward, reads, read_names = self._forward(uses, read_by_backward, set(self.inputs))
+        del uses, read_by_backward, needs_grad
         backward, grads = self._backward(contributions, wanted)
         input_names = [self.code[node].text for node in self.inputs]
-        units = self._source(input_names, read_names, forward, backward, grads)
-        function = _function(units, f"<tracegrad program {id(self):x}>", self.namespace)
-        source = "\n".join(units)
-        return CompiledProgram(source, function, reads, len(self.inputs), len(self.wrt), len(order))
+        statements = self._statements(input_names, read_names, forward, backward, grads)
+        del forward, backward
+        self.code = self.grad = {}  # every statement is written: let go of the expressions
+        filename = f"<tracegrad program {next(_programs)}>"
+        constants = (self.constant_names, self.constant_values)
+        counts = (len(self.inputs), len(self.wrt), len(order))
+        characters = sum(map(len, statements)) + 5 * len(statements)
+        if len(statements) <= STATEMENTS_PER_FUNCTION and characters <= CHARACTERS_PER_FUNCTION:
+            source = "def program(inputs, reads):\n" + "".join(f"    {line}\n" for line in statements)
+            del statements
+            function = _function(source, filename, self.namespace, show_lines=True)
+            program = CompiledProgram(source, function, reads, *counts, constants)
+            weakref.finalize(program, linecache.cache.pop, filename, None)
+            return program
+        parts, function, line_count = _split(statements, filename, self.namespace)
+        return CompiledProgram(parts, function, reads, *counts, constants, line_count)
 
     def _operands(self, node: Value) -> tuple[Code, Code | None, Code | None]:
         """The code of the node's inputs and of its own value (None where there is none yet)."""
@@ -238,9 +360,13 @@ class _Writer:
         lines: list[str] = []
         reads: list[Value] = []
         read_names: list[str] = []
+        constant_names = self.constant_names = []
+        constant_values = self.constant_values = []
         for index, node in enumerate(self.order):
             if node.is_constant:
                 self.code[node] = atom(literal(node.data))
+                constant_names.append(node.label or f"v{index}")
+                constant_values.append(node.data)
                 continue
             if node.is_leaf:
                 name = self._name(node, index)
@@ -251,22 +377,25 @@ class _Writer:
                 continue
             op = node.op
             assert op is not None
-            if op.forward is None:  # an op given only as a compute function
+            if op.forward is None or not made_by_table(op):
+                # An op given as a compute function, or made by define_op: its code is
+                # called, never written in (its expressions are a user's text).
                 name = self._name(node, index)
                 function_name = f"op{index}"
                 self.namespace[function_name] = op.compute
                 outputs = ", ".join([name] + [f"{name}_d{k}" for k in range(op.arity)])
                 call = ", ".join(self.code[i].text for i in node.inputs)
-                lines.append(f"{outputs} = {function_name}({call})  # {self._formula(node)}")
+                lines.append(f"{outputs} = {function_name}({call})  # {_comment(self._formula(node))}")
                 self.code[node] = atom(name)
                 continue
             code = template(op.forward, op.constants).render(*self._operands(node))
             if uses[node] == 1 and node not in read_by_backward and node is not self.root \
                     and code.depth <= MAX_DEPTH:
                 self.code[node] = code
+                self.index[node] = index
             else:
                 name = self._name(node, index)
-                lines.append(f"{name} = {code.text}  # {self._formula(node)}")
+                lines.append(f"{name} = {code.text}  # {_comment(self._formula(node))}")
                 self.code[node] = atom(name)
         return lines, reads, read_names
 
@@ -297,7 +426,7 @@ class _Writer:
 
     # -- backward --
 
-    def _backward(self, contributions: dict[Value, list[tuple[Value, int]]],
+    def _backward(self, contributions: dict[Value, tuple[Value, int] | list[tuple[Value, int]]],
                   wanted: set[Value]) -> tuple[list[str], list[str]]:
         """One line per gradient that is used more than once or asked for: the sum of its terms.
 
@@ -310,18 +439,31 @@ class _Writer:
             return lines, ["0.0"] * len(self.wrt)
         grad_uses: dict[Value, int] = {}
         for edges in contributions.values():
-            for node, _ in edges:
+            for node, _ in ((edges,) if type(edges) is tuple else edges):
                 grad_uses[node] = grad_uses.get(node, 0) + 1
         term = self._term
         root = self.root
+        grad = self.grad
         for node in reversed(self.order):
-            edges = contributions.get(node)
+            edges = contributions.pop(node, None)
             if edges is None:
                 continue
+            if type(edges) is tuple:
+                edges = [edges]
             if node is root:
                 terms = [atom("1.0")]
             else:
                 terms = [term(consumer, position) for consumer, position in edges]
+                # A gradient's code is let go once its last user has it (a graph of 10^6
+                # nodes would otherwise keep every nested expression to the end).
+                for consumer, _ in edges:
+                    left = grad_uses[consumer] - 1
+                    if left:
+                        grad_uses[consumer] = left
+                    else:
+                        del grad_uses[consumer]
+                        if consumer not in wanted:
+                            del grad[consumer]
             if node in wanted:
                 # backward starts each gradient at 0.0: 0.0 + x turns -0.0 into 0.0 as it does.
                 terms.insert(0, atom("0.0"))
@@ -338,7 +480,7 @@ class _Writer:
                 summed = " + ".join([chunk[0].within(10 if start == 0 else 11)]
                                     + [code.within(11) for code in chunk[1:]])
                 if start == 0:
-                    lines.append(f"{name} = {summed}  # {comment}")
+                    lines.append(f"{name} = {summed}  # {_comment(comment)}")
                 else:
                     lines.append(f"{name} = {name} + {summed}")
             self.grad[node] = atom(name)
@@ -357,102 +499,144 @@ class _Writer:
         code = self.code[node]
         if code.depth == 0 and code.precedence == ATOM and not node.is_constant:
             return code.text
-        return self._name(node, self.index[node])
+        index = self.index.get(node)
+        return self._name(node, self.order.index(node) if index is None else index)
 
     def _term(self, node: Value, position: int) -> Code:
         """local derivative * upstream gradient, simplified where that is exact (1.0 * g is g)."""
         upstream = self.grad[node]
         op = node._operation
-        if op.derivatives is None:
+        if op.derivatives is None or not made_by_table(op):
             return product(atom(f"{self.code[node].text}_d{position}"), None, upstream, ())
         local = template(op.derivatives[position], op.constants)
         if local.text == "1.0":
             return upstream  # 1.0 * g is g, to the bit
         return product(None, local, upstream, self._operands(node))
 
-    def _source(self, input_names: list[str], read_names: list[str], forward: list[str],
-                backward: list[str], grads: list[str]) -> list[str]:
-        """The program's code, in units compiled one by one (one unit unless it is split)."""
+    def _statements(self, input_names: list[str], read_names: list[str], forward: list[str],
+                    backward: list[str], grads: list[str]) -> list[str]:
+        """The program's statements, unindented: unpacking, the forward pass, the backward pass, return."""
         head = []
         if input_names:
             head.append(f"{_unpack(input_names)} = inputs")
         if read_names:
             head.append(f"{_unpack(read_names)} = reads")
+        if self.constant_values:
+            head.append(f"# {len(self.constant_values)} number(s) of the graph fixed in this program: "
+                        "see program.constants")
         statements = head + ["# forward"] + forward
         if backward:
             statements += ["# backward"] + backward
         statements.append(f"return {self.code[self.root].text}, [{', '.join(grads)}]")
-        if len(statements) <= STATEMENTS_PER_FUNCTION:
-            return ["def program(inputs, reads):\n" + "".join(f"    {line}\n" for line in statements)]
-        return _split(statements)
+        return statements
 
 
 _NAME = re.compile(r"[A-Za-z_]\w*")
+_programs = itertools.count(1)
+#: The characters of one ``name = store[k]`` line, counted into a part's size.
+_LOAD_CHARACTERS = 28
 
 
-def _split(statements: list[str]) -> list[str]:
-    """A long program as parts of at most STATEMENTS_PER_FUNCTION statements, called in turn.
+def _split(statements: list[str], filename: str, namespace: dict[str, object]
+           ) -> tuple[list[bytes], Callable[..., tuple[float, list[float]]], int]:
+    """A long program as parts called in turn, each compiled on its own; their compressed text.
 
-    A value that a later part reads is handed on through ``store``, a list
-    with one place per such value: the part that computes it puts it there,
-    each part that reads it takes it out at its start.
+    A part has at most STATEMENTS_PER_FUNCTION statements and
+    CHARACTERS_PER_FUNCTION characters, counting the lines that take the
+    values it reads from earlier parts out of ``store``, a list with one
+    place per value handed on: the part that computes a value puts it there
+    at its end. Each part's text is dropped once it is compiled (only its
+    compressed copy stays, for ``program.source``), so compiling holds one
+    part's text, tree and code at a time, besides the statements.
     """
-    parts = [statements[start:start + STATEMENTS_PER_FUNCTION]
-             for start in range(0, len(statements), STATEMENTS_PER_FUNCTION)]
-    defined_in: list[list[str]] = []
-    read_in: list[set[str]] = []
-    for part in parts:
-        defined: list[str] = []
-        read: set[str] = set()
-        for line in part:
-            code = line.split("  # ", 1)[0]
-            if code.startswith("#"):
-                continue
+    starts = [0]
+    loads: list[list[str]] = [[]]  # per part: the names it takes from earlier parts
+    handed: list[dict[str, None]] = [{}]  # per part: the names later parts take from it
+    defined_by: dict[str, int] = {}
+    loaded: set[str] = set()
+    part = count = weight = 0
+    for index, line in enumerate(statements):
+        code = line.split("  # ", 1)[0]
+        if code.startswith("#"):
+            target, equals, expression, read = "", "", "", {}
+        else:
             target, equals, expression = code.partition(" = ")
-            if equals:
-                read.update(_NAME.findall(expression))
-                defined.extend(name.strip() for name in target.split(",") if name.strip())
-            else:
-                read.update(_NAME.findall(code))
-        defined_in.append(defined)
-        read_in.append(read)
-    defined_by = {name: k for k, defined in enumerate(defined_in) for name in defined}
-    handed_on = {name for k, read in enumerate(read_in) for name in read
-                 if defined_by.get(name, k) < k}
-    # One place per handed-on value, in order of definition: each part's are side by side.
-    place = {name: index for index, name in enumerate(
-        name for defined in defined_in for name in defined if name in handed_on)}
-    units = []
-    for k, part in enumerate(parts):
-        lines = [f"def part{k}(inputs, reads, store):"]
-        taken = sorted((place[name], name) for name in read_in[k]
-                       if name in place and defined_by[name] < k)
-        lines.extend(f"    {name} = store[{index}]" for index, name in taken)
-        lines.extend(f"    {line}" for line in part)
-        handed = [name for name in defined_in[k] if name in place]
-        if handed:
-            lines.append(f"    store[{place[handed[0]]}:{place[handed[-1]] + 1}] = {_tuple(handed)}")
-        units.append("\n".join(lines) + "\n")
+            read = dict.fromkeys(_NAME.findall(expression if equals else code))
+        new = [name for name in read if defined_by.get(name, part) < part and name not in loaded]
+        size = len(line) + _LOAD_CHARACTERS * len(new)
+        if count and (count + 1 + len(new) > STATEMENTS_PER_FUNCTION
+                      or weight + size > CHARACTERS_PER_FUNCTION):
+            part += 1
+            starts.append(index)
+            loads.append([])
+            handed.append({})
+            loaded = set()
+            count = weight = 0
+            new = [name for name in read if defined_by.get(name, part) < part]
+            size = len(line) + _LOAD_CHARACTERS * len(new)
+        for name in new:
+            loaded.add(name)
+            loads[part].append(name)
+            handed[defined_by[name]][name] = None
+        count += 1 + len(new)
+        weight += size
+        if equals:
+            for name in target.split(","):
+                name = name.strip()
+                if name:
+                    defined_by[name] = part
+    del defined_by, loaded
+    starts.append(len(statements))
+
+    place: dict[str, int] = {}
+    compressed: list[bytes] = []
+    line_count = 0
+    for part, (start, end) in enumerate(zip(starts, starts[1:])):
+        lines = [f"def part{part}(inputs, reads, store):"]
+        lines.extend(f"    {name} = store[{place[name]}]" for name in loads[part])
+        lines.extend(f"    {statements[index]}" for index in range(start, end))
+        for name in handed[part]:
+            place.setdefault(name, len(place))
+        lines.extend(_stores(sorted((place[name], name) for name in handed[part])))
+        for index in range(start, end):
+            statements[index] = ""  # dropped: this part is written
+        unit = "\n".join(lines) + "\n"
+        del lines
+        _function(unit, f"{filename[:-1]} part {part}>", namespace, show_lines=False)
+        compressed.append(zlib.compress(unit.encode("utf-8"), 1))
+        line_count += unit.count("\n")
+        del unit
+    parts = len(starts) - 1
     lines = ["def program(inputs, reads):", f"    store = [None] * {len(place)}"]
-    lines.extend(f"    part{k}(inputs, reads, store)" for k in range(len(parts) - 1))
-    lines.append(f"    return part{len(parts) - 1}(inputs, reads, store)")
-    units.append("\n".join(lines) + "\n")
-    return units
+    lines.extend(f"    part{k}(inputs, reads, store)" for k in range(parts - 1))
+    lines.append(f"    return part{parts - 1}(inputs, reads, store)")
+    unit = "\n".join(lines) + "\n"
+    function = _function(unit, filename, namespace, show_lines=False)
+    compressed.append(zlib.compress(unit.encode("utf-8"), 1))
+    return compressed, function, line_count + unit.count("\n") + len(compressed) - 1  # blank lines between
 
 
-def _tuple(names: list[str]) -> str:
-    return "()" if not names else names[0] + "," if len(names) == 1 else ", ".join(names)
+def _stores(placed: list[tuple[int, str]]) -> Iterator[str]:
+    """The lines putting these names into their places of ``store``: a slice for each run of places."""
+    run: list[tuple[int, str]] = []
+    for entry in placed + [(-2, "")]:
+        if run and entry[0] != run[-1][0] + 1:
+            names = [name for _, name in run]
+            if len(run) == 1:
+                yield f"    store[{run[0][0]}] = {names[0]}"
+            else:
+                yield f"    store[{run[0][0]}:{run[-1][0] + 1}] = {', '.join(names)}"
+            run = []
+        run.append(entry)
 
 
-def _function(units: list[str], filename: str,
-              namespace: dict[str, object]) -> Callable[..., tuple[float, list[float]]]:
-    """Compile each unit of code apart (so that compiling needs memory for one part at a time)
-    and run it in ``namespace``; tracebacks show the generated lines (linecache)."""
-    for number, unit in enumerate(units):
-        name = f"{filename[:-1]} part {number}>" if len(units) > 1 else filename
-        linecache.cache[name] = (len(unit), None, unit.splitlines(True), name)
-        exec(builtins.compile(unit, name, "exec"), namespace)
-    return namespace["program"]  # type: ignore[return-value]
+def _function(unit: str, filename: str, namespace: dict[str, object],
+              show_lines: bool) -> Callable[..., tuple[float, list[float]]]:
+    """Compile a unit of code and run it in ``namespace``; with ``show_lines``, tracebacks show its lines."""
+    if show_lines:
+        linecache.cache[filename] = (len(unit), None, unit.splitlines(True), filename)
+    exec(builtins.compile(unit, filename, "exec"), namespace)
+    return namespace.get("program")  # type: ignore[return-value]
 
 
 def _unpack(names: list[str]) -> str:

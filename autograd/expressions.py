@@ -17,7 +17,7 @@ import functools
 import math
 from typing import Callable, NamedTuple
 
-from .ops import INPUT_NAMES, Op
+from .ops import INPUT_NAMES, Op, made_by_table
 
 ATOM = 100  # a name, a literal, a call: never needs parentheses
 _PRECEDENCE = {
@@ -136,8 +136,8 @@ def literal(number: float) -> str:
 @functools.lru_cache(maxsize=4096)
 def derivative_reads(op: Op, position: int) -> tuple[str, ...]:
     """Which of a, b and out the local derivative of input ``position`` reads."""
-    if op.derivatives is None:
-        return ("out",)
+    if op.derivatives is None or not made_by_table(op):
+        return ("out",)  # called: the node's variable and its derivatives come out together
     reads = template(op.derivatives[position], op.constants).reads
     return tuple(name for name in ("a", "b", "out") if name in reads)
 

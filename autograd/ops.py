@@ -59,10 +59,12 @@ import linecache
 import math
 import string
 import types
+import unicodedata
+import weakref
 import collections.abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, update_wrapper
 from typing import Callable, Union
 
 INF = math.inf
@@ -113,6 +115,15 @@ def _awaiting_value(op: Op, operands: tuple[object, ...]) -> object:
 
 # Bound by autograd.value to its node builder (this module imports nothing of the package).
 _apply_op: Callable[[Op, tuple[object, ...]], object] = _awaiting_value
+
+# The ops made from this module's table and kinds: the only ones whose expressions
+# autograd.compile writes into its programs (a user's op is called, never written in).
+_table_made: "weakref.WeakSet[Op]" = weakref.WeakSet()
+
+
+def made_by_table(op: Op) -> bool:
+    """True for an op of the table or of a kind (``power_op(2)``), False for any other Op."""
+    return op in _table_made
 
 
 @dataclass(frozen=True)
@@ -237,6 +248,13 @@ def compile_function(source: str, filename: str, namespace: dict[str, object], n
 
 # --- checking the expressions, and the code of compute ---
 
+def _check_line(name: str, text: str, what: str) -> None:
+    """A rule, symbol or formula is one non-empty line of printable characters (no control character)."""
+    if not text or not text.isprintable():
+        raise ValueError(f"op {name!r}: {what} must be one non-empty line of printable characters "
+                         f"(no line break or control character), got {text!r}")
+
+
 def _check_expression(text: str, allowed: set[str], what: str) -> None:
     """A single expression reading only ``allowed`` names (no assignment, no walrus)."""
     tree = ast.parse(text, mode="eval")
@@ -259,6 +277,9 @@ def _check_expressions(forward: str, derivatives: tuple[str, ...], parameters: t
 def _compute_source(function: str, parameters: tuple[str, ...], forward: str,
                     derivatives: tuple[str, ...], rules: tuple[str, ...]) -> str:
     """The code of a compute function: the value, then each local derivative with its rule."""
+    for rule in rules:  # each is a comment: a line break would end it and run the rest
+        if not rule.isprintable():
+            raise ValueError(f"{function}: a rule text is one line of printable characters, got {rule!r}")
     lines = [f"def {function}({', '.join(parameters)}):", f"    out = {forward}", "    return (",
              "        out,"]
     lines.extend(f"        {derivative},  # {rule}" for derivative, rule in zip(derivatives, rules))
@@ -285,15 +306,17 @@ def _define(name: str, symbol: str, formula: str, forward: str, derivatives: tup
         raise ValueError(f"op {name!r}: the name of a table op is a Python identifier")
     if len(rules) != len(derivatives) or len(derivatives) not in (1, 2):
         raise ValueError(f"op {name!r}: one or two derivatives, one rule text each")
-    if any("\n" in rule for rule in rules):
-        raise ValueError(f"op {name!r}: a rule text is one line")
+    for rule in rules:
+        _check_line(name, rule, "a rule text")
     try:
         _check_expressions(forward, derivatives, ())
     except ValueError as error:
         raise ValueError(f"op {name!r}: {error}") from None
     source = _compute_source(f"compute_{name}", INPUT_NAMES[:len(derivatives)], forward, derivatives, rules)
-    return Op(name, symbol, len(derivatives), _awaiting_generated_code, rules, formula,
-              forward, derivatives, (), source, methods, doc)
+    op = Op(name, symbol, len(derivatives), _awaiting_generated_code, rules, formula,
+            forward, derivatives, (), source, methods, doc)
+    _table_made.add(op)
+    return op
 
 
 # --- the table: forward value, then the local derivative for each input ---
@@ -372,8 +395,10 @@ def _kind_op(kind: OpKind, number: float, name: str, symbol: str, formula: str, 
         compute = types.FunctionType(generated.__code__, generated.__globals__, generated.__name__,
                                      (number,))
     source = f"# {kind.parameter} = {number!r}\n{kind.source}"
-    return Op(name, symbol, 1, compute, (rule,), formula, kind.forward, (kind.derivative,),
-              ((kind.parameter, number),), source, (), kind.doc)
+    op = Op(name, symbol, 1, compute, (rule,), formula, kind.forward, (kind.derivative,),
+            ((kind.parameter, number),), source, (), kind.doc)
+    _table_made.add(op)
+    return op
 
 
 @lru_cache(maxsize=256)
@@ -462,16 +487,26 @@ def define_op(name: str, forward: str | Callable[..., float],
     Expressions may use ``math``, the builtins and this module's IEEE helpers
     (``ieee_exp``, ``ieee_log``, ...), as the table's do, and are checked the
     same way; ``Op.source`` shows the code made from them. An op given by
-    functions has no expressions (``forward`` is None): ``autograd.compile``
-    then calls its ``compute``. The op is called on Values or numbers and
-    returns a Value; a forward or derivative that raises (``math.sin(inf)``)
-    is reported with the op's name and inputs.
+    functions has no expressions (``forward`` is None). Either way
+    ``autograd.compile`` calls the op's ``compute``, and each value it
+    returns must be a real number (a float; an int or a NumPy float is
+    converted, a str, bool or complex is a TypeError). The op is called on
+    Values or numbers and returns a Value; a forward or derivative that
+    raises (``math.sin(inf)``) is reported with the op's name and inputs.
+
+    The name is an identifier as Python reads it (NFKC: not ``ｓｉｎ``);
+    rules, symbol and formula are each one line of printable characters,
+    and the formula writes its inputs as bare ``{0}`` fields (no format spec).
     """
     from .validation import instance
 
     instance(name, "the op's name", str)
     if not name.isidentifier():
         raise ValueError(f"the op's name must be a Python identifier, got {name!r}")
+    if unicodedata.normalize("NFKC", name) != name:
+        # Python reads identifiers in NFKC: "ｓｉｎ" would define compute_sin.
+        raise ValueError(f"the op's name must be written as Python reads it (NFKC): {name!r} reads as "
+                         f"{unicodedata.normalize('NFKC', name)!r}")
     if name in OPS or name in KINDS:
         raise ValueError(f"op {name!r} is built in: give the new op another name")
     if isinstance(derivatives, str) or callable(derivatives):
@@ -485,12 +520,11 @@ def define_op(name: str, forward: str | Callable[..., float],
         raise ValueError(f"op {name!r}: one rule text per derivative ({arity}), got {len(rules)}")
     for position, rule in enumerate(rules):
         instance(rule, f"rules[{position}]", str)
-        if not rule or "\n" in rule:
-            raise ValueError(f"op {name!r}: a rule text is one non-empty line, got {rule!r}")
+        _check_line(name, rule, f"rules[{position}]")
     symbol = name if symbol is None else instance(symbol, "symbol", str)
-    if not symbol or "\n" in symbol:
-        raise ValueError(f"op {name!r}: the symbol is one non-empty line, got {symbol!r}")
+    _check_line(name, symbol, "the symbol")
     formula = _default_formula(name, arity) if formula is None else instance(formula, "formula", str)
+    _check_line(name, formula, "the formula")
     _check_formula(name, formula, arity)
     instance(forward, "forward", (str, collections.abc.Callable))
     for position, derivative in enumerate(derivatives):
@@ -506,10 +540,26 @@ def define_op(name: str, forward: str | Callable[..., float],
         function = f"compute_{name}"
         source = _compute_source(function, INPUT_NAMES[:arity], forward, texts, rules)
         compute = compile_function(source, f"<tracegrad op {name}>", dict(EXPRESSION_NAMES), function)
-        return Op(name, symbol, arity, compute, rules, formula, forward, texts, (), source, (), "")
+        return Op(name, symbol, arity, _checked_compute(compute, name), rules, formula, forward, texts,
+                  (), source, (), "")
     compute = _compute_from_functions(name, _as_function(forward, arity, False),
                                       tuple(_as_function(d, arity, True) for d in derivatives))
     return Op(name, symbol, arity, compute, rules, formula, doc="")
+
+
+def _checked_compute(compute: Compute, name: str) -> Compute:
+    """``compute`` whose results are checked as a function-given op's are: each a real number, as a float."""
+    def checked(*inputs: float) -> tuple[float, ...]:
+        results = compute(*inputs)
+        for result in results:
+            if type(result) is not float:
+                return tuple(_result_float(result, name, "forward" if position == 0 else
+                                           f"derivative {position - 1}")
+                             for position, result in enumerate(results))
+        return results
+
+    update_wrapper(checked, compute)  # inspect.getsource shows the generated code
+    return checked
 
 
 def _default_formula(name: str, arity: int) -> str:
@@ -517,11 +567,17 @@ def _default_formula(name: str, arity: int) -> str:
 
 
 def _check_formula(name: str, formula: str, arity: int) -> None:
-    """Each input's placeholder, ``{0}`` (and ``{1}``), appears, and no other field."""
+    """Each input's placeholder, ``{0}`` (and ``{1}``), appears, and no other field, spec or conversion."""
     try:
-        fields = {field for _, field, _, _ in string.Formatter().parse(formula) if field is not None}
+        parsed = list(string.Formatter().parse(formula))
     except ValueError as error:
         raise ValueError(f"op {name!r}: the formula {formula!r} is not a format string: {error}") from None
+    for _, field, spec, conversion in parsed:
+        if field is not None and (spec or conversion):
+            # "{0:>100000000}" would make every explanation build a 100 MB string.
+            raise ValueError(f"op {name!r}: the formula {formula!r} may write an input only as "
+                             f"{{{field}}}, without a format spec or conversion")
+    fields = {field for _, field, _, _ in parsed if field is not None}
     wanted = {str(position) for position in range(arity)}
     if fields != wanted:
         raise ValueError(f"op {name!r}: the formula {formula!r} must write each input as "

@@ -15,6 +15,13 @@ imports torch:
 
 Then the time and memory of compiling, and the compiled program's size.
 The compiled step must give the eager step's loss and gradients to the bit.
+
+    .venv/bin/python benchmarks/bench_compile.py --chain 1000000
+
+measures instead, in a fresh process, the peak memory (the process's
+maximum resident set, the graph included) and time of compiling a chain
+of that many nodes, ``y = (y * 1.0001).tanh()`` repeated, and checks the
+program against ``backward()`` to the bit.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import argparse
 import gc
 import os
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -95,10 +103,48 @@ def compile_cost(weights: list, points: list, labels: list, repeats: int) -> tup
     return statistics.median(seconds), peak - before, kept - before, lines
 
 
+# Run in a fresh process (python -c), so that its peak resident set is compile's own.
+CHAIN_PROGRAM = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+import autograd
+from autograd import Value
+x = Value(0.5, label="x")
+y = x
+for _ in range({length} // 3):
+    y = (y * 1.0001).tanh()
+built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+program = autograd.compile(y, wrt=[x])
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+loss, (grad,) = program()
+y.backward()
+assert (loss, grad) == (y.data, x.grad), "the program differs from backward()"
+print(program.node_count, built, peak, seconds, program.line_count)
+"""
+
+
+def chain_cost(length: int) -> int:
+    """Print the peak memory and time of compiling a chain of ``length`` nodes, in a fresh process."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    output = subprocess.run([sys.executable, "-c", CHAIN_PROGRAM.format(root=root, length=length)],
+                            check=True, capture_output=True, text=True).stdout.split()
+    nodes, built, peak = (int(field) for field in output[:3])
+    print(f"compiling a chain of {nodes:,} nodes ({int(output[4]):,} lines): {float(output[3]):.1f} s; "
+          f"peak resident memory {peak / 2**20:.2f} GiB (the graph alone: {built / 2**20:.2f} GiB); "
+          "bit-identical to backward()")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=11, help="timed steps per engine (median reported)")
+    parser.add_argument("--chain", type=int, metavar="NODES",
+                        help="measure compiling a chain of NODES nodes instead (peak memory, time)")
     args = parser.parse_args()
+    if args.chain:
+        return chain_cost(args.chain)
 
     points, labels = engine.two_moons(engine.N_POINTS)
     weights = engine.initial_weights()
