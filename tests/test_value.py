@@ -129,15 +129,24 @@ def test_repr_shows_data_grad_and_label():
     assert repr(Value(2)) == "Value(data=2.0, grad=0.0)"
 
 
-def test_slots_keep_a_node_small_and_closed():
-    v = Value(1.0)
-    assert not hasattr(v, "__dict__")
-    with pytest.raises(AttributeError):
-        v.extra = 1
-    assert Value.__slots__ == ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag")
+def test_a_node_takes_attributes_of_the_users_own():
+    # micrograd's clients set them: optimiser state (p.m, p.v), drawing colours (p._vis_color).
+    p = Value(1.0)
+    p.m, p._vis_color = 0.0, "lightgreen"
+    p.m = 0.9 * p.m + 0.1 * 2.0
+    assert (p.m, p._vis_color) == (0.2, "lightgreen") and vars(p) == {"m": 0.2, "_vis_color": "lightgreen"}
+    assert vars(Value(2.0)) == {} and not hasattr(Value(2.0), "m")
+    with pytest.raises(AttributeError, match="'Value' object has no attribute 'm'"):
+        Value(2.0).m  # noqa: B018  (reading one never set is still an error)
+    assert Value.__slots__ == ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag", "__dict__")
 
 
-def test_a_node_costs_at_most_120_bytes():
+def test_a_node_costs_at_most_152_bytes():
+    # The node and its float. CPython 3.11 gives an object that can take
+    # attributes 32 bytes more than one that cannot (a 16-byte pre-header for
+    # the dict and a 16-byte value array made with the object; the dict
+    # itself only when an attribute is set): 128 + 24 for the float. Without
+    # "__dict__" in __slots__ it was 96 + 24 = 120.
     import gc
     import tracemalloc
 
@@ -150,7 +159,7 @@ def test_a_node_costs_at_most_120_bytes():
         v = v + w  # the node and its float
     per_node = (tracemalloc.get_traced_memory()[0] - before) / 20_000
     tracemalloc.stop()
-    assert per_node <= 120.5, per_node
+    assert per_node <= 152.5, per_node
 
 
 def test_graphs_hold_no_reference_cycles():
