@@ -32,6 +32,19 @@ class UniformSource(Protocol):
     def uniform(self, a: float, b: float) -> float: ...
 
 
+def _chosen_activation(activation: str | None, nonlin: bool | None) -> str:
+    """The activation named, or micrograd's ``nonlin`` (True: relu, False: linear); relu if neither."""
+    if nonlin is None:
+        return "relu" if activation is None else activation
+    if type(nonlin) is not bool:
+        raise TypeError(f"nonlin must be a bool (micrograd's: True for relu, False for linear), "
+                        f"got {type(nonlin).__name__} ({nonlin!r})")
+    if activation is not None:
+        raise ValueError(f"give activation or micrograd's nonlin, not both: got activation={activation!r} "
+                         f"and nonlin={nonlin!r}")
+    return "relu" if nonlin else "linear"
+
+
 def _rng(seed: int | None) -> UniformSource:
     """A private generator for ``seed``; the global ``random`` module if None (micrograd's way)."""
     if seed is None:
@@ -45,14 +58,17 @@ class Neuron(Module):
     Weights start uniform in [-1, 1] (micrograd's choice) drawn from
     ``random.Random(seed)``, or from the global ``random`` module when
     ``seed`` is None; the bias starts at 0. ``weights`` and ``bias`` set
-    them explicitly instead.
+    them explicitly instead. The activation is relu unless named;
+    micrograd's ``Neuron(nin, nonlin=False)`` (linear) and ``nonlin=True``
+    (relu) work too.
     """
 
     def __init__(
         self,
         nin: int,
-        activation: str = "relu",
+        activation: str | None = None,
         *,
+        nonlin: bool | None = None,
         name: str = "",
         seed: int | None = None,
         weights: Sequence[float] | None = None,
@@ -60,6 +76,7 @@ class Neuron(Module):
         rng: UniformSource | None = None,
     ) -> None:
         self.nin = integer(nin, "nin", minimum=1)
+        activation = _chosen_activation(activation, nonlin)
         self._activate: Callable[[Value], Value] = activation_named(activation)
         self.activation = activation
         if weights is None:
@@ -127,21 +144,24 @@ class Layer(Module):
     """``nout`` neurons over the same ``nin`` inputs; calling it returns a Value if nout == 1.
 
     ``seed`` draws every neuron's weights from one ``random.Random(seed)``
-    (the global ``random`` module if None).
+    (the global ``random`` module if None). The activation is relu unless
+    named, or given as micrograd's ``nonlin`` (``Layer(nin, nout, nonlin=False)``).
     """
 
     def __init__(
         self,
         nin: int,
         nout: int,
-        activation: str = "relu",
+        activation: str | None = None,
         *,
+        nonlin: bool | None = None,
         name: str = "",
         seed: int | None = None,
         rng: UniformSource | None = None,
     ) -> None:
         self.nin = integer(nin, "nin", minimum=1)
         self.nout = integer(nout, "nout", minimum=1)
+        activation = _chosen_activation(activation, nonlin)
         activation_named(activation)
         self.activation = activation
         source = rng if rng is not None else _rng(seed)

@@ -26,6 +26,11 @@ The file is one JSON object::
   before touching the model. ``load_model`` checks the architecture's sizes
   and that it implies as many entries as the state holds before building it,
   so a file cannot ask for a model of a billion neurons.
+* **Shallow**: a model nests modules (a ``Sequential`` in a ``Sequential``)
+  at most ``MAX_NESTING`` (100) deep; ``save`` refuses a deeper one and
+  loading refuses a file describing one, measured without recursion, before
+  anything else reads the description. Every failure to read a file,
+  Python's ``RecursionError`` included, is a ``StateError``.
 
 Which class a ``"type"`` names comes from the registry of module types
 (``nn.module.MODULE_TYPES``): every Module subclass is in it.
@@ -61,6 +66,7 @@ __all__ = [
     "read_bytes",
     "read_document",
     "MAX_FILE_BYTES",
+    "MAX_NESTING",
     "load_into",
     "load_model",
     "build",
@@ -73,15 +79,48 @@ VERSION = 1
 TOP_LEVEL_KEYS = ("format", "version", "model", "state")
 #: The largest model file ``load`` and ``load_model`` read: 64 MiB (some two million parameters).
 MAX_FILE_BYTES = 64 * 2**20
+#: The deepest nesting of modules a model file may describe (building, saving and
+#: running a model recurse once per level; 100 leaves Python's stack ample room).
+MAX_NESTING = 100
+
+
+def _nesting(description: object) -> int:
+    """How deeply modules nest in an architecture description: 1 for a layer, 2 for a Sequential of layers.
+
+    Counts the JSON objects on the deepest path, walked with an explicit stack.
+    """
+    deepest = 0
+    stack = [(description, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((item, depth) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth) for item in value)
+    return deepest
+
+
+def _check_nesting(description: object, what: str) -> None:
+    depth = _nesting(description)
+    if depth > MAX_NESTING:
+        raise StateError(f"{what} nests modules {depth} deep, more than a model file may ({MAX_NESTING})")
 
 
 def model_document(model: Module) -> dict[str, Any]:
     """What ``save`` writes, as JSON-ready data: format, version, architecture and state."""
-    state = model.state_dict()
+    try:
+        config = model.config()
+        state = model.state_dict()
+    except RecursionError:
+        raise StateError(f"cannot save: the model nests modules too deeply to describe "
+                         f"(a model file holds at most {MAX_NESTING} levels)") from None
+    _check_nesting(config, "cannot save: the model")
     for name, value in state.items():
         if not math.isfinite(value):
             raise StateError(f"cannot save: entry {name!r} is {value!r}; JSON holds finite numbers only")
-    return {"format": FORMAT, "version": VERSION, "model": model.config(), "state": state}
+    return {"format": FORMAT, "version": VERSION, "model": config, "state": state}
 
 
 def to_json(model: Module) -> str:
@@ -166,6 +205,7 @@ def read_document(path: Path) -> dict[str, Any]:
     extra = sorted(set(document) - set(TOP_LEVEL_KEYS))
     if extra:
         raise StateError(f"{where}: unexpected top-level key {extra[0]!r}; a model file holds {list(TOP_LEVEL_KEYS)}")
+    _check_nesting(document["model"], f"{where}: the model")
     return document
 
 
@@ -200,7 +240,16 @@ def _same_leaf(a: object, b: object) -> bool:
 @implements("load")
 def load_into(model: Module, path: Path) -> None:
     """Read ``path`` into ``model``: architecture must match, state must be exact and valid."""
-    _load_document_into(model, read_document(path), path)
+    document = read_document(path)
+    try:
+        _load_document_into(model, document, path)
+    except RecursionError:
+        raise _too_deep(path) from None
+
+
+def _too_deep(path: Path) -> StateError:
+    return StateError(f"{os.fspath(path)}: the model nests modules too deeply to read "
+                      f"(a model file holds at most {MAX_NESTING} levels)")
 
 
 def _load_document_into(model: Module, document: Mapping[str, Any], path: Path) -> None:
@@ -222,6 +271,13 @@ def load_model(path: Path) -> Module:
     the file's state.
     """
     document = read_document(path)
+    try:
+        return _model_from_document(document, path)
+    except RecursionError:  # (the nesting is checked first: this is the last line of defence)
+        raise _too_deep(path) from None
+
+
+def _model_from_document(document: Mapping[str, Any], path: Path) -> Module:
     where = os.fspath(path)
     try:
         expected = implied_entries(document["model"])

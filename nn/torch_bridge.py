@@ -9,7 +9,12 @@ with the same settings and running statistics. It computes the same outputs
 and gradients on any input, up to rounding.
 
 ``from_torch`` reads back a ``torch.nn.Sequential`` of ``Linear`` layers, each
-followed by at most one activation, as an ``MLP`` with those weights.
+followed by at most one activation, as an ``MLP`` with those weights. It
+reads only weights, so it refuses any module whose result could differ from
+what its weights say: a subclass (it may have its own ``forward``), a
+``forward`` set on the module itself, and hooks (forward, forward-pre,
+backward, state-dict; torch's global forward and backward hooks too), each
+named by its path (``model.2``).
 
 torch is imported only here, when one of them is called; without it they
 raise an ImportError naming the extra to install.
@@ -95,15 +100,40 @@ def to_torch(model: Module) -> Any:
 
 def _activation_name(torch: Any, module: Any) -> str | None:
     """nn's name of a torch activation module, or None if it is not one."""
-    if isinstance(module, torch.nn.LeakyReLU):
+    if type(module) is torch.nn.LeakyReLU:
         if module.negative_slope != LEAKY_RELU_SLOPE:
             raise ValueError(f"nn's leaky_relu has slope {LEAKY_RELU_SLOPE}, the module has {module.negative_slope}")
         return "leaky_relu"
-    for kind, name in ((torch.nn.ReLU, "relu"), (torch.nn.Tanh, "tanh"), (torch.nn.Sigmoid, "sigmoid"),
-                       (torch.nn.Identity, "linear")):
-        if isinstance(module, kind):
-            return name
-    return None
+    return {torch.nn.ReLU: "relu", torch.nn.Tanh: "tanh", torch.nn.Sigmoid: "sigmoid",
+            torch.nn.Identity: "linear"}.get(type(module))
+
+
+def _known_classes(torch: Any) -> tuple[type, ...]:
+    return (torch.nn.Linear, torch.nn.ReLU, torch.nn.LeakyReLU, torch.nn.Tanh, torch.nn.Sigmoid, torch.nn.Identity)
+
+
+def _refuse_altered(module: Any, path: str) -> None:
+    """Refuse a module that may compute something other than its weights say: its own forward, or hooks."""
+    kind = type(module).__name__
+    if "forward" in vars(module):
+        raise ValueError(f"{path} ({kind}) has a forward of its own, set on the module; from_torch reads only "
+                         "weights, so it cannot tell what that forward computes")
+    hooks = sorted(name.strip("_") for name, registered in vars(module).items()
+                   if name.endswith("hooks") and isinstance(registered, dict) and registered)
+    if hooks:
+        raise ValueError(f"{path} ({kind}) has {', '.join(hooks)}: a hook may change what the module computes, "
+                         "and from_torch reads only weights; remove the hooks (handle.remove()) first")
+
+
+def _refuse_global_hooks(torch: Any) -> None:
+    """Refuse while torch's global forward or backward hooks are registered: they change every module's result."""
+    registry = torch.nn.modules.module
+    hooks = sorted(name.strip("_") for name, registered in vars(registry).items()
+                   if name.startswith("_global_") and name.endswith("hooks")
+                   and ("forward" in name or "backward" in name) and isinstance(registered, dict) and registered)
+    if hooks:
+        raise ValueError(f"torch has {', '.join(hooks)} registered (register_module_forward_hook and the like): "
+                         "they change what every module computes, and from_torch reads only weights")
 
 
 def from_torch(module: Any) -> MLP:
@@ -111,24 +141,41 @@ def from_torch(module: Any) -> MLP:
 
     Hidden layers must share one activation (an MLP has one); the last
     layer's activation becomes ``output_activation``. The weights are copied
-    as float64 values.
+    as float64 values. Only torch's own classes are read (``Linear``,
+    ``ReLU``, ``LeakyReLU(0.01)``, ``Tanh``, ``Sigmoid``, ``Identity``, in a
+    ``Sequential``), without hooks or a ``forward`` of their own: anything
+    else may compute what its weights do not say, and is refused, naming its
+    path (``model.2``).
     """
     torch = _torch()
-    if not isinstance(module, torch.nn.Sequential):
+    if type(module) is not torch.nn.Sequential:
+        if isinstance(module, torch.nn.Sequential):
+            raise TypeError(f"from_torch reads a torch.nn.Sequential itself, got model ({type(module).__name__}), "
+                            "a subclass of it, which may compute something other than its parts")
         raise TypeError(f"from_torch reads a torch.nn.Sequential, got {type(module).__name__}")
+    _refuse_global_hooks(torch)
+    _refuse_altered(module, "model")
     layers: list[tuple[Any, str]] = []
-    for position, part in enumerate(module):
-        if isinstance(part, torch.nn.Linear):
+    # Every position (named_children would list a module used twice only once).
+    for child_name, part in module._modules.items():
+        path = f"model.{child_name}"
+        kind = type(part).__name__
+        if type(part) not in _known_classes(torch):
+            known = next((base.__name__ for base in _known_classes(torch) if isinstance(part, base)), None)
+            if known is not None:
+                raise ValueError(f"{path} ({kind}) is a subclass of torch.nn.{known}: it may compute something "
+                                 f"other than {known} (its own forward); from_torch reads only torch's own classes")
+            raise ValueError(f"{path} ({kind}) is neither Linear nor an activation "
+                             "nn knows (ReLU, LeakyReLU(0.01), Tanh, Sigmoid, Identity)")
+        _refuse_altered(part, path)
+        if type(part) is torch.nn.Linear:
             if part.bias is None:
-                raise ValueError(f"module {position}: a Linear without a bias has no nn counterpart")
+                raise ValueError(f"{path}: a Linear without a bias has no nn counterpart")
             layers.append((part, "linear"))
             continue
         name = _activation_name(torch, part)
-        if name is None:
-            raise ValueError(f"module {position} ({type(part).__name__}) is neither Linear nor an activation "
-                             "nn knows (ReLU, LeakyReLU(0.01), Tanh, Sigmoid, Identity)")
         if not layers or layers[-1][1] != "linear":
-            raise ValueError(f"module {position} ({type(part).__name__}) must follow a Linear layer")
+            raise ValueError(f"{path} ({kind}) must follow a Linear layer")
         layers[-1] = (layers[-1][0], name)
     if not layers:
         raise ValueError("from_torch needs at least one Linear layer")

@@ -448,3 +448,79 @@ def test_an_extra_top_level_key_is_refused_by_load_and_load_model(tmp_path):
     document = good_document(model)
     document["comment"] = "trained on Tuesday"
     _both_refuse(_written(tmp_path, document), model, r"unexpected top-level key 'comment'")
+
+
+# --- nesting: measured without recursion, refused past MAX_NESTING, never a RecursionError ---
+
+def nested_document(depth):
+    """A valid model file: a Layer inside ``depth - 1`` Sequentials, with its two state entries."""
+    model = {"type": "Layer", "nin": 1, "nout": 1, "activation": "linear"}
+    for _ in range(depth - 1):
+        model = {"type": "Sequential", "modules": [model]}
+    prefix = "L1." * (depth - 1)
+    return {"format": "tracegrad.nn", "version": 1, "model": model,
+            "state": {prefix + "N1.w1": 0.5, prefix + "N1.b": 0.25}}
+
+
+def nested_model(depth):
+    model = Layer(1, 1, "linear", seed=0)
+    for _ in range(depth - 1):
+        model = Sequential(model)
+    return model
+
+
+def test_the_issues_400_deep_file_is_a_state_error_not_a_recursion_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(nested_document(401)))
+    assert 15_000 < path.stat().st_size < 40_000  # a small, valid file
+    with pytest.raises(StateError, match=r"deep\.json: the model nests modules 401 deep, more than a model file "
+                                         r"may \(100\)"):
+        load_model(path)  # was: RecursionError
+    with pytest.raises(StateError, match="nests modules 401 deep"):
+        nested_model(2).load(path)
+
+
+def test_the_deepest_model_allowed_round_trips_and_one_more_is_refused_by_save_and_load(tmp_path):
+    assert serialization.MAX_NESTING == 100
+    path = tmp_path / "model.json"
+    deepest = nested_model(100)
+    deepest.save(path)
+    rebuilt = load_model(path)
+    assert rebuilt.state_dict() == deepest.state_dict() and rebuilt([2.0]).data == deepest([2.0]).data
+    with pytest.raises(StateError, match=r"cannot save: the model nests modules 101 deep, more than a model file "
+                                         r"may \(100\)"):
+        nested_model(101).save(path)
+    path.write_text(json.dumps(nested_document(101)))
+    with pytest.raises(StateError, match="nests modules 101 deep"):
+        load_model(path)
+
+
+def test_a_model_too_deep_for_python_to_describe_cannot_be_saved(tmp_path):
+    import sys
+
+    path = tmp_path / "model.json"
+    model = nested_model(150)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(250)  # (a 500-deep model reaches the default limit, but takes seconds to build)
+    try:
+        with pytest.raises(StateError, match="cannot save: the model nests modules too deeply to describe"):
+            model.save(path)  # config() recurses past Python's limit
+    finally:
+        sys.setrecursionlimit(limit)
+    assert not path.exists()
+
+
+def test_a_recursion_error_while_reading_is_a_state_error(tmp_path, monkeypatch):
+    # The nesting check comes first; should anything else recurse too deeply, it is still a StateError.
+    path = tmp_path / "model.json"
+    nested_model(3).save(path)
+
+    def too_deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(serialization, "build", too_deep)
+    with pytest.raises(StateError, match="model.json: the model nests modules too deeply to read"):
+        load_model(path)
+    monkeypatch.setattr(serialization, "_first_difference", too_deep)
+    with pytest.raises(StateError, match="model.json: the model nests modules too deeply to read"):
+        nested_model(3).load(path)

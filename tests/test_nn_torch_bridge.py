@@ -126,3 +126,90 @@ def test_without_torch_the_error_names_the_extra():
     imported = subprocess.run([sys.executable, "-c", "import nn, sys; print('torch' in sys.modules)"],
                               capture_output=True, text=True, timeout=60)
     assert imported.stdout == "False\n", imported.stderr  # import nn does not import torch
+
+
+# --- from_torch reads weights only: it refuses what computes something else ---
+
+def doubling_linear(torch):
+    class DoublingLinear(torch.nn.Linear):
+        def forward(self, x):
+            return 2 * super().forward(x)
+
+    return DoublingLinear
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("alter, message", [
+    (lambda t, m: t.nn.Sequential(m[0], m[1], doubling_linear(t)(3, 1).double()),
+     r"model\.2 \(DoublingLinear\) is a subclass of torch\.nn\.Linear"),
+    (lambda t, m: t.nn.Sequential(m[0], type("LoudReLU", (t.nn.ReLU,), {"forward": lambda self, x: 3 * x})(),
+                                  m[2]),
+     r"model\.1 \(LoudReLU\) is a subclass of torch\.nn\.ReLU"),
+    (lambda t, m: m[2].register_forward_hook(lambda module, inputs, out: out * 10) and m,
+     r"model\.2 \(Linear\) has forward_hooks"),
+    (lambda t, m: m[0].register_forward_pre_hook(lambda module, inputs: (inputs[0] * 2,)) and m,
+     r"model\.0 \(Linear\) has forward_pre_hooks"),
+    (lambda t, m: m[1].register_full_backward_hook(lambda module, grad_in, grad_out: None) and m,
+     r"model\.1 \(ReLU\) has backward_hooks"),
+    (lambda t, m: m[0]._register_state_dict_hook(lambda module, state, prefix, local: state) and m,
+     r"model\.0 \(Linear\) has state_dict_hooks"),
+    (lambda t, m: m.register_forward_hook(lambda module, inputs, out: -out) and m,
+     r"model \(Sequential\) has forward_hooks"),
+    (lambda t, m: setattr(m[2], "forward", lambda x: 0 * x) or m,
+     r"model\.2 \(Linear\) has a forward of its own"),
+])
+def test_from_torch_refuses_a_module_that_may_compute_other_than_its_weights(alter, message):
+    import torch
+
+    torch.manual_seed(0)
+    module = alter(torch, torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)).double())
+    with pytest.raises(ValueError, match=message):
+        nn.from_torch(module)  # was: read, computing other outputs than the module (0.5249 for 1.0497)
+
+
+@pytest.mark.torch
+def test_once_its_hook_is_removed_a_module_is_read_as_the_function_it_computes():
+    import torch
+
+    torch.manual_seed(0)
+    x = torch.tensor([[0.5, -1.0]], dtype=torch.float64)
+    hooked = torch.nn.Sequential(torch.nn.Linear(2, 1).double())
+    handle = hooked[0].register_forward_hook(lambda module, inputs, out: out * 10)
+    with pytest.raises(ValueError, match="forward_hooks"):
+        nn.from_torch(hooked)
+    handle.remove()
+    assert_floats_match(nn.from_torch(hooked).predict([[0.5, -1.0]])[0], hooked(x).item(), "output", abs_=1e-12)
+
+
+@pytest.mark.torch
+def test_from_torch_refuses_a_sequential_subclass_and_global_hooks():
+    import torch
+
+    class Scaled(torch.nn.Sequential):
+        def forward(self, x):
+            return 3 * super().forward(x)
+
+    with pytest.raises(TypeError, match=r"torch\.nn\.Sequential itself, got model \(Scaled\)"):
+        nn.from_torch(Scaled(torch.nn.Linear(2, 1)))
+    handle = torch.nn.modules.module.register_module_forward_hook(lambda module, inputs, out: out)
+    try:
+        with pytest.raises(ValueError, match="global_forward_hooks registered"):
+            nn.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 1)))
+    finally:
+        handle.remove()
+    nn.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 1)))
+
+
+@pytest.mark.torch
+def test_from_torch_reads_a_module_used_at_two_positions():
+    import torch
+
+    torch.manual_seed(1)
+    relu = torch.nn.ReLU()
+    module = torch.nn.Sequential(torch.nn.Linear(2, 3), relu, torch.nn.Linear(3, 2), relu, torch.nn.Linear(2, 1))
+    module = module.double()
+    model = nn.from_torch(module)
+    assert (model.nouts, model.activation) == ([3, 2, 1], "relu")
+    x = [[0.25, -1.5]]
+    assert_floats_match(model.predict(x)[0], module(torch.tensor(x, dtype=torch.float64)).item(), "output",
+                        abs_=1e-12)
