@@ -245,7 +245,7 @@ def no_dot(tmp_path_factory) -> str:
         (["draw", "x*w", "--set", "x=1", "w=2", "-o", "graph.svg"], "-o FILE.dot needs no Graphviz"),
         (["trace", "x*w", "--set", "x=1", "w=2", "-o", "steps.html"], "without -o, trace prints the steps"),
         (["train", "xor", "--epochs", "1"], "train needs it to draw the network (graph.svg)"),
-        (["demo", "--out", "walk"], "demo needs it for the graph and the stepper page"),
+        # demo writes what needs no dot: tests/test_cli_outputs.py
     ],
 )
 def test_without_graphviz_each_command_says_how_to_install_it(tmp_path, no_dot, args, hint):

@@ -50,6 +50,8 @@ BIAS_LR = 0.1
 #: The files :func:`run_demo` renders, by name.
 OUTPUT_FILES = ("icecream_graph.svg", "icecream_stepper.html", "mse_vs_bias.png", "bias_and_weight.png",
                 "all_nine_loss.png", "walkthrough.txt")
+#: Those that need Graphviz's ``dot`` (the graph and the stepper page's pictures); the rest need none.
+GRAPHVIZ_FILES = ("icecream_graph.svg", "icecream_stepper.html")
 
 
 def icecream_model(**overrides: float) -> MLP:
@@ -370,14 +372,19 @@ def _loss_figure(history: History, bias_only: float) -> "Figure":
     return figure
 
 
-def run_demo(out: str | os.PathLike[str], quiet: bool = False) -> dict[Path, bytes | str]:
-    """Run the walkthrough and render its files (nothing is written here)."""
+def run_demo(out: str | os.PathLike[str], quiet: bool = False, graphviz: bool = True) -> dict[Path, bytes | str]:
+    """Run the walkthrough and render its files (nothing is written here).
+
+    ``graphviz=False`` leaves out the files that need Graphviz's ``dot``
+    (``GRAPHVIZ_FILES``): the walkthrough and the plots need none.
+    """
     from autograd import draw, html_page
 
     from . import plots
     from ._language import with_language
 
     out = Path(instance(out, "out", (str, os.PathLike)))
+    instance(graphviz, "graphviz", bool)
 
     lines: list[str] = []
 
@@ -387,6 +394,17 @@ def run_demo(out: str | os.PathLike[str], quiet: bool = False) -> dict[Path, byt
             print(line)
 
     results = walkthrough(say)
+    # The walkthrough and the plots need no Graphviz: made first, so that they are made without it.
+    needs_no_graphviz: dict[Path, bytes | str] = {
+        out / "mse_vs_bias.png": plots.png_bytes(_bias_figure(results.brute, results.steps)),
+        out / "bias_and_weight.png": plots.png_bytes(_contour_figure(results.path)),
+        out / "all_nine_loss.png": plots.png_bytes(_loss_figure(results.history, results.steps[-1].mse)),
+        out / "walkthrough.txt": "\n".join(lines) + "\n",
+    }
+    if not quiet:
+        print()
+    if not graphviz:
+        return needs_no_graphviz
     outputs: dict[Path, bytes | str] = {}
 
     # The ten-row loss at b = 0, as step 3 starts: forward, backward following the
@@ -402,11 +420,5 @@ def run_demo(out: str | os.PathLike[str], quiet: bool = False) -> dict[Path, byt
         title=_("The ice-cream loss over its ten rows at b = 0: forward, backward following "
                 "the output bias b ({name}), then the update b ← b − {lr}·grad").format(
             name=OUTPUT_BIAS, lr=f"{BIAS_LR:g}"))
-
-    outputs[out / "mse_vs_bias.png"] = plots.png_bytes(_bias_figure(results.brute, results.steps))
-    outputs[out / "bias_and_weight.png"] = plots.png_bytes(_contour_figure(results.path))
-    outputs[out / "all_nine_loss.png"] = plots.png_bytes(_loss_figure(results.history, results.steps[-1].mse))
-    outputs[out / "walkthrough.txt"] = "\n".join(lines) + "\n"
-    if not quiet:
-        print()
+    outputs.update(needs_no_graphviz)
     return outputs

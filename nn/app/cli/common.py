@@ -215,7 +215,8 @@ def number_in(low: float, high: float | None = None, *, low_open: bool = False,
 
 # --- Graphviz -------------------------------------------------------------------
 
-GRAPHVIZ_MISSING = N_("Graphviz's `dot` program is not installed (Debian/Ubuntu: apt-get install graphviz)")
+GRAPHVIZ_MISSING = N_("Graphviz's `dot` program is not installed (Debian/Ubuntu: apt-get install graphviz; "
+                      "macOS: brew install graphviz; conda: conda install graphviz)")
 GRAPH_FORMATS = {".svg": "svg", ".png": "png", ".dot": "dot"}
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from .common import (
     EXIT_OK,
+    GRAPHVIZ_MISSING,
     N_,
+    PROG,
     _,
     add_command,
     graphviz_needed,
     ngettext,
     report,
-    require_graphviz,
 )
 from .outputs import check_outputs, output_directory, write_outputs
 
@@ -41,17 +43,39 @@ def add_parser(commands: "Subcommands") -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Tell the story (unless ``--quiet``), then write its files."""
-    from ..demo import OUTPUT_FILES, run_demo
+    """Tell the story (unless ``--quiet``), then write its files.
+
+    Without Graphviz's ``dot`` the walkthrough and the plots are written all
+    the same; the graph and the stepper page are skipped, and stderr says so
+    and how to install Graphviz.
+    """
+    from ..demo import GRAPHVIZ_FILES, OUTPUT_FILES, run_demo
 
     out = output_directory(args.out)
     check_outputs([out / name for name in OUTPUT_FILES])
-    require_graphviz(GRAPHVIZ_HINT)
+    missing = _graphviz_missing()
     with graphviz_needed(GRAPHVIZ_HINT):
-        outputs = run_demo(out, quiet=args.quiet)
+        outputs = run_demo(out, quiet=args.quiet, graphviz=not missing)
     written = write_outputs(outputs)
     report(written, ngettext("wrote {count} file into {folder}/:", "wrote {count} files into {folder}/:",
                              len(written)).format(count=len(written), folder=out))
+    if missing:
+        print(f"{PROG} demo: " + _("{missing}; skipped {files}, which need it").format(
+            missing=missing, files=", ".join(str(out / name) for name in GRAPHVIZ_FILES)), file=sys.stderr)
+        return EXIT_OK
     print(_("next: open {page} in a browser: forward, backward following the output bias, then the update")
           .format(page=out / "icecream_stepper.html"))
     return EXIT_OK
+
+
+def _graphviz_missing() -> str:
+    """Why Graphviz's ``dot`` cannot be run, with how to install it ('' when it can)."""
+    import graphviz
+
+    try:
+        graphviz.version()
+    except graphviz.ExecutableNotFound:
+        return _(GRAPHVIZ_MISSING)
+    except (graphviz.CalledProcessError, RuntimeError, OSError) as error:  # there, but broken
+        return _("Graphviz failed: {error}").format(error=error)
+    return ""
