@@ -413,3 +413,161 @@ def test_subclasses_work_and_their_ops_return_plain_values():
                  math.sin(0.5) + 0.5 ** 2.0 * math.log(0.5) - 1 / 0.5]
     assert [x.grad, w.grad] == pytest.approx(reference, rel=1e-13)
     assert w.note == "mine" and w.label == "w"
+
+
+# --- micrograd's clients: attributes on Values, nn's keywords ---
+
+class AdamOnParameters:
+    """An optimiser that keeps its state on the parameters, as micrograd's clients do (p.m, p.v)."""
+
+    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.95), eps=1e-8):
+        self.parameters, self.lr, (self.beta1, self.beta2), self.eps = parameters, lr, betas, eps
+        self.t = 0
+        for p in parameters:
+            p.m = 0  # first moment
+            p.v = 0  # second moment
+            p._vis_color = "lightgreen"  # a drawing's colour, set on the node
+
+    def step(self):
+        self.t += 1
+        for p in self.parameters:
+            p.m = self.beta1 * p.m + (1 - self.beta1) * p.grad
+            p.v = self.beta2 * p.v + (1 - self.beta2) * p.grad ** 2
+            m_hat = p.m / (1 - self.beta1 ** self.t)
+            v_hat = p.v / (1 - self.beta2 ** self.t)
+            p.data -= self.lr * m_hat / (v_hat ** 0.5 + self.eps)
+
+    def zero_grad(self):
+        for p in self.parameters:
+            p.grad = 0
+
+
+def adam_client(V):
+    """Three Adam steps on one ReLU neuron over two points (no node has more than two consumers)."""
+    w1, w2, b = V(0.37), V(-0.81), V(0.05)
+    optimiser = AdamOnParameters([w1, w2, b])
+    history = []
+    for _ in range(3):
+        loss = 0
+        for (x1, x2), y in (((1.5, -0.25), 0.7), ((-0.5, 2.0), 0.2)):
+            inputs = [V(x1), V(x2)]
+            for x in inputs:
+                x._vis_color = "lightblue"
+            loss = loss + ((w1 * inputs[0] + w2 * inputs[1] + b).relu() - y) ** 2
+        loss.backward()
+        optimiser.step()
+        optimiser.zero_grad()
+        history.append((loss.data, [p.data for p in (w1, w2, b)], [p.m for p in (w1, w2, b)]))
+    return history, [p._vis_color for p in (w1, w2, b)]
+
+
+@pytest.mark.micrograd
+def test_an_optimiser_keeping_state_on_the_parameters_runs_unchanged_to_the_same_bits():
+    ours = adam_client(Value)  # was: AttributeError, 'Value' object has no attribute 'm'
+    assert ours == adam_client(micrograd_value())
+    assert ours[0][-1][0] < ours[0][0][0] and ours[1] == ["lightgreen"] * 3
+
+
+@pytest.mark.micrograd
+@pytest.mark.parametrize("nonlin", [False, True])
+def test_micrograds_nonlin_keyword_of_neuron_and_layer(nonlin):
+    import nn
+    from micrograd import nn as micrograd_nn
+
+    random.seed(11)
+    theirs = micrograd_nn.Neuron(3, nonlin=nonlin)
+    their_layer = micrograd_nn.Layer(3, 2, nonlin=nonlin)
+    random.seed(11)
+    ours = nn.Neuron(3, nonlin=nonlin)  # was: TypeError, unexpected keyword argument 'nonlin'
+    our_layer = nn.Layer(3, 2, nonlin=nonlin)
+    assert ours.activation == our_layer.activation == ("relu" if nonlin else "linear")
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    assert [p.data for p in our_layer.parameters()] == [p.data for p in their_layer.parameters()]
+    for x in ([0.5, -1.25, 2.0], [-3.0, 0.1, 0.2]):
+        outputs = [ours(x), *our_layer(x)]
+        their_outputs = [theirs(x), *their_layer(x)]
+        assert [o.data for o in outputs] == [o.data for o in their_outputs]
+        sum(outputs).backward()
+        sum(their_outputs).backward()
+        assert [p.grad for p in ours.parameters() + our_layer.parameters()] == \
+            [p.grad for p in theirs.parameters() + their_layer.parameters()]
+
+
+def test_nonlin_is_a_bool_and_not_given_with_an_activation():
+    import nn
+
+    assert nn.Neuron(2).activation == nn.Layer(2, 2).activation == "relu"
+    assert nn.Neuron(2, "tanh").activation == "tanh"
+    with pytest.raises(TypeError, match=r"nonlin must be a bool .*got int \(0\)"):
+        nn.Neuron(2, nonlin=0)
+    with pytest.raises(ValueError, match="activation or micrograd's nonlin, not both: got activation='tanh'"):
+        nn.Layer(2, 3, "tanh", nonlin=True)
+
+
+# --- the differences the README lists, each checked against micrograd 0.1.0 ---
+
+@pytest.mark.micrograd
+def test_difference_data_is_a_float_so_ints_print_as_floats():
+    micro = micrograd_value()
+    assert repr(micro(3)) == "Value(data=3, grad=0)" and type(micro(3).data) is int
+    assert repr(Value(3)) == "Value(data=3.0, grad=0.0)" and type(Value(3).data) is float
+    assert repr(micro(3) + 1) == "Value(data=4, grad=0)" and repr(Value(3) + 1) == "Value(data=4.0, grad=0.0)"
+
+
+@pytest.mark.micrograd
+@pytest.mark.torch
+def test_difference_backward_twice_gives_pytorchs_answer_not_micrograds():
+    import torch
+
+    def twice(V):
+        x = V(3.0)
+        a = x + 0  # an interior node: micrograd keeps adding into its grad
+        y = a * a
+        y.backward()
+        y.backward()
+        return x.grad
+
+    assert twice(micrograd_value()) == 18.0
+    assert twice(Value) == 12.0
+    x = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    y = (x + 0) * (x + 0)
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == 12.0
+
+
+@pytest.mark.micrograd
+def test_difference_prev_is_a_tuple_in_order_not_a_set():
+    micro = micrograd_value()
+    a, b = micro(2.0), micro(5.0)
+    assert type((a - b)._prev) is set and len((a + a)._prev) == 1
+    x, w = Value(2.0), Value(5.0)
+    assert type((x - w)._prev) is tuple and (x - w)._prev == (x, w) and (x + x)._prev == (x, x)
+
+
+@pytest.mark.micrograd
+def test_difference_subtraction_negation_and_division_are_one_node_each():
+    micro = micrograd_value()
+    a, b = micro(2.0), micro(5.0)
+    assert [(a - b)._op, (-a)._op, (a / b)._op] == ["+", "*", "*"]  # a + (-1 * b), a * -1, a * b**-1
+    assert {node._op for node in (a - b)._prev} == {"", "*"} and {n._op for n in (a / b)._prev} == {"", "**-1"}
+    x, w = Value(2.0), Value(5.0)
+    assert [(x - w)._op, (-x)._op, (x / w)._op] == ["-", "neg", "/"]
+    assert (x - w)._prev == (x, w) and (x / w)._prev == (x, w) and (-x)._prev == (x,)
+
+
+@pytest.mark.micrograd
+@pytest.mark.parametrize("divide", [lambda V: V(1.0) / V(0.0), lambda V: V(1.0) / 0, lambda V: V(0.0) ** -1,
+                                    lambda V: 2.0 / V(0.0)])
+def test_difference_division_by_zero_gives_inf_not_an_exception(divide):
+    with pytest.raises(ZeroDivisionError):
+        divide(micrograd_value())
+    assert divide(Value).data == math.inf
+
+
+@pytest.mark.micrograd
+def test_difference_none_left_for_attributes_both_take_them():
+    for V in (micrograd_value(), Value):
+        p = V(1.0)
+        p.m = 0.5
+        assert p.m == 0.5
