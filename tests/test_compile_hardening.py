@@ -362,3 +362,18 @@ def test_the_readme_shows_the_mini_batch_trap_and_its_fix():
     eager = (1.0 - y * (w * x)).relu()
     eager.backward()
     assert (namespace["loss_value"], namespace["dw"]) == (eager.data, w.grad)
+
+
+def test_an_op_made_by_hand_is_called_never_written_in(tmp_path):
+    marker = tmp_path / "ran"
+    text = f"__import__('pathlib').Path({str(marker)!r}).touch() or a * 2.0"
+    op = autograd.Op("twice", "twice", 1, lambda a: (a * 2.0, 2.0), (f"d/da = 2\n{text}\r#",),
+                     "twice({0})\nopen('x')", forward=text, derivatives=("2.0",))
+    x = Value(1.5, label="x")
+    from autograd.value import _unary
+    root = _unary(x, op) * x
+    program = autograd.compile(root, wrt=[x], inputs=[x])
+    assert program([1.5]) == (4.5, [6.0])
+    assert not marker.exists()
+    assert not any("pathlib" in line.split("#")[0] for line in program.source.split("\n"))
+    assert all(line.isprintable() for line in program.source.split("\n"))
