@@ -542,7 +542,10 @@ def _user_state(node: "Value") -> tuple[dict[str, Any] | None, dict[str, Any] | 
     else:  # Python 3.10: reading __dict__ makes it
         attributes = getattr(node, "__dict__", None)
         slots = {name: getattr(node, name) for name in copyreg._slotnames(type(node)) if hasattr(node, name)}
-    own_slots = {name: value for name, value in slots.items() if name not in _SLOTS} if slots else None
+    if type(node) is Value or not slots:  # (a plain node has no slots of a subclass)
+        own_slots = None
+    else:
+        own_slots = {name: value for name, value in slots.items() if name not in _SLOTS}
     return (dict(attributes) if attributes else None), (own_slots or None)
 
 
