@@ -33,6 +33,8 @@ _VIEWS = {
     "Stepper": "stepper",
     "export_html": "html",
     "html_page": "html",
+    "NetworkPicture": "network",
+    "NeuronPicture": "network",
 }
 
 __all__ = [

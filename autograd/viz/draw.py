@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, TypedDict, Union
 from ..i18n import language
 from ..validation import choice, instance
 from ..value import Value
-from .labels import edge_label, group_label, op_label, value_label
+from .labels import edge_label, group_label, is_weighted_sum, op_label, value_label
 from .numeric import LeafCheck, check_leaf_grads
 from .optional import import_graphviz
 from .palette import BORDER, CLUSTER_FILLS, CONTROL_BORDER, EDGE_COLOR, EDGE_LABEL_COLOR, FILL, HIGHLIGHT, INK, MUTED
 from .snapshot import Snapshot
-from .text import FONT, html_label_text, number
+from .text import FONT, html_label_text, number, row_of
 
 if TYPE_CHECKING:
     import graphviz
@@ -65,6 +65,7 @@ class Element:
     members: list[Value]  # the values this element stands for
     grad_nodes: list[Value] = field(default_factory=list)  # whose grads it shows, in order
     data_nodes: list[Value] = field(default_factory=list)  # whose data it shows, in order
+    trailing: int = 0  # rows of its label under the grad that never change (the δ badge, a check mark)
 
 
 @dataclass
@@ -348,14 +349,17 @@ class _Builder:
     def emit(self, dot: "graphviz.Digraph") -> None:
         placed: dict[tuple[str, ...], list[tuple[str, str, dict[str, str]]]] = {}
         cluster_order: list[tuple[str, ...]] = []
+        rows: dict[str, int | None] = {}
 
-        def place(cluster: tuple[str, ...], name: str, label: str, attrs: dict[str, str]) -> None:
+        def place(cluster: tuple[str, ...], name: str, label: str, attrs: dict[str, str],
+                  row: int | None = None) -> None:
             if not self.group_scopes:
                 cluster = ()
             if cluster not in placed:
                 placed[cluster] = []
                 cluster_order.append(cluster)
             placed[cluster].append((name, label, attrs))
+            rows[name] = row
 
         group_members: dict[int, list[Value]] = {}
         for node in self.order:
@@ -430,14 +434,16 @@ class _Builder:
                     "penwidth": "3" if highlighted else "1.6" if kind == "root" else "1.2",
                     "margin": "0.06,0.03",
                 }
-                self.elements.append(Element(node_id, "value", [node], [node] if self.show_grads else [], [node]))
+                trailing = int(self.show_deltas and is_weighted_sum(node)) + int(key in self.checks)
+                self.elements.append(Element(node_id, "value", [node], [node] if self.show_grads else [], [node],
+                                             trailing))
             self.value_element[key] = node_id
-            place(cluster, node_id, label, attrs)
+            place(cluster, node_id, label, attrs, row_of(node))
             if not node.is_leaf:
                 op_id = f"{node_id}_op"
                 op_text = op_label(node, self.folded)
                 short = len(op_text) <= 4  # "<+>" or "<**>": a circle fits
-                place(cluster, op_id, op_text, {
+                place(cluster, op_id, op_text, row=row_of(node), attrs={
                     "id": op_id, "class": "op", "shape": "circle" if short else "ellipse",
                     "style": "filled", "fillcolor": FILL["op"], "color": BORDER["op"],
                     "fontsize": "14" if short else "10", "width": "0.32", "height": "0.32",
@@ -446,6 +452,10 @@ class _Builder:
                 self.op_element[key] = op_id
                 self.elements.append(Element(op_id, "op", [node]))
 
+        # Row 1 first, row 10 last, in every cluster: dot keeps the order nodes come in where
+        # nothing else decides it, so a batch reads top to bottom as its table does.
+        for items in placed.values():
+            items.sort(key=lambda item: rows[item[0]] or 0)
         # Clusters, outermost first; root-level nodes (shared inputs) before any cluster.
         for name, label, attrs in placed.get((), []):
             dot.node(name, label, **attrs)

@@ -29,6 +29,12 @@ def import_ipywidgets() -> ModuleType:
                                       "{hint}"), IPYWIDGETS_HINT)
 
 
+def import_anywidget() -> ModuleType:
+    """The ``anywidget`` package (the Jupyter Stepper's widget), or an ImportError naming the extra to install."""
+    return _optional("anywidget", N_("the Jupyter Stepper needs the {module} package, which is not installed: "
+                                     "{hint}"), IPYWIDGETS_HINT)
+
+
 def _optional(module: str, message: str, hint: str) -> ModuleType:
     try:
         return importlib.import_module(module)

@@ -8,16 +8,14 @@ whose gradient is still accumulating dashed, a node not reached yet faded.
 
 from __future__ import annotations
 
-import html
-
 from ..i18n import N_, Catalogue
 
 _ = Catalogue("views").gettext
 
 INK = "#1f2328"  # text
 MUTED = "#57606a"  # secondary text, inner borders
-GRAD_COLOR = "#b0281e"  # gradient text; the stepper and the page find a node's gradient by it
-DATA_COLOR = "#1f2329"  # data text: the ink, one step apart, so the stepper and the page find it
+GRAD_COLOR = "#b0281e"  # gradient text
+DATA_COLOR = INK  # data text
 DELTA_COLOR = "#8250df"  # the δ = ∂L/∂z badge of a weighted sum
 EDGE_COLOR = "#6e7781"
 EDGE_LABEL_COLOR = "#6639ba"
@@ -49,23 +47,15 @@ BORDER = {
 }
 CLUSTER_FILLS = (PANEL, "#eef3f9", "#f3f0f8")  # by depth, repeating
 
-# The legend's entries: the style of a sample box and what it means (translated where shown).
+# The stepper's legend: each entry's look (a class of front/stepper.css) and what it means (translated where shown).
 LEGEND_ENTRIES = (
-    (f"border:3px solid {HIGHLIGHT};background:{FILL['highlight']}", N_("current node")),
-    (f"border:3px solid {RECEIVING}", N_("receives gradient (backward), is read (forward)")),
-    (f"border:1px dashed {MUTED};font-style:italic", N_("grad partial: still accumulating")),
-    (f"border:1px solid {MUTED};opacity:.35", N_("not reached yet (?)")),
+    ("current", N_("current node")),
+    ("receiving", N_("receives gradient (backward), is read (forward)")),
+    ("partial", N_("grad partial: still accumulating")),
+    ("pending", N_("not reached yet (?)")),
 )
 
 
-def legend_html() -> str:
-    """The stepper's legend as one self-styled ``<div>`` (the Jupyter widget and the HTML page show it),
-    in the current language."""
-    entries = "".join(
-        f'<span style="{style};padding:0 5px;border-radius:4px">{html.escape(_(text))}</span>'
-        for style, text in LEGEND_ENTRIES
-    )
-    return (
-        f'<div class="legend" style="font-size:12px;color:{MUTED};display:flex;gap:10px;'
-        f'flex-wrap:wrap;margin:4px 0 8px 0">{entries}</div>'
-    )
+def legend() -> list[list[str]]:
+    """The stepper's legend, ``[[look, meaning], ...]``, in the current language."""
+    return [[look, _(text)] for look, text in LEGEND_ENTRIES]

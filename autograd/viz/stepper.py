@@ -1,90 +1,52 @@
-"""``Stepper(loss)``: step through forward, then backward, in Jupyter, one node at a time.
-
-Prev / Next buttons and a slider move through the frames: the steps of
-forward (``forward_steps``: each node computed from its inputs, its local
-derivatives recorded), then the steps of backward (``backward_steps``).
-Each frame draws the graph with the current node highlighted in orange, the
-inputs it reads (forward) or passes gradient to (backward) in blue (not
-constants such as the 2 of ``x * 2``: nothing updates them), values not
-computed yet as ``?``, gradients marked partial until final, and the step's
-arithmetic and one sentence of explanation underneath.
-
-``follow=b`` adds buttons that jump between exactly the backward steps that
-add to ``b.grad``, each frame showing the running sum, the last the total.
-``lr=0.1`` adds a last frame: every parameter's ``p ← p − lr·grad`` and the
-loss after the update (the user's graph is not changed).
-
-Frames are made when shown, never in advance. A small graph is laid out
-once and each frame restyles that one SVG; a large graph (more than
-``LOCAL_VIEW_ABOVE`` nodes) shows, per frame, the neighbourhood of the
-current node (its inputs, its consumers and their other inputs), laid out
-in a few milliseconds, so a stepper over thousands of nodes opens at once.
-
-Everything can be driven from Python without a browser: ``next()``,
-``prev()``, ``next_followed()``, ``prev_followed()``, ``index``,
-``frame_svg()``, ``frame_text()``; the widgets are ``prev_button``,
-``next_button`` and ``slider``. Without Graphviz's ``dot`` (or when it
-fails or runs past its time limit), the widget and the Jupyter display show
-the text of each frame.
-"""
-
 from __future__ import annotations
 
-import html
+import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
 from ..i18n import Catalogue, language
 from ..validation import choice
 from ..value import Value
-from .draw import DrawOptions, build_scene
+from . import frontend
+from .document import lookup, refuse_options_set_by_the_stepper, stepper_document, timeline_document
 from .dot import DotFailed, render_svg
-from .frames import Frames
-from .optional import IPYWIDGETS_HINT, import_ipywidgets
-from .palette import PANEL, legend_html
+from .draw import DrawOptions, build_scene
+from .network import NetworkPicture
+from .optional import IPYWIDGETS_HINT, import_anywidget
 from .snapshot import Snapshot
-from .text import grad_of
-from .timeline import Timeline
+from .timeline import Timeline, frame_title
 
 if TYPE_CHECKING:
-    import ipywidgets
     from typing_extensions import Unpack
 
 _ = Catalogue("views").gettext
 
-LOCAL_VIEW_ABOVE = 300  # nodes; past this, frames show the current node's neighbourhood
+LOCAL_VIEW_ABOVE = 300  # nodes; past this, frame_svg draws the current node's neighbourhood
+WIDGET_NODE_BUDGET = 3000  # nodes; past this, the widget shows text frames (dot's layout would take minutes)
 CACHED_FRAMES = 64
-WINDOW = (980.0, 560.0)  # points: a larger whole-graph frame is cropped around the current node
 VIEWS = ("auto", "graph", "local")
-# draw's options that the stepper and the HTML page set themselves.
-SET_BY_THE_STEPPER = ("show_grads", "highlight", "check_grads")
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+ET.register_namespace("", SVG_NAMESPACE)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
 
-def refuse_options_set_by_the_stepper(draw_options: DrawOptions, caller: str) -> None:
-    """A TypeError if ``draw_options`` holds an option that the stepper sets for each frame."""
-    for option in SET_BY_THE_STEPPER:
-        if option in draw_options:
-            raise TypeError(f"{caller} sets {option} itself")
-
-
-class Stepper:
-    """A Jupyter widget stepping through ``loss.backward()`` node by node.
+class StepperCore:
+    """Stepping through ``loss``'s forward and backward passes, frame by frame, from Python.
 
     ``view`` is ``"graph"`` (the whole graph, laid out once), ``"local"``
-    (the current node's neighbourhood, laid out per frame) or ``"auto"``
-    (whole graph up to ``LOCAL_VIEW_ABOVE`` nodes). Other keyword arguments
-    go to ``draw`` (``group_scopes``, ``hide_constants``, ``rankdir``...).
-    The gradients shown are those of a fresh backward pass; the graph's own
-    ``grad`` values are left untouched. ``loss`` may be a ``Snapshot`` of
-    the loss's graph: every frame is drawn from that one walk of the graph.
-    ``lang`` (``"en"``, ``"zh"``; None: the current language) is the
-    language of every word the widget shows, its drawings' included.
+    (``frame_svg`` draws the current node's neighbourhood, laid out per frame)
+    or ``"auto"`` (whole graph up to ``LOCAL_VIEW_ABOVE`` nodes). Other keyword
+    arguments go to ``draw`` (``group_scopes``, ``hide_constants``,
+    ``rankdir``...). The gradients shown are those of a fresh backward pass;
+    the graph's own ``grad`` values are left untouched. ``loss`` may be a
+    ``Snapshot`` of the loss's graph. ``lang`` (``"en"``, ``"zh"``; None: the
+    current language) is the language of every word the stepper shows.
     """
 
-    def __init__(
-        self, loss: Union[Value, Snapshot], *, view: str = "auto", follow: Value | None = None,
-        lr: float | None = None, parameters: Iterable[Value] | None = None, forward: bool = True,
-        lang: str | None = None, **draw_options: Unpack[DrawOptions]
+    def _setup(
+        self, loss: Union[Value, Snapshot], view: str, follow: Value | None, lr: float | None,
+        parameters: Iterable[Value] | None, forward: bool, lang: str | None, draw_options: DrawOptions,
+        network: NetworkPicture | None = None,
     ) -> None:
         snapshot = Snapshot.of(loss, "loss")
         with language(lang) as chosen:
@@ -99,14 +61,13 @@ class Stepper:
         self.forward_steps = self.timeline.forward
         self.follow_frames = self.timeline.follow_frames
         self.draw_options = draw_options
+        self.network = network
         if view == "auto":
             view = "local" if len(snapshot.order) > LOCAL_VIEW_ABOVE else "graph"
         self.view = view
         self._index = 0
-        self._whole: Frames | None = None
+        self._document: dict[str, Any] | None = None
         self._cache: OrderedDict[int, str] = OrderedDict()
-        self._widget: ipywidgets.VBox | None = None
-        self._shown = -1
 
     # --- driving it from Python ---
 
@@ -116,7 +77,7 @@ class Stepper:
 
     @property
     def index(self) -> int:
-        """The current step, from 0."""
+        """The current frame, from 0."""
         return self._index
 
     @index.setter
@@ -124,21 +85,20 @@ class Stepper:
         self.go(value)
 
     def go(self, index: int) -> None:
-        """Show step ``index`` (clamped to the steps there are)."""
+        """Show frame ``index`` (clamped to the frames there are)."""
         last = max(len(self.timeline) - 1, 0)
         self._index = min(max(int(index), 0), last)
-        if self._widget is not None:
-            if self.slider.value != self._index + 1:
-                self.slider.value = self._index + 1  # its observer refreshes the frame
-            else:
-                self._refresh()
+        self._shown(self._index)
+
+    def _shown(self, index: int) -> None:
+        """Tells the front end (the widget) which frame Python moved to."""
 
     def next(self) -> None:
-        """One step further through backward."""
+        """One frame further."""
         self.go(self._index + 1)
 
     def prev(self) -> None:
-        """One step back."""
+        """One frame back."""
         self.go(self._index - 1)
 
     def next_followed(self) -> None:
@@ -157,15 +117,26 @@ class Stepper:
         """The arithmetic and explanation of a frame (the current one by default)."""
         return self.timeline.text(self._index if index is None else index)
 
+    def frame_title(self, index: int | None = None) -> str:
+        """``Forward 3 of 8: w1·x1``, ``Backward 2 of 8: z``, ``The update``: what a frame shows."""
+        return frame_title(self.timeline, self._index if index is None else index)
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The front end's document: the whole graph laid out once, every frame's state (made on first use)."""
+        if self._document is None:
+            with language(self.lang):
+                self._document = timeline_document(self.timeline, self.draw_options, self.network)
+        return self._document
+
     def frame_svg(self, index: int | None = None) -> str:
-        """The drawing of a step (the current one by default), as SVG text."""
+        """The drawing of a frame (the current one by default), as SVG text."""
         with language(self.lang):  # a DotFailed message too
             return self._frame_svg(self._index if index is None else index)
 
     def _frame_svg(self, index: int) -> str:
         if self.view == "graph":
-            frames = self._whole_frames()
-            return frames.svg(index, window=WINDOW)
+            return paint_svg(self.document, index)
         cached = self._cache.get(index)
         if cached is None:
             cached = self._local_frame(index)
@@ -175,14 +146,6 @@ class Stepper:
         else:
             self._cache.move_to_end(index)
         return cached
-
-    # --- making frames ---
-
-    def _whole_frames(self) -> Frames:
-        if self._whole is None:
-            scene = build_scene(self.snapshot, grads=self.timeline.final_grads, lang=self.lang, **self.draw_options)
-            self._whole = Frames(self.timeline, scene, render_svg(scene.graph))
-        return self._whole
 
     def _neighbourhood(self, index: int) -> set[int]:
         if not self.steps:
@@ -195,101 +158,22 @@ class Stepper:
         return chosen
 
     def _local_frame(self, index: int) -> str:
+        """The current node's neighbourhood, laid out alone and painted from a document of its own."""
         options = dict(self.draw_options)
         options.pop("collapse", None)  # a neighbourhood is small already
         backward_index = self.timeline.backward_index(index)
-        scene = build_scene(
-            self.snapshot, grads=self.timeline.grads_at(backward_index), only=self._neighbourhood(index),
-            lang=self.lang, **options
-        )
-        frames = Frames(self.timeline, scene, render_svg(scene.graph))
-        return frames.svg(index)
+        scene = build_scene(self.snapshot, grads=self.timeline.grads_at(backward_index),
+                            only=self._neighbourhood(index), lang=self.lang, **options)
+        document = stepper_document(self.timeline, scene, render_svg(scene.graph), frames=[index])
+        return paint_svg(document, index)
 
-    # --- the widget ---
+    def static_html(self) -> str:
+        """The stepper as an HTML fragment that steps with no kernel (a saved notebook's or a site's view)."""
+        return frontend.embed(self.document, title="")
 
-    @property
-    def widget(self) -> ipywidgets.VBox:
-        """The ipywidgets box (built on first use)."""
-        if self._widget is None:
-            self._build_widget()
-        return self._widget
-
-    def _build_widget(self) -> None:
-        widgets = import_ipywidgets()
-        with language(self.lang):
-            self._build_widget_in(widgets)
-
-    def _build_widget_in(self, widgets: Any) -> None:
-        count = max(len(self.timeline), 1)
-        self.prev_button = widgets.Button(description=_("◀ Prev"), tooltip=_("previous step"),
-                                          layout=widgets.Layout(width="90px"))
-        self.next_button = widgets.Button(description=_("Next ▶"), tooltip=_("next step"),
-                                          layout=widgets.Layout(width="90px"))
-        self.slider = widgets.IntSlider(value=self._index + 1, min=1, max=count, description=_("step"),
-                                        continuous_update=True, layout=widgets.Layout(width="420px"))
-        self.counter = widgets.HTML()
-        self.figure = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="640px"))
-        self.arithmetic = widgets.HTML()
-        self.prev_button.on_click(lambda _button: self.prev())
-        self.next_button.on_click(lambda _button: self.next())
-        self.slider.observe(self._on_slider, names="value")
-        buttons = [self.prev_button, self.next_button]
-        if self.timeline.follow is not None:
-            name = self.snapshot.names(self.timeline.follow)
-            self.prev_followed_button = widgets.Button(
-                description=f"◀ {name}", tooltip=_("previous step adding to {grad}").format(grad=grad_of(name)))
-            self.next_followed_button = widgets.Button(
-                description=f"{name} ▶", tooltip=_("next step adding to {grad}").format(grad=grad_of(name)))
-            self.prev_followed_button.on_click(lambda _button: self.prev_followed())
-            self.next_followed_button.on_click(lambda _button: self.next_followed())
-            buttons += [self.prev_followed_button, self.next_followed_button]
-        controls = widgets.HBox([*buttons, self.slider, self.counter])
-        self._widget = widgets.VBox([controls, widgets.HTML(legend_html()), self.figure, self.arithmetic])
-        self._refresh()
-
-    def _on_slider(self, change: dict[str, Any]) -> None:
-        self._index = int(change["new"]) - 1
-        self._refresh()
-
-    def _refresh(self) -> None:
-        if self._widget is None or self._shown == self._index:
-            return
-        with language(self.lang):
-            self._refresh_in()
-
-    def _refresh_in(self) -> None:
-        self._shown = self._index
-        count = len(self.timeline)
-        self.counter.value = f"<b>{html.escape(self.frame_title())}</b>" if self.steps else _("no steps")
-        try:
-            self.figure.value = f'<div style="line-height:0">{self.frame_svg()}</div>'
-        except DotFailed as error:
-            self.figure.value = f"<p><i>{html.escape(str(error))}</i></p>"
-        self.arithmetic.value = (
-            f'<pre style="font-size:13px;line-height:1.35;background:{PANEL};padding:8px;'
-            f'border-radius:6px;margin:4px 0">{html.escape(self.frame_text())}</pre>'
-        )
-        self.prev_button.disabled = self._index == 0
-        self.next_button.disabled = self._index >= count - 1
-
-    def frame_title(self, index: int | None = None) -> str:
-        """``Forward 3 of 8: w1·x1``, ``Backward 2 of 8: z``, ``The update``: what a frame shows."""
-        return frame_title(self.timeline, self._index if index is None else index)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> object:
-        """The widget; text (the current frame's) when ipywidgets or ``dot`` is missing, broken or too slow."""
-        try:
-            widget = self.widget
-            if self.view == "graph":
-                with language(self.lang):
-                    self._whole_frames()  # a dot failure shows here, not half-way through the widget
-        except ImportError:
-            with language(self.lang):
-                note = _("(the Jupyter Stepper needs ipywidgets: {hint})").format(hint=IPYWIDGETS_HINT)
-            return {"text/plain": f"{self!r}\n{self.frame_text()}\n{note}"}
-        except DotFailed as error:
-            return {"text/plain": f"{self!r}\n{self.frame_text()}\n({error})"}
-        return widget._repr_mimebundle_(**kwargs)
+    def text_bundle(self, note: str = "") -> dict[str, str]:
+        """The current frame as text, for displays that cannot draw."""
+        return {"text/plain": f"{self!r}\n{self.frame_text()}" + (f"\n{note}" if note else "")}
 
     def __repr__(self) -> str:
         with language(self.lang):
@@ -298,18 +182,123 @@ class Stepper:
                                             frame=self._index + 1, count=len(self.timeline), view=repr(self.view))
 
 
-def frame_title(timeline: Timeline, frame: int) -> str:
-    """What a frame shows, in a few words (the stepper's and the page's counter), in the timeline's language."""
-    with language(timeline.lang):
-        names = timeline.snapshot.names
-        kind = timeline.kind(frame)
-        if kind == "forward":
-            return _("Forward {index} of {total}: {node}").format(
-                index=frame + 1, total=len(timeline.forward), node=names(timeline.forward[frame].node))
-        if kind == "update":
-            return _("The update: p ← p − lr·grad")
-        if not timeline.steps:
-            return _("No steps: the loss is a leaf")
-        index = timeline.backward_index(frame)
-        return _("Backward {index} of {total}: {node}").format(
-            index=index + 1, total=len(timeline.steps), node=names(timeline.steps[index].node))
+def paint_svg(document: dict[str, Any], index: int) -> str:
+    """The document's drawing as frame ``index`` shows it: each element's state class and texts, looked up.
+
+    The front end does the same in the browser (``Painter.paint``); both
+    read the states from the document, nothing is decided here.
+    """
+    root = ET.fromstring(document["svg"])
+    namespace = f"{{{SVG_NAMESPACE}}}"
+    groups = {group.get("id"): group for group in root.iter(f"{namespace}g") if group.get("id")}
+    frame = document["frames"][index]
+    flags: dict[str, list[str]] = {}
+    for key, flag in (("reading", "tg-reading"), ("receiving", "tg-receiving"), ("updated", "tg-updated"),
+                      ("edges", "tg-active"), ("current", "tg-current")):
+        for element_id in frame.get(key) or []:
+            flags.setdefault(element_id, []).append(flag)
+    for entry in (*document["elements"], *document["edges"]):
+        group = groups.get(entry["id"])
+        if group is None:
+            continue
+        classes = [group.get("class", ""), f"tg-{lookup(entry['states'], index)}", *flags.get(entry["id"], [])]
+        group.set("class", " ".join(c for c in classes if c))
+        group.set("data-node", entry["id"])
+        if "name" in entry:
+            group.set("data-name", entry["name"])
+        texts = list(group.iter(f"{namespace}text"))
+        for text in entry.get("texts", []):
+            if text["fromEnd"] <= len(texts):
+                texts[-text["fromEnd"]].text = lookup(text["changes"], index)
+    if frame["current"] and frame["current"][0] in groups:  # the value node the frame is about
+        groups[frame["current"][0]].set("data-current", "")
+    return ET.tostring(root, encoding="unicode")
+
+
+def _widget_base() -> type:
+    """anywidget's AnyWidget when it is installed (the ``notebook`` extra), else a plain object."""
+    try:
+        return import_anywidget().AnyWidget
+    except ImportError:
+        return object
+
+
+_Base: Any = _widget_base()
+
+
+class Stepper(StepperCore, _Base):  # type: ignore[misc, valid-type]
+    """A Jupyter widget stepping through ``loss``'s forward and backward passes node by node (see ``StepperCore``).
+
+    With anywidget installed this is an ``anywidget.AnyWidget`` running the
+    front end in the browser; without it, everything but the widget works
+    (text, ``frame_svg``, ``static_html``).
+    """
+
+    if _Base is not object:
+        import traitlets as _traitlets
+
+        _esm = frontend.script()
+        frame = _traitlets.Int(0).tag(sync=True)
+        document_text = _traitlets.Unicode("").tag(sync=True)
+        title = _traitlets.Unicode("").tag(sync=True)
+        del _traitlets
+
+    def __init__(
+        self, loss: Union[Value, Snapshot], *, view: str = "auto", follow: Value | None = None,
+        lr: float | None = None, parameters: Iterable[Value] | None = None, forward: bool = True,
+        lang: str | None = None, network: NetworkPicture | None = None, **draw_options: Unpack[DrawOptions]
+    ) -> None:
+        self._setup(loss, view, follow, lr, parameters, forward, lang, draw_options, network)
+        if _Base is not object:
+            self._css = frontend.style(self.lang)  # read by AnyWidget.__init__
+            super().__init__()
+
+    def _shown(self, index: int) -> None:
+        if _Base is not object and self.document_text:
+            self.frame = index
+
+    @property
+    def widget(self) -> "Stepper":
+        """The widget itself, its document made (kept for code written for the old ipywidgets stepper)."""
+        self._prepare_widget()
+        return self
+
+    def _prepare_widget(self) -> None:
+        if _Base is object:
+            import_anywidget()  # raises, naming the extra to install
+        if not self.document_text:
+            from .document import document_json
+
+            self.document_text = document_json(self.document)
+            self.frame = self._index
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> object:
+        """The widget, with a ``text/html`` fallback that steps without a kernel; text when it cannot draw."""
+        too_big = len(self.snapshot.order) > WIDGET_NODE_BUDGET
+        try:
+            if too_big:
+                raise DotFailed(_("the graph has {count} nodes, more than the widget lays out "
+                                  "({budget}); use frame_svg() or export_html").format(
+                    count=f"{len(self.snapshot.order):,}", budget=f"{WIDGET_NODE_BUDGET:,}"), "failed")
+            with language(self.lang):
+                self._prepare_widget()
+        except ImportError:
+            with language(self.lang):
+                note = _("(the Jupyter Stepper needs anywidget: {hint})").format(hint=IPYWIDGETS_HINT)
+            bundle = self.text_bundle(note)
+            try:
+                bundle["text/html"] = self.static_html()
+            except DotFailed:
+                pass
+            return bundle
+        except DotFailed as error:
+            return self.text_bundle(f"({error})")
+        data = super()._repr_mimebundle_(**kwargs)
+        if isinstance(data, tuple):
+            data, metadata = data
+        else:
+            metadata = None
+        data = dict(data or {})
+        data["text/html"] = self.static_html()
+        data["text/plain"] = self.text_bundle()["text/plain"]
+        return (data, metadata) if metadata is not None else data

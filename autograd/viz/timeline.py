@@ -217,3 +217,20 @@ class Timeline:
                      "running sum {grad} = {value} so far.").format(**values)
         return _("Following {name}: after contribution {count} of {total}; "
                  "running sum {grad} = {value} so far.").format(**values)
+
+
+def frame_title(timeline: Timeline, frame: int) -> str:
+    """What a frame shows, in a few words (the stepper's and the page's counter), in the timeline's language."""
+    with language(timeline.lang):
+        names = timeline.snapshot.names
+        kind = timeline.kind(frame)
+        if kind == "forward":
+            return _("Forward {index} of {total}: {node}").format(
+                index=frame + 1, total=len(timeline.forward), node=names(timeline.forward[frame].node))
+        if kind == "update":
+            return _("The update: p ← p − lr·grad")
+        if not timeline.steps:
+            return _("No steps: the loss is a leaf")
+        index = timeline.backward_index(frame)
+        return _("Backward {index} of {total}: {node}").format(
+            index=index + 1, total=len(timeline.steps), node=names(timeline.steps[index].node))

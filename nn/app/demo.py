@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from autograd import Value, no_grad
 from autograd.i18n import N_, Catalogue
 from autograd.validation import instance, integer, real
-from nn import MLP, SGD, History, data, icecream_network, mse_loss
+from nn import MLP, SGD, History, data, icecream_network, mse_loss, network_picture
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -417,6 +417,7 @@ def run_demo(out: str | os.PathLike[str], quiet: bool = False, graphviz: bool = 
     outputs[out / "icecream_graph.svg"] = graph.pipe(format="svg")
     outputs[out / "icecream_stepper.html"] = with_language(
         html_page, loss, follow=bias, lr=BIAS_LR, parameters=[bias],
+        network=network_picture(model, loss, inputs=data.icecream().feature_names),
         title=_("The ice-cream loss over its ten rows at b = 0: forward, backward following "
                 "the output bias b ({name}), then the update b ← b − {lr}·grad").format(
             name=OUTPUT_BIAS, lr=f"{BIAS_LR:g}"))
