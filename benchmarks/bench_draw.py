@@ -6,7 +6,7 @@ by hand in nn's scopes): about 2,270 nodes, 1,300 backward steps.
 
 Measured, each as the median of several runs:
 
-* open the Stepper: ``Stepper(loss)`` plus its widget and first frame;
+* open the Stepper: ``Stepper(loss)`` plus its first frame;
 * show a frame: moving the slider to a step not shown before;
 * the same two with the whole graph laid out once (``view="graph"``);
 * build the ``graphviz.Digraph`` (Python side only);
@@ -35,6 +35,7 @@ from typing import Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograd import Stepper, Value, draw, explain, html_page  # noqa: E402
+from autograd.viz.document import document_json  # noqa: E402
 from autograd.viz.display import mimebundle  # noqa: E402
 from autograd.viz.steps import forward_steps  # noqa: E402
 from autograd.viz.examples import micrograd_demo_loss, scoped_mlp  # noqa: E402
@@ -74,7 +75,7 @@ def main() -> None:
 
     def open_stepper(view: str = "auto") -> Stepper:
         stepper = Stepper(loss, view=view)
-        stepper.widget  # controls and the first frame
+        stepper.frame_svg()  # the first frame
         return stepper
 
     stepper = open_stepper()
@@ -84,20 +85,22 @@ def main() -> None:
     rng = random.Random(0)
     unseen = iter(rng.sample(range(1, len(stepper)), len(stepper) - 1))
     rows.append(("show a new frame (local view)",
-                 median_seconds(lambda: setattr(stepper.slider, "value", next(unseen) + 1), repeats * 4)))
+                 median_seconds(lambda: (stepper.go(next(unseen)), stepper.frame_svg()), repeats * 4)))
     rows.append(("show a cached frame (local view)",
-                 median_seconds(lambda: (stepper.prev(), stepper.next()), repeats * 4)))
+                 median_seconds(lambda: (stepper.prev(), stepper.next(), stepper.frame_svg()), repeats * 4)))
 
     whole = [None]
 
     def open_whole() -> None:
         whole[0] = open_stepper("graph")
 
-    rows.append(("open the Stepper (whole graph, one dot layout)", median_seconds(open_whole, max(repeats // 2, 1))))
+    rows.append(("open the Stepper (whole graph: one dot layout, the document)",
+                 median_seconds(open_whole, max(repeats // 2, 1))))
     whole_stepper = whole[0]
+    print(f"the stepper's document: {len(document_json(whole_stepper.document).encode()) / 1e6:.1f} MB of JSON")
     steps = iter(rng.sample(range(1, len(whole_stepper)), len(whole_stepper) - 1))
-    rows.append(("show a frame (whole graph, restyled SVG)",
-                 median_seconds(lambda: setattr(whole_stepper.slider, "value", next(steps) + 1), repeats * 4)))
+    rows.append(("frame_svg (whole graph, the document's frame painted)",
+                 median_seconds(lambda: whole_stepper.frame_svg(next(steps)), repeats * 4)))
 
     rows.append(("build the graphviz.Digraph (Python only)", median_seconds(lambda: draw(loss), repeats)))
     svg_size = [0]

@@ -7,6 +7,10 @@ blocks for long:
 * a bigger graph built in ``nn``'s scopes is drawn with its neurons (or
   layers) collapsed and constants hidden, when that leaves at most
   ``INLINE_LIMIT`` boxes; up to ``SUMMARY_ABOVE`` nodes are looked at for it;
+* a drawing whose text would shrink below ``inline.READABLE_PX`` at a
+  960-px output is folded further (neurons, then layers) while the graph
+  has scopes to fold; what is still too wide scrolls sideways at a readable
+  size (``text/html``, see ``autograd.viz.inline``), never shrinks;
 * anything else shows as a text summary (node count, ops, parameters, and how
   to draw more), computed in one pass over the graph;
 * ``dot`` runs with a time limit (``DISPLAY_TIMEOUT`` seconds); missing,
@@ -22,6 +26,7 @@ from ..i18n import N_, Catalogue
 from ..value import Value
 from .dot import INSTALL, DotFailed, render_svg
 from .draw import draw
+from .inline import READABLE_PX, readable_bundle, shown_text_px
 from .optional import GRAPHVIZ_HINT
 from .snapshot import Snapshot
 
@@ -34,18 +39,23 @@ INSTALL_HINT = N_(
 INLINE_LIMIT = 400  # drawn boxes (values, ops, collapsed groups); a bigger drawing is unreadable inline
 SUMMARY_ABOVE = 20_000  # nodes: past this, a text summary without trying to collapse anything
 DISPLAY_TIMEOUT = 10.0  # seconds dot may take for the inline drawing
+FOLD_GAIN = 1.1  # a further fold hides more, so it must make the text this much larger to be chosen
 
 
 def mimebundle(value: Value, include: Container[str] | None = None,
                exclude: Container[str] | None = None) -> dict[str, str]:
-    """``{"image/svg+xml": ..., "text/plain": repr}``, or text alone when ``dot`` cannot draw it in time."""
+    """``{"image/svg+xml": ..., "text/plain": repr}`` (and ``text/html`` that scrolls a wide graph), or text alone.
+
+    Text alone when ``dot`` cannot draw it in time.
+    """
     text = repr(value)
     bundle: dict[str, str] = {"text/plain": text}
-    wanted = include is None or "image/svg+xml" in include
-    if wanted and not (exclude is not None and "image/svg+xml" in exclude):
+    shown = {"image/svg+xml", "text/html"}
+    wanted = shown if include is None else shown & set(include)
+    if wanted - set(exclude or ()):
         svg, note = _svg(value)
         if svg is not None:
-            bundle["image/svg+xml"] = svg
+            bundle.update(readable_bundle(svg))
         if note:
             bundle["text/plain"] = f"{text}\n{note}"
     if include is not None:
@@ -63,18 +73,39 @@ def _svg(value: Value) -> tuple[str | None, str]:
         return None, _("(the graphviz Python package is missing: {hint})").format(hint=GRAPHVIZ_HINT)
     snapshot = Snapshot(value)
     size = len(snapshot.order)
-    options: dict[str, object] = {}
     if size > INLINE_LIMIT:
         collapse = _collapse_within_budget(snapshot) if size <= SUMMARY_ABOVE else None
         if collapse is None:
             return None, summary(snapshot)
-        options = {"collapse": collapse, "hide_constants": True}
-    try:
-        return render_svg(draw(snapshot, **options), timeout=DISPLAY_TIMEOUT), ""
-    except DotFailed as error:
-        if error.reason == "missing":
-            return None, _(INSTALL_HINT)
-        return None, f"({error})"
+        folds = [collapse] + (["layers"] if collapse == "neurons" else [])
+    else:
+        folds = [None] + _scoped_folds(snapshot)
+    # The least folded drawing that is readable at a notebook's width; failing that, the one with
+    # the largest text there (it scrolls least), a further fold counting only if it gains FOLD_GAIN.
+    best: tuple[str, float] | None = None
+    for fold in folds:
+        options: dict[str, object] = {} if fold is None else {"collapse": fold, "hide_constants": True}
+        try:
+            svg = render_svg(draw(snapshot, **options), timeout=DISPLAY_TIMEOUT)
+        except DotFailed as error:
+            if best is not None:
+                break  # a fold that failed: the drawing before it scrolls
+            if error.reason == "missing":
+                return None, _(INSTALL_HINT)
+            return None, f"({error})"
+        text_px = shown_text_px(svg)
+        if text_px is None or text_px >= READABLE_PX:
+            return svg, ""
+        if best is None or text_px > best[1] * FOLD_GAIN:
+            best = (svg, text_px)
+    assert best is not None  # folds is never empty
+    return best[0], ""
+
+
+def _scoped_folds(snapshot: Snapshot) -> list[str]:
+    """The folds a graph built in scopes allows, least folded first: ``["neurons", "layers"]``, or fewer."""
+    depths = {len(node.scope.path) for node in snapshot.order if node.scope is not None}
+    return [name for depth, name in ((2, "neurons"), (1, "layers")) if any(d >= depth for d in depths)]
 
 
 def _collapse_within_budget(snapshot: Snapshot) -> str | None:

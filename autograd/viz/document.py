@@ -3,7 +3,8 @@
 ``stepper_document(timeline, scene, svg)`` turns a :class:`Timeline` (what
 each frame computes) and a drawing (one Graphviz layout of the graph) into
 plain data: for every frame its kind, headline, arithmetic, sentence and
-the followed parameter's running sum; which drawn elements are current,
+the followed parameter's running sum (``Timeline.text`` is these joined);
+which drawn elements are current,
 read or receiving gradient, and which edges carry it; and for every drawn
 element, edge and number the frames at which its look or its text changes,
 with the text already written in the timeline's language (``?`` pending,
@@ -232,9 +233,8 @@ class _Builder:
             kind = timeline.kind(frame)
             node = timeline.frame_node(frame)
             entry: dict[str, Any] = {"kind": kind, "title": frame_title(timeline, frame), "node": ids[id(node)]}
-            text = timeline.text(frame)
-            entry["text"] = text
-            sentence, arithmetic = "", text
+            arithmetic = timeline.text(frame)  # its headline, arithmetic, sentence and follow line, split below
+            sentence = ""
             current = reading = receiving = []
             edges: list[str] = []
             if kind == "forward":
@@ -277,10 +277,7 @@ class _Builder:
         chosen = contributions[0]
         if timeline.follow is not None:
             chosen = next((c for c in contributions if c.input is timeline.follow), chosen)
-        with language(timeline.lang):
-            prompt = _("What does {name} receive from this step (local derivative × upstream)?").format(
-                name=names(chosen.input))
-        return {"node": timeline.snapshot.ids[id(chosen.input)], "prompt": prompt,
+        return {"node": timeline.snapshot.ids[id(chosen.input)], "name": names(chosen.input),
                 "answer": chosen.product, "shown": number(chosen.product)}
 
     def follow(self) -> Optional[dict[str, Any]]:
@@ -379,7 +376,8 @@ def interface_words() -> dict[str, str]:
         "following": _("Following {name}"), "contribution": _("contribution"), "row": _("row"),
         "row_n": _("row {row}"),
         "running_sum": _("running sum"), "added": _("adds"), "answer_key": _("Answer key"),
-        "question": _("question"), "answer": _("answer"), "network": _("The network"),
+        "question": _("question"), "answer": _("answer"),
+        "quiz_prompt": _("What does {name} receive from this step (local derivative × upstream)?"), "network": _("The network"),
         "keys": _("Keys: ← → step, Home/End first/last, [ ] the followed parameter's steps, S slides, Q quiz"),
         "blank": "______",
     }

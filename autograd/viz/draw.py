@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, TypedDict, Union
 from ..i18n import language
 from ..validation import choice, instance
 from ..value import Value
+from .inline import inline
 from .labels import edge_label, group_label, is_weighted_sum, op_label, value_label
 from .numeric import LeafCheck, check_leaf_grads
 from .optional import import_graphviz
@@ -119,8 +120,10 @@ def draw(
     A node is named by its label, else by its formula in its inputs' names
     (``w1·x1``); a node built for row k of a batch shows ``[row k]``.
     ``root`` may be a ``Snapshot`` of the graph, shared with other views.
+    Shown in a notebook, a drawing too wide to read at the output's width
+    scrolls sideways instead of shrinking (``autograd.viz.inline``).
     """
-    return build_scene(
+    return inline(build_scene(
         root,
         show_grads=show_grads,
         highlight=highlight,
@@ -132,7 +135,7 @@ def draw(
         rankdir=rankdir,
         show_deltas=show_deltas,
         lang=lang,
-    ).graph
+    ).graph)
 
 
 def _draw_defaults() -> dict[str, object]:

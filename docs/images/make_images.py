@@ -3,13 +3,15 @@
     .venv/bin/python docs/images/make_images.py
 
 * ``neuron.svg``    -- ``tracegrad draw`` of one tanh neuron;
-* ``stepper.png``   -- a backward frame of ``tracegrad trace``'s HTML stepper,
-                       taken with headless Chromium through Playwright (the
-                       system's ``chromium``; no browser download);
-                       ``stepper.zh.png`` the same frame with ``--lang zh``;
+* ``stepper.png``   -- ``tracegrad demo``'s ice-cream stepper page on a 1280x800 laptop, at the
+                       third step that adds to the followed output bias; ``stepper.zh.png`` the
+                       same with ``--lang zh``;
+* ``stepper.projector.png`` -- the same page on a 1024x768 projector, in slide mode (key S);
+* ``stepper.handout.png``   -- one printed handout sheet of it (the page under print media);
 * ``loss_curve.png`` and ``moons_boundary.png`` -- from ``tracegrad train moons``.
 
-Each image stays well under 200 KB.
+Screenshots are taken with headless Chromium through Playwright (the
+system's ``chromium``; no browser download). Each image stays well under 200 KB.
 """
 
 from __future__ import annotations
@@ -22,28 +24,44 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 NEURON = ["tanh(x1*w1 + x2*w2 + b)", "--set", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+FOLLOWED_STEP = 3  # the picture shows the third contribution to the output bias
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
 
 
 def tracegrad(*args: str, cwd: Path) -> None:
     subprocess.run([sys.executable, "-m", "nn.app.cli", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
 
 
-# The neuron's page: 5 forward frames, then backward; 8 clicks show backward step 3 of 5.
-STEPS_FORWARD = 8
+def shrink(image: Path) -> None:
+    """A screenshot with at most 96 colours (text stays crisp; the file is a third of the size)."""
+    from PIL import Image
+
+    with Image.open(image) as picture:
+        picture.convert("RGB").quantize(colors=96, dither=Image.Dither.NONE).save(image, optimize=True)
 
 
-def screenshot(page_path: Path, target: Path, steps_forward: int = STEPS_FORWARD) -> None:
+def screenshots(page_path: Path, shots: list[tuple[Path, int, int, str]]) -> None:
+    """Each shot: (target, width, height, mode), mode "" (the page), "slides" or "handout"."""
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 960, "height": 660}, device_scale_factor=1)
-        page.goto(page_path.as_uri())
-        for _ in range(steps_forward):
-            page.click("#tg-next")
-        page.click("#tg-zoom-fit")
-        page.screenshot(path=str(target))
+        browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        for target, width, height, mode in shots:
+            page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1,
+                                    reduced_motion="reduce")
+            fragment = {"": "", "slides": "#slides", "handout": "#print-handout"}[mode]
+            page.goto(page_path.as_uri() + fragment)
+            for _ in range(FOLLOWED_STEP):
+                page.keyboard.press("]")
+            if mode == "handout":
+                page.emulate_media(media="print")
+                page.locator("section.tg-sheet").nth(FOLLOWED_STEP).screenshot(path=str(target))
+            else:
+                page.screenshot(path=str(target))
+            shrink(target)
+            page.close()
         browser.close()
 
 
@@ -51,10 +69,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         tracegrad("draw", *NEURON, "-o", str(HERE / "neuron.svg"), cwd=work)
-        tracegrad("trace", *NEURON, "-o", "steps.html", cwd=work)
-        screenshot(work / "steps.html", HERE / "stepper.png")
-        tracegrad("trace", *NEURON, "--lang", "zh", "-o", "steps.zh.html", cwd=work)
-        screenshot(work / "steps.zh.html", HERE / "stepper.zh.png")
+        tracegrad("demo", "-q", "--out", "walk", cwd=work)
+        tracegrad("demo", "-q", "--lang", "zh", "--out", "walk.zh", cwd=work)
+        screenshots(work / "walk" / "icecream_stepper.html", [
+            (HERE / "stepper.png", 1280, 800, ""),
+            (HERE / "stepper.projector.png", 1024, 768, "slides"),
+            (HERE / "stepper.handout.png", 640, 900, "handout"),
+        ])
+        screenshots(work / "walk.zh" / "icecream_stepper.html", [(HERE / "stepper.zh.png", 1280, 800, "")])
         tracegrad("train", "moons", "--out", "moons", "-q", cwd=work)
         shutil.copyfile(work / "moons" / "loss.png", HERE / "loss_curve.png")
         shutil.copyfile(work / "moons" / "boundary.png", HERE / "moons_boundary.png")

@@ -15,8 +15,8 @@ const SLIDE_MIN_SCALE = 1.7;
 const ABSOLUTE_MIN_SCALE = 1.15; // 9-unit names at 10.4 px: the least a camera ever shows
 const PIN_SCALE = 1.3; // the pinned followed parameter: its 11-unit text at 14 px
 const PADDING = 28; // drawing units around the step's neighbourhood
-const PRINT_WIDTH = 700; // drawing units across a printed page (text about 8 pt)
-const PRINT_HEIGHT = 560;
+const PRINT_WIDTH = 560; // drawing units across a printed page: 11-unit text at about 10 pt
+const PRINT_HEIGHT = 450; // with the width, the A4 sheet's graph box (186 x 150 mm)
 const QUIZ_TOLERANCE = 0.005; // relative: a hand answer from 4-digit numbers passes
 const SVG_NS = "http://www.w3.org/2000/svg";
 const STATE_CLASSES = ["tg-pending", "tg-partial", "tg-done"];
@@ -70,16 +70,22 @@ export function answerIsRight(given, answer) {
   return Math.abs(given - answer) <= QUIZ_TOLERANCE * Math.abs(answer);
 }
 
-/** Blanks the results in a line of arithmetic: whatever follows its last "= ". */
-function blankResults(text, blank) {
-  return text.split("\n").map((line) => {
-    const at = line.lastIndexOf("= ");
-    return at < 0 ? line : line.slice(0, at + 2) + blank;
-  }).join("\n");
+// A computed number: a decimal, a negative or an exponent. Counts and rows ("2 of 10", "[row 8]") and the
+// digits inside names (L2.N1.b) are not computed, so they stay.
+const COMPUTED = /(?<![\p{L}\p{N}_.])[-−]?\d+\.\d+(?:e[-+]?\d+)?(?![\p{L}\p{N}_])|(?<![\p{L}\p{N}_.])[-−]\d+(?![\p{L}\p{N}_.\]])|(?<![\p{L}\p{N}_.])\d+e[-+]?\d+/gu;
+
+/** The fill-in variant of a sentence: every computed number blanked. */
+function blankNumbers(text, blank) {
+  return text.replace(COMPUTED, blank);
 }
 
-function blankNumbers(text, blank) {
-  return text.replace(/[-−]?\d+(?:\.\d+)?(?:e[-+]?\d+)?/g, blank);
+/** The fill-in variant of the arithmetic: every result after "= " blanked, the op's rule in [ ] kept. */
+function blankResults(text, blank) {
+  return text.split("\n").map((line) => {
+    const rule = line.indexOf("   [");
+    const [work, kept] = rule < 0 ? [line, ""] : [line.slice(0, rule), line.slice(rule)];
+    return work.replace(/= \(?[-−]?[\d.]+(?:e[-+]?\d+)?\)?/g, "= " + blank).replace(COMPUTED, blank) + kept;
+  }).join("\n");
 }
 
 /** The drawing's text in the document's states, for any copy of the SVG. */
@@ -109,6 +115,7 @@ class Painter {
     }
   }
 
+  /** Paints frame `index`; `hidden` maps node ids to the role ("data" or "grad") shown as `blank`. */
   paint(index, hidden, blank) {
     const frame = this.doc.frames[index];
     for (const entry of this.elements.values()) {
@@ -122,7 +129,7 @@ class Painter {
       entry.group.removeAttribute("data-current");
       for (const slot of entry.slots) {
         let text = lookup(slot.text.changes, index);
-        if (hidden && hidden.has(slot.text.node) && slot.text.role === "grad") text = fill(this.doc.textWords.grad, { value: blank });
+        if (hidden && hidden.get(slot.text.node) === slot.text.role) text = fill(this.doc.textWords[slot.text.role], { value: blank });
         if (slot.target.textContent !== text) slot.target.textContent = text;
       }
     }
@@ -485,7 +492,7 @@ export function mount(root, doc, options = {}) {
     index = Math.max(0, Math.min(count - 1, i | 0));
     const frame = doc.frames[index];
     const open = quizOpen(index);
-    painter.paint(index, open ? new Set([frame.quiz.node]) : null, "?");
+    painter.paint(index, open ? new Map([[frame.quiz.node, "grad"]]) : null, "?");
     slider.value = String(index + 1);
     counter.textContent = frame.title;
     headline.textContent = frame.headline;
@@ -539,7 +546,7 @@ export function mount(root, doc, options = {}) {
       }
     };
     input.addEventListener("keydown", (event) => { if (event.key === "Enter") check(); event.stopPropagation(); });
-    quizBox.append(h("p", { class: "tg-prompt" }, question.prompt), input,
+    quizBox.append(h("p", { class: "tg-prompt" }, fill(words.quiz_prompt, { name: question.name })), input,
       button(words.check, words.check, check), button(words.reveal, words.reveal, () => { revealed.add(index); show(index, true); }),
       verdict);
   }
@@ -575,7 +582,7 @@ export function mount(root, doc, options = {}) {
       const rows = [];
       doc.frames.forEach((frame, i) => {
         if (frame.kind === "backward" && frame.quiz) rows.push(h("tr", {}, h("td", {}, frame.title),
-          h("td", {}, frame.quiz.prompt), h("td", { class: "tg-num" }, frame.quiz.shown)));
+          h("td", {}, fill(words.quiz_prompt, { name: frame.quiz.name })), h("td", { class: "tg-num" }, frame.quiz.shown)));
       });
       handout.append(h("section", { class: "tg-sheet tg-key" }, h("h2", {}, (options.title || "") + " — " + words.answer_key),
         h("table", {}, h("tr", {}, h("th", {}, words.step), h("th", {}, words.question), h("th", {}, words.answer)), ...rows)));
@@ -586,12 +593,15 @@ export function mount(root, doc, options = {}) {
       const copy = svg.cloneNode(true);
       const copyPainter = new Painter(copy, doc);
       const fillIn = variant === "fill";
-      const hidden = fillIn ? new Set((frame.receiving || []).map((id) => (painter.elements.get(id) || {}).element)
-        .filter(Boolean).map((element) => element.texts.map((t) => t.node)).flat()) : null;
+      // The fill-in sheet blanks what the step computes: the gradients it passes on, or the updated values.
+      const role = frame.kind === "update" ? "data" : "grad";
+      const blanked = frame.kind === "update" ? frame.updated : frame.receiving;
+      const hidden = fillIn ? new Map((blanked || []).map((id) => (painter.elements.get(id) || {}).element)
+        .filter(Boolean).map((element) => [element.node, role])) : null;
       copyPainter.paint(i, hidden, blank);
       const focus = painter.box(focusIds(doc, i).nice) || whole;
       const width = Math.min(whole.width, Math.max(PRINT_WIDTH, focus.width + 2 * PADDING));
-      const height = Math.min(whole.height, Math.max(PRINT_HEIGHT * 0.6, Math.min(PRINT_HEIGHT, focus.height + 2 * PADDING)));
+      const height = Math.min(whole.height, Math.max(PRINT_HEIGHT, focus.height + 2 * PADDING));
       let x = focus.x + focus.width / 2 - width / 2, y = focus.y + focus.height / 2 - height / 2;
       x = Math.min(Math.max(x, whole.x), whole.x + whole.width - width);
       y = Math.min(Math.max(y, whole.y), whole.y + whole.height - height);

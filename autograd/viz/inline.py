@@ -1,0 +1,153 @@
+"""A graph shown inline in a notebook keeps its text readable: it scrolls sideways rather than shrink.
+
+Jupyter scales an SVG output down to the width of the output area
+(``max-width: 100%``), so a graph drawn twice as wide as the notebook shows
+its 9 pt labels at 6 px, and a wide MLP at 2 px. Here a drawing is measured
+(its width and its smallest ``font-size``, both in Graphviz's points, 4/3 px
+each) against an output ``OUTPUT_WIDTH`` px wide:
+
+* if, scaled to fit, its smallest text is still at least ``READABLE_PX``, the
+  SVG is shown as it is (``image/svg+xml``), as graphviz shows it;
+* otherwise it is sized so that its smallest text is ``SCROLL_TEXT_PX`` (never
+  larger than drawn) and shown in a box that scrolls sideways (``text/html``,
+  which notebooks prefer over the image), with the sized SVG as the image
+  for front ends that only show images.
+
+``draw`` returns an :class:`InlineDigraph` (a ``graphviz.Digraph`` whose
+Jupyter display does this; ``source``, ``pipe`` and ``render`` are
+graphviz's), and a Value's own display (``autograd.viz.display``) folds a
+wide scoped graph first and scrolls what is still too wide.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import graphviz
+
+OUTPUT_WIDTH = 960  # px: a notebook's output area on a laptop screen
+READABLE_PX = 9.0  # the smallest text a learner can read on screen
+SCROLL_TEXT_PX = 10.0  # the smallest text of a drawing that scrolls
+PX_PER_PT = 4 / 3  # Graphviz writes SVG sizes in points
+
+_SVG_TAG = re.compile(r"<svg\b[^>]*>", re.S)
+_LENGTH = re.compile(r'(?<![\w-])(width|height)="([0-9.]+)(pt|px)?"')
+_FONT_SIZE = re.compile(r'font-size="([0-9.]+)"')
+_VIEW_BOX = re.compile(r'viewBox="\s*[-0-9.]+[\s,]+[-0-9.]+[\s,]+([0-9.]+)[\s,]+[0-9.]+\s*"')
+_SCALE = re.compile(r'<g id="graph0"[^>]*transform="scale\(([0-9.]+)')
+_SHOWN = frozenset({"image/svg+xml", "text/html"})  # what an InlineDigraph shows in its own way
+
+
+class SvgSize(NamedTuple):
+    """What decides how readable a drawing is inline: its size in px and its smallest text in px."""
+
+    width: float
+    height: float
+    smallest_text: float | None  # None: no text at all
+
+
+def measure(svg: str) -> SvgSize:
+    """The width, height and smallest ``font-size`` of an SVG, in CSS px (1 pt = 4/3 px)."""
+    tag = _SVG_TAG.search(svg)
+    if tag is None:
+        raise ValueError(f"svg: no <svg> element in {svg[:80]!r}")
+    lengths = {name: _px(number, unit) for name, number, unit in _LENGTH.findall(tag.group(0))}
+    if "width" not in lengths or "height" not in lengths:
+        raise ValueError(f"svg: the <svg> element has no width and height: {tag.group(0)[:120]!r}")
+    # A font-size is in the drawing's units: the viewBox maps them onto the element's width
+    # (Graphviz: points, 4/3 px each, until the width is set otherwise), and Graphviz's
+    # outermost group may scale them again (a graph with a size attribute).
+    view_box = _VIEW_BOX.search(tag.group(0))
+    px_per_unit = lengths["width"] / float(view_box.group(1)) if view_box and float(view_box.group(1)) else 1.0
+    scale = _SCALE.search(svg, tag.end())
+    if scale is not None:
+        px_per_unit *= float(scale.group(1))
+    sizes = [float(size) * px_per_unit for size in _FONT_SIZE.findall(svg, tag.end())]
+    return SvgSize(lengths["width"], lengths["height"], min(sizes) if sizes else None)
+
+
+def _px(number: str, unit: str) -> float:
+    return float(number) * (PX_PER_PT if unit == "pt" else 1.0)
+
+
+def shown_text_px(svg: str, width: float = OUTPUT_WIDTH) -> float | None:
+    """The smallest text of ``svg`` on screen when it is scaled to fit an output ``width`` px wide."""
+    size = measure(svg)
+    if size.smallest_text is None:
+        return None
+    return size.smallest_text * min(1.0, width / size.width)
+
+
+def readable_bundle(svg: str) -> dict[str, str]:
+    """The MIME bundle that shows ``svg`` with text of at least READABLE_PX at OUTPUT_WIDTH."""
+    size = measure(svg)
+    smallest = shown_text_px(svg)
+    if smallest is None or smallest >= READABLE_PX:
+        return {"image/svg+xml": svg}
+    assert size.smallest_text is not None  # a drawing with text
+    scale = min(1.0, SCROLL_TEXT_PX / size.smallest_text)
+    sized = _sized(svg, size.width * scale, size.height * scale)
+    start = sized.index("<svg")
+    # Jupyter's own CSS gives every svg in an output max-width: 100%; the inline style outranks it.
+    element = sized[start:].replace("<svg", '<svg style="max-width:none;height:auto"', 1)
+    html = ('<div class="tracegrad-graph" style="overflow-x:auto;max-width:100%;padding-bottom:4px">'
+            f"{element}</div>")
+    return {"text/html": html, "image/svg+xml": sized}
+
+
+def _sized(svg: str, width: float, height: float) -> str:
+    """``svg`` with its root's width and height set in px (its viewBox scales the drawing with them)."""
+    tag = _SVG_TAG.search(svg)
+    assert tag is not None  # measured before
+    lengths = {"width": f"{width:.0f}px", "height": f"{height:.0f}px"}
+    root = _LENGTH.sub(lambda match: f'{match.group(1)}="{lengths[match.group(1)]}"', tag.group(0))
+    return svg[:tag.start()] + root + svg[tag.end():]
+
+
+def inline(graph: "graphviz.Digraph") -> "graphviz.Digraph":
+    """``graph`` itself, made an InlineDigraph: its notebook display keeps text readable."""
+    graph.__class__ = inline_digraph_class()
+    return graph
+
+
+@lru_cache(maxsize=None)
+def inline_digraph_class() -> type:
+    """The ``graphviz.Digraph`` subclass ``draw`` returns (made on first use: graphviz loads lazily)."""
+    from .optional import import_graphviz
+
+    graphviz = import_graphviz()
+
+    class InlineDigraph(graphviz.Digraph):
+        """A ``graphviz.Digraph`` whose Jupyter display scrolls a wide drawing instead of shrinking it.
+
+        Everything but the display (``source``, ``pipe``, ``render``, ``copy``) is graphviz's.
+        """
+
+        def _repr_image_svg_xml(self) -> str:
+            """The SVG sized so that its text stays readable (as wide as it must be)."""
+            return readable_bundle(super()._repr_image_svg_xml())["image/svg+xml"]
+
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, str]:
+            """``image/svg+xml`` when the drawing fits readably, else also a sideways-scrolling ``text/html``."""
+            if include is None and self._jupyter_mimetype != "image/svg+xml":
+                return super()._repr_mimebundle_(include, exclude, **kwargs)  # set_jupyter_format("png")
+            wanted = set(include) if include is not None else set(_SHOWN)
+            wanted -= set(exclude or ())
+            bundle: dict[str, Any] = {}
+            if wanted & _SHOWN:
+                bundle.update((mimetype, content) for mimetype, content
+                              in readable_bundle(super()._repr_image_svg_xml()).items() if mimetype in wanted)
+            if wanted - _SHOWN:  # PNG or JPEG asked for by name: graphviz's
+                bundle.update(super()._repr_mimebundle_(wanted - _SHOWN, None, **kwargs))
+            return bundle
+
+    InlineDigraph.__module__ = __name__
+    InlineDigraph.__qualname__ = "InlineDigraph"
+    return InlineDigraph
+
+
+__all__ = ["OUTPUT_WIDTH", "READABLE_PX", "SCROLL_TEXT_PX", "SvgSize", "inline", "inline_digraph_class",
+           "measure", "readable_bundle", "shown_text_px"]
