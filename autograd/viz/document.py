@@ -45,6 +45,10 @@ QUIZ_TOLERANCE = 0.005
 # draw's options that the stepper and the HTML page set themselves.
 SET_BY_THE_STEPPER = ("show_grads", "highlight", "check_grads")
 
+# Nodes a picture lays out whole; past this, each frame shows its neighbourhood (laid out alone).
+WHOLE_GRAPH_BUDGET = 3000
+SHIPPED_FRAMES = 40  # frames of backward a page of a too-big graph carries, besides the followed ones (one dot run each)
+
 Changes = list[list[Any]]  # [[frame, value], ...]: the value from that frame on
 
 
@@ -71,13 +75,13 @@ def _state(first: int, final: int, index: int) -> str:
 class _Builder:
     """Builds the document for one timeline over one scene."""
 
-    def __init__(self, timeline: Timeline, scene: Scene, frames: Optional[list[int]] = None) -> None:
+    def __init__(self, timeline: Timeline, scene: Optional[Scene], frames: Optional[list[int]] = None) -> None:
         self.timeline = timeline
         self.wanted = frames
         self.scene = scene
         self.start = timeline.backward_start
         self.count = max(len(timeline), 1)
-        self.element_ids = {element.id for element in scene.elements}
+        self.element_ids = {element.id for element in scene.elements} if scene is not None else set()
 
     def backward_frame(self, step: int) -> int:
         """The frame of backward step ``step`` (-1, the initial gradient, is shown from backward's first frame)."""
@@ -210,6 +214,8 @@ class _Builder:
 
     def frames(self) -> list[dict[str, Any]]:
         timeline, scene = self.timeline, self.scene
+        if scene is None:  # no drawing: each frame comes with its own (local_view)
+            return [None] * self.count
         ids = timeline.snapshot.ids
         names = timeline.snapshot.names
         forward_edges: dict[int, list[str]] = {}
@@ -277,8 +283,10 @@ class _Builder:
         chosen = contributions[0]
         if timeline.follow is not None:
             chosen = next((c for c in contributions if c.input is timeline.follow), chosen)
+        # A value used twice by one op (c * c) receives both products in this step.
+        answer = sum(c.product for c in contributions if c.input is chosen.input)
         return {"node": timeline.snapshot.ids[id(chosen.input)], "name": names(chosen.input),
-                "answer": chosen.product, "shown": number(chosen.product)}
+                "answer": answer, "shown": number(answer)}
 
     def follow(self) -> Optional[dict[str, Any]]:
         timeline = self.timeline
@@ -288,7 +296,8 @@ class _Builder:
         names = timeline.snapshot.names
         return {
             "node": timeline.snapshot.ids[id(follow)],
-            "element": self.scene.value_element.get(id(follow)),
+            # A value's element is its node's id in every drawing (the whole graph or a neighbourhood).
+            "element": timeline.snapshot.ids[id(follow)],
             "name": names(follow),
             "frames": timeline.follow_frames,
             "sums": [number(value) for value in timeline.follow_sums],
@@ -302,7 +311,8 @@ class _Builder:
         scope = node.scope
         return str(scope.row) if scope is not None and scope.row is not None else ""
 
-    def build(self, svg: str) -> dict[str, Any]:
+    def build(self, svg: Optional[str]) -> dict[str, Any]:
+        """The document; with ``svg`` None, one without a drawing (the frames' views come one by one)."""
         timeline = self.timeline
         with language(timeline.lang):
             self.words = {"grad": _("grad {value}"), "data": _("data {value}")}
@@ -311,9 +321,9 @@ class _Builder:
                 "lang": timeline.lang,
                 "count": self.count,
                 "backwardStart": self.start,
-                "svg": _svg_element(svg),
-                "elements": self.elements(),
-                "edges": self.edges(),
+                "svg": _svg_element(svg) if svg is not None else None,
+                "elements": self.elements() if svg is not None else [],
+                "edges": self.edges() if svg is not None else [],
                 "frames": self.frames(),
                 "follow": self.follow(),
                 "words": interface_words(),
@@ -321,6 +331,65 @@ class _Builder:
                 "legend": legend(),
             }
         return document
+
+
+def neighbourhood(timeline: Timeline, index: int) -> set[int]:
+    """The nodes a frame's local view draws: its node, its inputs, its consumers and their other inputs."""
+    snapshot = timeline.snapshot
+    node = timeline.frame_node(index)
+    chosen = {id(node)} | {id(x) for x in node.inputs}
+    for consumer in snapshot.consumers.get(id(node), []):
+        chosen.add(id(consumer))
+        chosen.update(id(x) for x in consumer.inputs)
+    if timeline.follow is not None and index in timeline.follow_frames:
+        chosen.add(id(timeline.follow))
+    if timeline.kind(index) == "update" and timeline.update is not None:
+        chosen.update(id(p) for p in timeline.update.parameters[:12])
+    return chosen
+
+
+def local_view(timeline: Timeline, draw_options: DrawOptions, index: int) -> dict[str, Any]:
+    """Frame ``index`` with its own small drawing: ``{"frame": entry, "view": {"svg", "elements", "edges"}}``."""
+    options = dict(draw_options)
+    options.pop("collapse", None)  # a neighbourhood is small already
+    scene = build_scene(timeline.snapshot, grads=timeline.grads_at(timeline.backward_index(index)),
+                        only=neighbourhood(timeline, index), lang=timeline.lang, **options)
+    document = stepper_document(timeline, scene, render_svg(scene.graph), frames=[index])
+    return {"frame": document["frames"][index],
+            "view": {key: document[key] for key in ("svg", "elements", "edges")}}
+
+
+def local_document(timeline: Timeline, draw_options: DrawOptions, shipped: list[int],
+                   network: Optional[NetworkPicture] = None) -> dict[str, Any]:
+    """The document of a graph too big to lay out whole: each shipped frame carries its own neighbourhood.
+
+    The other frames are null: the Jupyter widget asks its kernel for them
+    (``local_view``); a page says they are not in it.
+    """
+    wanted = sorted({frame for frame in shipped if 0 <= frame < max(len(timeline), 1)})
+    document = _Builder(timeline, None, []).build(None)
+    document["local"] = True
+    document["views"] = {}
+    for frame in wanted:
+        found = local_view(timeline, draw_options, frame)
+        document["frames"][frame] = found["frame"]
+        document["views"][str(frame)] = found["view"]
+    if network is not None:
+        document["network"] = network_document(network, timeline.snapshot)
+    return document
+
+
+def shipped_frames(timeline: Timeline, limit: int = SHIPPED_FRAMES) -> list[int]:
+    """The frames a page of a too-big graph carries: the end of forward, each followed step, the update, then backward's first."""
+    frames: list[int] = []
+    if timeline.backward_start:
+        frames.append(timeline.backward_start - 1)
+    frames.extend(timeline.follow_frames)
+    if timeline.update is not None:
+        frames.append(len(timeline) - 1)
+    start = timeline.backward_start
+    frames.extend(range(start, min(start + limit, len(timeline))))
+    return sorted(set(frames))[: limit + len(timeline.follow_frames) + 2]
 
 
 def refuse_options_set_by_the_stepper(draw_options: DrawOptions, caller: str) -> None:
@@ -380,6 +449,9 @@ def interface_words() -> dict[str, str]:
         "quiz_prompt": _("What does {name} receive from this step (local derivative × upstream)?"), "network": _("The network"),
         "keys": _("Keys: ← → step, Home/End first/last, [ ] the followed parameter's steps, S slides, Q quiz"),
         "blank": "______",
+        "loading": _("Laying this step out…"),
+        "not_shipped": _("This step's drawing is not in this page: the graph is too big to carry every step. "
+                         "Step to a followed step, or open the stepper in Jupyter."),
     }
 
 

@@ -29,7 +29,9 @@ from ..i18n import Catalogue, language
 from ..validation import instance
 from ..value import Value
 from . import frontend
-from .document import refuse_options_set_by_the_stepper, timeline_document
+from .document import (
+    WHOLE_GRAPH_BUDGET, local_document, refuse_options_set_by_the_stepper, shipped_frames, timeline_document,
+)
 from .draw import DrawOptions
 from .network import NetworkPicture
 from .snapshot import Snapshot
@@ -72,7 +74,10 @@ def _html_page(loss: Union[Value, Snapshot], title: Optional[str], follow: Value
         instance(title, "title", str)
     refuse_options_set_by_the_stepper(draw_options, "export_html")
     timeline = Timeline(snapshot, follow=follow, lr=lr, parameters=parameters)
-    document = timeline_document(timeline, draw_options, network)
+    if len(snapshot.order) > WHOLE_GRAPH_BUDGET:  # too big to lay out whole: each step carries its neighbourhood
+        document = local_document(timeline, draw_options, shipped_frames(timeline), network)
+    else:
+        document = timeline_document(timeline, draw_options, network)
     default_title = _("Forward and backward through {loss}, step by step").format(loss=snapshot.names(snapshot.root))
     return frontend.page(document, title or default_title)
 

@@ -8,9 +8,12 @@ from ..i18n import Catalogue, language
 from ..validation import choice
 from ..value import Value
 from . import frontend
-from .document import lookup, refuse_options_set_by_the_stepper, stepper_document, timeline_document
-from .dot import DotFailed, render_svg
-from .draw import DrawOptions, build_scene
+from .document import (
+    WHOLE_GRAPH_BUDGET, document_json, local_document, local_view, lookup, refuse_options_set_by_the_stepper,
+    shipped_frames, timeline_document,
+)
+from .dot import DotFailed
+from .draw import DrawOptions
 from .network import NetworkPicture
 from .optional import IPYWIDGETS_HINT, import_anywidget
 from .snapshot import Snapshot
@@ -21,8 +24,7 @@ if TYPE_CHECKING:
 
 _ = Catalogue("views").gettext
 
-LOCAL_VIEW_ABOVE = 300  # nodes; past this, frame_svg draws the current node's neighbourhood
-WIDGET_NODE_BUDGET = 3000  # nodes; past this, the widget shows text frames (dot's layout would take minutes)
+LOCAL_VIEW_ABOVE = WHOLE_GRAPH_BUDGET  # nodes; past this, each frame draws the current node's neighbourhood
 CACHED_FRAMES = 64
 VIEWS = ("auto", "graph", "local")
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
@@ -126,7 +128,11 @@ class StepperCore:
         """The front end's document: the whole graph laid out once, every frame's state (made on first use)."""
         if self._document is None:
             with language(self.lang):
-                self._document = timeline_document(self.timeline, self.draw_options, self.network)
+                if self.view == "graph":
+                    self._document = timeline_document(self.timeline, self.draw_options, self.network)
+                else:
+                    self._document = local_document(self.timeline, self.draw_options, shipped_frames(self.timeline),
+                                                    self.network)
         return self._document
 
     def frame_svg(self, index: int | None = None) -> str:
@@ -147,25 +153,10 @@ class StepperCore:
             self._cache.move_to_end(index)
         return cached
 
-    def _neighbourhood(self, index: int) -> set[int]:
-        if not self.steps:
-            return {id(self.loss)}
-        node = self.timeline.frame_node(index)
-        chosen = {id(node)} | {id(x) for x in node.inputs}
-        for consumer in self.snapshot.consumers.get(id(node), []):
-            chosen.add(id(consumer))
-            chosen.update(id(x) for x in consumer.inputs)
-        return chosen
-
     def _local_frame(self, index: int) -> str:
         """The current node's neighbourhood, laid out alone and painted from a document of its own."""
-        options = dict(self.draw_options)
-        options.pop("collapse", None)  # a neighbourhood is small already
-        backward_index = self.timeline.backward_index(index)
-        scene = build_scene(self.snapshot, grads=self.timeline.grads_at(backward_index),
-                            only=self._neighbourhood(index), lang=self.lang, **options)
-        document = stepper_document(self.timeline, scene, render_svg(scene.graph), frames=[index])
-        return paint_svg(document, index)
+        found = local_view(self.timeline, self.draw_options, index)
+        return paint_svg({**found["view"], "frames": {index: found["frame"]}}, index)
 
     def static_html(self) -> str:
         """The stepper as an HTML fragment that steps with no kernel (a saved notebook's or a site's view)."""
@@ -267,19 +258,27 @@ class Stepper(StepperCore, _Base):  # type: ignore[misc, valid-type]
         if _Base is object:
             import_anywidget()  # raises, naming the extra to install
         if not self.document_text:
-            from .document import document_json
-
             self.document_text = document_json(self.document)
             self.frame = self._index
+            self.on_msg(self._on_message)
+
+    def _on_message(self, _widget: object, content: Any, _buffers: object) -> None:
+        """The front end asks for a frame of a too-big graph: its neighbourhood, laid out now."""
+        if not isinstance(content, dict) or content.get("type") != "frame":
+            return
+        index = content.get("index")
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < max(len(self.timeline), 1):
+            return
+        with language(self.lang):
+            try:
+                found = local_view(self.timeline, self.draw_options, index)
+            except DotFailed as error:
+                found = {"frame": None, "view": None, "error": str(error)}
+        self.send({"type": "frame", "index": index, "payload": document_json(found)})
 
     def _repr_mimebundle_(self, **kwargs: Any) -> object:
         """The widget, with a ``text/html`` fallback that steps without a kernel; text when it cannot draw."""
-        too_big = len(self.snapshot.order) > WIDGET_NODE_BUDGET
         try:
-            if too_big:
-                raise DotFailed(_("the graph has {count} nodes, more than the widget lays out "
-                                  "({budget}); use frame_svg() or export_html").format(
-                    count=f"{len(self.snapshot.order):,}", budget=f"{WIDGET_NODE_BUDGET:,}"), "failed")
             with language(self.lang):
                 self._prepare_widget()
         except ImportError:

@@ -186,9 +186,7 @@ class NetworkView {
     this.network = doc.network;
     this.row = this.network.rows.length ? this.network.rows[0] : 0;
     this.values = new Map(); // node id -> its data text's change points
-    for (const element of doc.elements) {
-      for (const text of element.texts) if (text.role === "data" && !this.values.has(text.node)) this.values.set(text.node, text.changes);
-    }
+    this.learn(doc.elements);
     const [before, after] = doc.textWords.data.split("{value}");
     this.strip = (text) => (text && text.startsWith(before) && text.endsWith(after)
       ? text.slice(before.length, text.length - after.length) : text);
@@ -239,6 +237,13 @@ class NetworkView {
       this.circles.push({ neuron, group, values, column: c, index: i });
     }));
     this.columnsShown = columns;
+  }
+
+  /** Takes the values a (new) drawing shows: a local view brings the numbers of its nodes. */
+  learn(elements) {
+    for (const element of elements) {
+      for (const text of element.texts) if (text.role === "data" && !this.values.has(text.node)) this.values.set(text.node, text.changes);
+    }
   }
 
   nodesOf(neuron) {
@@ -325,21 +330,29 @@ export function mount(root, doc, options = {}) {
       h("span", { class: "tg-zoom" }, zoomOut, zoomIn, wholeButton), slidesButton, quizButton));
 
   // --- the drawing ---
+  // One drawing of the whole graph; or, for a graph too big to lay out whole (doc.local), one small
+  // drawing per frame (doc.views, shipped in the page or asked of the kernel).
   const view = h("div", { class: "tg-view" });
-  view.innerHTML = doc.svg;
-  const svg = view.querySelector("svg");
-  const full = svg.viewBox.baseVal;
-  const whole = { x: full.x, y: full.y, width: full.width, height: full.height };
-  svg.removeAttribute("width");
-  svg.removeAttribute("height");
-  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
-  const painter = new Painter(svg, doc);
+  let svg = null, painter = null, whole = null, drawn = null, camera = null;
+  function useDrawing(text, elements, edges) {
+    view.innerHTML = text;
+    svg = view.querySelector("svg");
+    const full = svg.viewBox.baseVal;
+    whole = { x: full.x, y: full.y, width: full.width, height: full.height };
+    camera = { ...whole };
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    painter = new Painter(svg, { ...doc, elements, edges });
+    if (network) network.learn(elements);
+  }
   // The followed parameter, pinned above the explanation at a readable size: its running gradient stays in sight
   // even when the step at hand is far from it in the drawing.
   const pin = doc.follow && doc.follow.element ? h("div", { class: "tg-pin" }) : null;
   function repin() {
-    const entry = pin && painter.elements.get(doc.follow.element);
-    if (!entry) return;
+    if (!pin) return;
+    const entry = painter && painter.elements.get(doc.follow.element);
+    if (!entry) { pin.replaceChildren(pinned); return; } // not in this frame's drawing: the running sum alone
     const box = painter.box([doc.follow.element]);
     const copy = document.createElementNS(SVG_NS, "svg");
     const pad = 4;
@@ -370,6 +383,7 @@ export function mount(root, doc, options = {}) {
     overview = false;
     aim();
   }) : null;
+  if (!doc.local) useDrawing(doc.svg, doc.elements, doc.edges);
   const side = h("div", { class: "tg-side" }, pin, explanation, quizBox, network ? network.element : null, table, arithmetic,
     h("div", { class: "tg-legend" }, ...(doc.legend || []).map(([look, text]) => h("span", { class: "tg-look-" + look }, text))),
     h("p", { class: "tg-keys" }, words.keys), printMenu);
@@ -390,7 +404,6 @@ export function mount(root, doc, options = {}) {
   }
 
   // --- the camera ---
-  let camera = { ...whole };
   let animation = 0;
   function viewSize() {
     return { width: view.clientWidth || 600, height: view.clientHeight || 400 };
@@ -451,6 +464,7 @@ export function mount(root, doc, options = {}) {
     return box;
   }
   function aim() {
+    if (!painter) return;
     const goal = target();
     cancelAnimationFrame(animation);
     if (reducedMotion() || options.instant) { setViewBox(goal); return; }
@@ -486,21 +500,40 @@ export function mount(root, doc, options = {}) {
   // --- stepping ---
   function quizOpen(i) {
     const frame = doc.frames[i];
-    return quiz && frame.kind === "backward" && frame.quiz && !revealed.has(i);
+    return quiz && frame && frame.kind === "backward" && frame.quiz && !revealed.has(i);
+  }
+  function waitFor(i) {
+    // A frame of a too-big graph whose drawing is not here yet: ask the kernel, or say it is not in the page.
+    for (const element of [headline, followLine, arithmetic]) element.textContent = "";
+    quizBox.replaceChildren();
+    counter.textContent = `${i + 1} / ${count}`;
+    sentence.textContent = options.request ? words.loading : words.not_shipped;
+    if (!options.request) return;
+    options.request(i).then(({ frame, view: drawing, error }) => {
+      if (!frame || !drawing) { if (index === i) sentence.textContent = error || words.not_shipped; return; }
+      doc.frames[i] = frame;
+      doc.views[String(i)] = drawing;
+      if (index === i) show(i);
+    });
   }
   function show(i, keepCamera) {
     index = Math.max(0, Math.min(count - 1, i | 0));
+    slider.value = String(index + 1);
+    prevButton.disabled = index === 0;
+    nextButton.disabled = index >= count - 1;
+    if (doc.local) {
+      const drawing = doc.views[String(index)];
+      if (!drawing || !doc.frames[index]) { waitFor(index); return; }
+      if (drawn !== index) { useDrawing(drawing.svg, drawing.elements, drawing.edges); drawn = index; }
+    }
     const frame = doc.frames[index];
     const open = quizOpen(index);
     painter.paint(index, open ? new Map([[frame.quiz.node, "grad"]]) : null, "?");
-    slider.value = String(index + 1);
     counter.textContent = frame.title;
     headline.textContent = frame.headline;
     sentence.textContent = open ? "" : frame.sentence;
     arithmetic.textContent = open ? "" : frame.arithmetic;
     followLine.textContent = open ? "" : frame.follow || "";
-    prevButton.disabled = index === 0;
-    nextButton.disabled = index >= count - 1;
     if (follow) {
       prevFollowed.disabled = !follow.frames.some((f) => f < index);
       nextFollowed.disabled = !follow.frames.some((f) => f > index);
@@ -590,22 +623,34 @@ export function mount(root, doc, options = {}) {
     }
     for (const i of chosen) {
       const frame = doc.frames[i];
-      const copy = svg.cloneNode(true);
-      const copyPainter = new Painter(copy, doc);
+      if (!frame) continue; // a frame of a too-big graph that this page does not carry
+      const local = doc.local ? doc.views[String(i)] : null;
+      if (doc.local && !local) continue;
+      let copy;
+      if (local) {
+        const holder = document.createElement("div");
+        holder.innerHTML = local.svg;
+        copy = holder.querySelector("svg");
+      } else copy = svg.cloneNode(true);
+      const copyPainter = new Painter(copy, local ? { ...doc, elements: local.elements, edges: local.edges } : doc);
       const fillIn = variant === "fill";
       // The fill-in sheet blanks what the step computes: the gradients it passes on, or the updated values.
       const role = frame.kind === "update" ? "data" : "grad";
       const blanked = frame.kind === "update" ? frame.updated : frame.receiving;
-      const hidden = fillIn ? new Map((blanked || []).map((id) => (painter.elements.get(id) || {}).element)
+      const hidden = fillIn ? new Map((blanked || []).map((id) => (copyPainter.elements.get(id) || {}).element)
         .filter(Boolean).map((element) => [element.node, role])) : null;
       copyPainter.paint(i, hidden, blank);
-      const focus = painter.box(focusIds(doc, i).nice) || whole;
-      const width = Math.min(whole.width, Math.max(PRINT_WIDTH, focus.width + 2 * PADDING));
-      const height = Math.min(whole.height, Math.max(PRINT_HEIGHT, focus.height + 2 * PADDING));
-      let x = focus.x + focus.width / 2 - width / 2, y = focus.y + focus.height / 2 - height / 2;
-      x = Math.min(Math.max(x, whole.x), whole.x + whole.width - width);
-      y = Math.min(Math.max(y, whole.y), whole.y + whole.height - height);
-      copy.setAttribute("viewBox", `${x} ${y} ${width} ${height}`);
+      if (!local) { // a neighbourhood is printed whole; the whole graph is cropped to the step
+        const focus = painter.box(focusIds(doc, i).nice) || whole;
+        const width = Math.min(whole.width, Math.max(PRINT_WIDTH, focus.width + 2 * PADDING));
+        const height = Math.min(whole.height, Math.max(PRINT_HEIGHT, focus.height + 2 * PADDING));
+        let x = focus.x + focus.width / 2 - width / 2, y = focus.y + focus.height / 2 - height / 2;
+        x = Math.min(Math.max(x, whole.x), whole.x + whole.width - width);
+        y = Math.min(Math.max(y, whole.y), whole.y + whole.height - height);
+        copy.setAttribute("viewBox", `${x} ${y} ${width} ${height}`);
+      }
+      copy.removeAttribute("width");
+      copy.removeAttribute("height");
       copy.setAttribute("class", "tg-sheet-graph");
       const text = fillIn ? blankNumbers(frame.sentence, blank) : frame.sentence;
       const sums = frame.follow ? (fillIn ? blankNumbers(frame.follow, blank) : frame.follow) : "";
@@ -677,10 +722,22 @@ export function mount(root, doc, options = {}) {
 /** anywidget's entry point: the widget's document, its index synced from Python only. */
 function render({ model, el }) {
   const doc = JSON.parse(model.get("document_text"));
-  const stepper = mount(el, doc, { index: model.get("frame"), title: model.get("title") || "" });
+  const waiting = new Map();
+  const answer = (message) => {
+    if (!message || message.type !== "frame" || !waiting.has(message.index)) return;
+    waiting.get(message.index)(JSON.parse(message.payload));
+    waiting.delete(message.index);
+  };
+  model.on("msg:custom", answer);
+  // A too-big graph's frames are laid out one by one by the kernel, when first shown.
+  const request = doc.local ? (i) => new Promise((resolve) => {
+    waiting.set(i, resolve);
+    model.send({ type: "frame", index: i });
+  }) : undefined;
+  const stepper = mount(el, doc, { index: model.get("frame"), title: model.get("title") || "", request });
   const follow = () => stepper.show(model.get("frame"));
   model.on("change:frame", follow);
-  return () => { model.off("change:frame", follow); stepper.destroy(); };
+  return () => { model.off("change:frame", follow); model.off("msg:custom", answer); stepper.destroy(); };
 }
 
 export default { render };
