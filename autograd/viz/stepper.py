@@ -1,3 +1,37 @@
+"""``Stepper(loss)``: step through forward, then backward, in Jupyter, one node at a time.
+
+The stepper is data plus one front end. Python computes the whole timeline
+once (``autograd.viz.document``: the graph laid out by Graphviz, every
+frame's state, values, gradients and sentences in the chosen language);
+the front end (``front/stepper.js``) draws it, the same module as the
+self-contained page's. In Jupyter, ``Stepper`` is an anywidget: stepping
+runs in the browser with no kernel round trip and keeps working after the
+kernel stops; a saved notebook, nbconvert's HTML or a built site shows the
+same stepper through its ``text/html`` fallback.
+
+Each frame draws the graph with the current node in orange, the inputs it
+reads (forward) or passes gradient to (backward) in blue (not constants
+such as the 2 of ``x * 2``: nothing updates them), values not computed yet
+as ``?``, gradients marked partial until final, and the step's arithmetic
+and one sentence of explanation beside it. A camera keeps the current node
+(and, when it receives, the followed parameter) on screen at a readable
+size. ``follow=b`` adds buttons that jump between exactly the backward
+steps that add to ``b.grad`` and a table of its contributions; ``lr=0.1``
+adds a last frame: every parameter's ``p ← p − lr·grad`` and the loss after
+the update (the user's graph is not changed); ``network=`` (from
+``nn.network_picture``) adds the article's picture of the network.
+
+Everything can be driven from Python without a browser: ``next()``,
+``prev()``, ``next_followed()``, ``prev_followed()``, ``index``,
+``frame_svg()``, ``frame_text()``; moving in Python moves the widget, never
+the other way round (a click sends nothing to the kernel). A graph of more
+than ``LOCAL_VIEW_ABOVE`` nodes (too big for one readable layout) is drawn
+frame by frame as the current node's neighbourhood: the widget asks its
+kernel for each new frame, a page or a saved notebook carries the frames
+``shipped_frames`` picks. Without Graphviz's ``dot`` (or when it fails or
+runs past its time limit), the Jupyter display shows the text of each frame.
+"""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
