@@ -31,6 +31,7 @@ from .draw import DrawOptions, Element, Scene, build_scene
 from .palette import legend
 from .text import number
 from .dot import render_svg
+from .narrate import backward_sentence, forward_sentence
 from .network import NetworkPicture, network_document
 from .timeline import BEFORE_BACKWARD, PENDING, Timeline, frame_title
 
@@ -245,13 +246,13 @@ class _Builder:
             edges: list[str] = []
             if kind == "forward":
                 step = timeline.forward[frame]
-                sentence = step.explanation
+                sentence = step.explanation if step.lang == timeline.lang else forward_sentence(step, names)
                 current = shown([node], scene.value_element) + shown([node], scene.op_element)
                 reading = shown([x for x in node.inputs if not x.is_constant], scene.value_element)
                 edges = forward_edges.get(step.index, [])
             elif kind == "backward" and timeline.steps:
                 step = timeline.steps[timeline.backward_index(frame)]
-                sentence = step.explanation
+                sentence = step.explanation if step.lang == timeline.lang else backward_sentence(step, names)
                 current = shown([node], scene.value_element) + shown([node], scene.op_element)
                 # A constant (the 2 of x * 2) gets a gradient too, but nothing learns from it.
                 receiving = shown([c.input for c in step.contributions if not c.input.is_constant],
