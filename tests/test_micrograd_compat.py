@@ -569,5 +569,26 @@ def test_difference_division_by_zero_gives_inf_not_an_exception(divide):
 def test_difference_none_left_for_attributes_both_take_them():
     for V in (micrograd_value(), Value):
         p = V(1.0)
-        p.m = 0.5
-        assert p.m == 0.5
+        p.m, p.v, p._vis_color = 0.5, 0.25, "lightgreen"
+        node = p * p
+        node.m = 1.5  # an op's result too
+        assert (p.m, p.v, p._vis_color, node.m) == (0.5, 0.25, "lightgreen", 1.5)
+
+
+def test_attributes_on_nns_parameters_and_on_a_node_made_the_micrograd_way():
+    import nn
+
+    model = nn.MLP(2, [3, 1])
+    for p in model.parameters():
+        p.m, p.v, p._vis_color = 0.0, 0.0, "lightgreen"
+    model([0.5, -1.0]).backward()
+    for p in model.parameters():  # an Adam-like update, its state read and written on each parameter
+        p.m = 0.9 * p.m + 0.1 * p.grad
+        p.v = 0.99 * p.v + 0.01 * p.grad ** 2
+    assert [(p.m, p.v, p._vis_color) for p in model.parameters()] == [
+        (0.1 * p.grad, 0.01 * p.grad ** 2, "lightgreen") for p in model.parameters()]
+    x = Value(0.3)
+    out = lecture_sin(x)
+    out.m, out._vis_color = 1.0, "orange"
+    (out * 2.0).backward()
+    assert (out.m, out._vis_color, x.grad) == (1.0, "orange", 2.0 * math.cos(0.3))
