@@ -1,0 +1,176 @@
+"""The Jupyter Stepper: an anywidget running the page's own front end, and a static fallback that steps.
+
+``Stepper`` is an ``anywidget.AnyWidget`` whose module is the very file the
+page inlines (``autograd/viz/front/stepper.js``); Python moves it through
+the ``frame`` trait; its display carries the widget, a ``text/html``
+rendering of the same front end and text. A notebook that shows a Stepper,
+executed in a kernel, saved without widget state and converted by nbconvert,
+still steps in Chromium with the network blocked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd import html_page, topological_order
+from autograd.viz import frontend
+from autograd.viz.examples import neuron, scoped_mlp
+from autograd.viz.stepper import Stepper
+from support import CHROMIUM_ARGS, find_chromium, page_document
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.widgets
+def test_the_stepper_is_an_anywidget_running_the_pages_own_script():
+    import anywidget
+
+    stepper = Stepper(neuron())
+    assert isinstance(stepper, anywidget.AnyWidget)
+    front = Path(frontend.__file__).with_name("front") / "stepper.js"
+    assert Stepper._esm == stepper._esm == frontend.script() == front.read_text(encoding="utf-8")
+    assert "export default" in stepper._esm and "export function mount" in stepper._esm
+    # The page inlines the same module (escaped for <script>) and the same style sheet.
+    page = html_page(neuron())
+    assert frontend._script_text(frontend.script()) in page
+    assert stepper._css == frontend.style("en") and frontend._script_text(frontend.style("en")) in page
+    assert stepper.widget is stepper  # the old entry point still gives the widget
+
+
+@pytest.mark.widgets
+def test_the_display_carries_the_widget_a_stepping_html_fallback_and_text():
+    stepper = Stepper(neuron(), lang="zh")
+    bundle = stepper._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert {WIDGET_VIEW, "text/html", "text/plain"} <= set(data)
+    assert data[WIDGET_VIEW]["model_id"] == stepper.model_id
+    html_text = data["text/html"]
+    assert 'class="tg-stepper"' in html_text and 'type="module"' in html_text
+    assert frontend._script_text(frontend.script()) in html_text and "VBox(" not in html_text
+    assert data["text/plain"].startswith("Stepper（前向传播 3 步，反向传播 3 步")
+    assert stepper.frame_text(0) in data["text/plain"]
+    assert page_document(html_text) == json.loads(stepper.document_text)  # one document, shown two ways
+
+
+@pytest.mark.widgets
+def test_moving_in_python_moves_the_frame_trait():
+    loss = scoped_mlp((2, 2, 1), samples=2)
+    bias = next(node for node in topological_order(loss) if node.label == "L2.N1.b")
+    stepper = Stepper(loss, follow=bias, lr=0.1)
+    stepper.widget
+    seen = []
+    stepper.observe(lambda change: seen.append(change["new"]), names="frame")
+    assert stepper.frame == 0
+    stepper.next()
+    assert stepper.frame == stepper.index == 1
+    stepper.go(7)
+    assert stepper.frame == 7
+    stepper.prev()
+    assert stepper.frame == 6
+    stepper.next_followed()
+    assert stepper.frame == stepper.follow_frames[0]
+    stepper.index = 10_000  # clamped to the last frame, the update
+    assert stepper.frame == len(stepper) - 1
+    assert seen == [1, 7, 6, stepper.follow_frames[0], len(stepper) - 1]
+    assert "frame" in stepper.keys and "document_text" in stepper.keys
+
+
+# --- a saved notebook, converted by nbconvert, in Chromium with the network blocked ---
+
+NOTEBOOK_CELLS = [
+    "from autograd import Stepper\nfrom autograd.viz.examples import neuron",
+    "Stepper(neuron())",
+]
+
+
+@pytest.fixture(scope="module")
+def converted_notebook(tmp_path_factory):
+    """A notebook showing a Stepper, executed in this environment's kernel, saved and converted to HTML."""
+    import nbclient
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    folder = tmp_path_factory.mktemp("saved-notebook")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in NOTEBOOK_CELLS]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    previous = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(Path(sys.prefix) / "share" / "jupyter")] + ([previous] if previous else []))
+    try:
+        client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", store_widget_state=False,
+                                         resources={"metadata": {"path": str(folder)}})
+        client.execute()
+    finally:
+        if previous is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = previous
+    saved = folder / "stepper.ipynb"
+    nbformat.write(notebook, str(saved))
+    reread = nbformat.read(str(saved), as_version=4)
+    assert "widgets" not in reread.metadata  # no widget state: only the outputs
+    body, _ = HTMLExporter().from_notebook_node(reread)
+    page = folder / "stepper.html"
+    page.write_text(body, encoding="utf-8")
+    return reread, body, page
+
+
+@pytest.mark.notebooks
+@pytest.mark.widgets
+def test_a_saved_notebook_keeps_the_steppers_outputs(converted_notebook):
+    notebook, body, _ = converted_notebook
+    output = notebook.cells[1].outputs[0]
+    assert {WIDGET_VIEW, "text/html", "text/plain"} <= set(output["data"])
+    assert "VBox(" not in body and "HBox(" not in body
+    assert body.count('class="tg-stepper"') == 1
+
+
+@pytest.mark.notebooks
+@pytest.mark.widgets
+@pytest.mark.browser
+def test_nbconvert_html_shows_a_stepper_that_steps_offline(converted_notebook):
+    from playwright import sync_api
+
+    _, _, page_path = converted_notebook
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+            page = context.new_page()
+            blocked = []
+
+            def block(route):
+                if route.request.url.startswith("file:"):
+                    route.continue_()
+                else:  # require.js, MathJax, the widget manager from a CDN: the network is off
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", block)
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(page_path.as_uri())
+            page.wait_for_function("() => { const r = document.querySelector('.tg-stepper');"
+                                   " return r && r.tracegrad && r.tracegrad.count > 0; }")
+            root = page.locator(".tg-stepper")
+            assert root.count() == 1 and root.is_visible()
+            counter = root.locator(".tg-counter")
+            first = counter.inner_text()
+            assert first.startswith("Forward 1 of 3")
+            root.focus()
+            page.keyboard.press("ArrowRight")
+            assert counter.inner_text().startswith("Forward 2 of 3") and counter.inner_text() != first
+            assert page.evaluate("document.querySelector('.tg-stepper').tracegrad.index") == 1
+            root.locator("button.tg-nav").nth(1).click()  # Next ▶
+            assert counter.inner_text().startswith("Forward 3 of 3")
+            assert page.locator(".tg-view svg [data-current]").count() == 1
+            assert "VBox(" not in page.inner_text("body")
+            assert not [error for error in errors if "tg-" in error or "mount" in error], errors
+        finally:
+            browser.close()
