@@ -1,7 +1,9 @@
-"""The Jupyter Stepper, driven headless through its own controls."""
+"""The Stepper driven from Python: frames, texts, follow, the update (the browser side: test_stepper_browser)."""
 
+import json
 import math
 import re
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
@@ -21,40 +23,49 @@ def classes_by_id(svg: str) -> dict[str, set[str]]:
     return {g.get("id"): set((g.get("class") or "").split()) for g in root.iter(f"{SVG}g") if g.get("id")}
 
 
-def grad_texts(svg: str) -> dict[str, str]:
-    """Node id -> the text of its gradient cell."""
+def shown_texts(stepper: Stepper, svg: str, role: str) -> dict[str, str]:
+    """Element id -> the text of its ``role`` (data, grad) row, found where the document says it is."""
     root = ET.fromstring(svg)
+    groups = {group.get("id"): group for group in root.iter(f"{SVG}g") if group.get("id")}
     found = {}
-    for group in root.iter(f"{SVG}g"):
-        for text in group.iter(f"{SVG}text"):
-            if "tg-grad" in (text.get("class") or ""):
-                found[group.get("id")] = "".join(text.itertext())
+    for element in stepper.document["elements"]:
+        group = groups.get(element["id"])
+        for text in element["texts"]:
+            if text["role"] == role and group is not None:
+                texts = list(group.iter(f"{SVG}text"))
+                found[element["id"]] = "".join(texts[-text["fromEnd"]].itertext())
     return found
 
 
+def grad_texts(stepper: Stepper, svg: str) -> dict[str, str]:
+    return shown_texts(stepper, svg, "grad")
+
+
+def data_texts(stepper: Stepper, svg: str) -> dict[str, str]:
+    return shown_texts(stepper, svg, "data")
+
+
 @pytest.mark.widgets
-def test_the_widget_steps_when_its_controls_are_used():
+def test_the_widget_steps_from_python_and_its_frame_follows():
     y = neuron()
     stepper = Stepper(y, forward=False)
-    stepper.widget  # builds the controls and the first frame
-    assert stepper.index == 0 and stepper.slider.value == 1 and stepper.slider.max == 3
-    assert stepper.prev_button.disabled and not stepper.next_button.disabled
-    first_figure, first_text = stepper.figure.value, stepper.arithmetic.value
-    assert "Step 1 of 3: y = tanh(n)" in first_text
-
-    stepper.next_button.click()
-    assert stepper.index == 1
-    assert stepper.figure.value != first_figure
-    assert "Step 2 of 3: n = x·w + b" in stepper.arithmetic.value
-    assert "Backward 2 of 3: n</b>" in stepper.counter.value
-
-    stepper.slider.value = 3
-    assert stepper.index == 2 and stepper.next_button.disabled
-    assert "Step 3 of 3: x·w = x * w = 2 * (-3) = -6" in stepper.arithmetic.value
-    stepper.next_button.click()  # past the end: stays
-    assert stepper.index == 2
-    stepper.prev_button.click()
-    assert stepper.index == 1 and stepper.slider.value == 2
+    stepper.widget  # the document is made and synced
+    assert stepper.index == stepper.frame == 0 and len(stepper) == 3
+    assert "Step 1 of 3: y = tanh(n)" in stepper.frame_text()
+    first_figure = stepper.frame_svg()
+    stepper.next()
+    assert stepper.index == stepper.frame == 1
+    assert stepper.frame_svg() != first_figure
+    assert "Step 2 of 3: n = x·w + b" in stepper.frame_text()
+    assert stepper.frame_title() == "Backward 2 of 3: n"
+    stepper.go(2)
+    assert stepper.index == stepper.frame == 2
+    assert "Step 3 of 3: x·w = x * w = 2 * (-3) = -6" in stepper.frame_text()
+    stepper.next()  # past the end: stays
+    assert stepper.index == stepper.frame == 2
+    stepper.prev()
+    assert stepper.index == stepper.frame == 1
+    assert json.loads(stepper.document_text)["count"] == 3
 
 
 def test_frames_highlight_the_current_node_and_show_grads_as_they_stand():
@@ -65,7 +76,7 @@ def test_frames_highlight_the_current_node_and_show_grads_as_they_stand():
     assert "tg-current" in frame[ids["y"]] and "tg-current" in frame[ids["y"] + "_op"]
     assert "tg-receiving" in frame[ids["n"]]
     assert "tg-pending" in frame[ids["x"]] and "tg-pending" in frame[ids["w"]]
-    grads = grad_texts(stepper.frame_svg(0))
+    grads = grad_texts(stepper, stepper.frame_svg(0))
     assert grads[ids["x"]] == "grad ?" and grads[ids["n"]] == "grad 0.501"  # not computed yet; final
 
     stepper.next()
@@ -75,7 +86,7 @@ def test_frames_highlight_the_current_node_and_show_grads_as_they_stand():
     assert "tg-current" in frame[ids["mul"]] and "tg-current" not in frame[ids["y"]]
     assert "tg-done" in frame[ids["y"]]
     assert {"tg-done", "tg-receiving"} <= frame[ids["x"]]
-    grads = grad_texts(last)
+    grads = grad_texts(stepper, last)
     assert grads[ids["x"]] == "grad -1.503" and grads[ids["w"]] == "grad 1.002"
     assert stepper.frame_text() == stepper.steps[2].text(total=3)
 
@@ -87,11 +98,11 @@ def test_partial_state_while_a_reused_value_accumulates():
     stepper = Stepper(c, forward=False)
     frame = classes_by_id(stepper.frame_svg(0))
     assert "tg-partial" in frame["n0"]  # a received from c; b's use is still to come
-    assert grad_texts(stepper.frame_svg(0))["n0"] == "grad 1 (partial)"
+    assert grad_texts(stepper, stepper.frame_svg(0))["n0"] == "grad 1 (partial)"
     assert "a.grad 0 + 1 = 1  (partial: 1 more use to come)" in stepper.frame_text(0)
     assert "a.grad 1 + 2 = 3  (final)" in stepper.frame_text(1)
     assert "tg-done" in classes_by_id(stepper.frame_svg(1))["n0"]
-    assert grad_texts(stepper.frame_svg(1))["n0"] == "grad 3"
+    assert grad_texts(stepper, stepper.frame_svg(1))["n0"] == "grad 3"
 
 
 @pytest.mark.widgets
@@ -104,19 +115,18 @@ def test_the_stepper_leaves_the_graph_alone():
     assert [node.grad for node in topological_order(y)] == before
 
 
-@pytest.mark.widgets
-def test_a_big_stepper_opens_at_once_and_makes_frames_lazily(monkeypatch):
-    from autograd.viz import stepper as stepper_module
+def test_a_big_stepper_opens_at_once_and_lays_out_only_the_frames_shown(monkeypatch):
+    from autograd.viz import document as document_module
 
     loss = scoped_mlp((2, 16, 16, 1), samples=2)
     calls = []
-    real_render = stepper_module.render_svg
+    real_render = document_module.render_svg
 
     def counting_render(graph, *args, **kwargs):
         calls.append(len(graph.body))
         return real_render(graph, *args, **kwargs)
 
-    monkeypatch.setattr(stepper_module, "render_svg", counting_render)
+    monkeypatch.setattr(document_module, "render_svg", counting_render)
     texts = []
     real_text = BackwardStep.text
 
@@ -125,32 +135,21 @@ def test_a_big_stepper_opens_at_once_and_makes_frames_lazily(monkeypatch):
         return real_text(self, *args, **kwargs)
 
     monkeypatch.setattr(BackwardStep, "text", counting_text)
-    stepper = Stepper(loss, forward=False)
+    stepper = Stepper(loss, forward=False, view="local")
     assert calls == [] and texts == []  # nothing is drawn or written before it is shown
-    stepper.widget
-    assert stepper.view == "local" and len(stepper) > 1000
-    assert len(calls) == 1 and calls[0] < 200  # one small frame, not the whole graph
-    assert texts == [0]  # the arithmetic of the step shown, not of every step
-    stepper.slider.value = 700
-    assert len(calls) == 2 and texts == [0, 699]
-    frame = classes_by_id(stepper.frame_svg())
+    assert len(stepper) > 1000
+    svg = stepper.frame_svg(699)
+    assert len(calls) == 1 and calls[0] < 200  # one small neighbourhood, not the whole graph
+    frame = classes_by_id(svg)
     node = stepper.steps[699].node
     node_id = stepper.snapshot.ids[id(node)]
     assert "tg-current" in frame[node_id]
     for node_input in node.inputs:
         assert "tg-receiving" in frame[stepper.snapshot.ids[id(node_input)]]
-    stepper.slider.value = 1
-    stepper.slider.value = 700  # both frames are cached: no new layout
+    stepper.frame_svg(0)
+    stepper.frame_svg(699)  # both frames are cached: no new layout
     assert len(calls) == 2
-    assert len(stepper.steps) > 1000 and len(set(texts)) == 2
-
-
-def test_whole_graph_view_of_a_bigger_graph_is_cropped_around_the_current_node():
-    loss = scoped_mlp((2, 8, 1))
-    stepper = Stepper(loss, view="graph")
-    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', stepper.frame_svg(40))
-    assert float(size.group(1)) <= 980 and float(size.group(2)) <= 560
-    assert 'viewBox="0.00 0.00' not in stepper.frame_svg(40)
+    assert stepper.frame_text(699) == stepper.steps[699].text(stepper.snapshot.names, len(stepper.steps))
 
 
 @pytest.mark.widgets
@@ -171,15 +170,29 @@ def test_leaf_loss_and_bad_arguments():
     assert "Stepper(3 forward and 3 backward steps" in repr(Stepper(neuron()))
 
 
-def test_without_ipywidgets_the_widget_names_the_extra_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now fails
-    stepper = Stepper(neuron())
-    assert "Forward 1 of 3" in stepper.frame_text() and stepper.frame_svg().startswith("<svg")  # no widget needed
-    with pytest.raises(ImportError, match=re.escape("pip install tracegrad[notebook]")):
-        stepper.widget  # noqa: B018
-    shown = stepper._repr_mimebundle_()  # Jupyter's display shows text, naming the extra
-    assert set(shown) == {"text/plain"} and "pip install tracegrad[notebook]" in shown["text/plain"]
-    assert "Forward 1 of 3" in shown["text/plain"]
+def test_without_anywidget_the_widget_names_the_extra_to_install():
+    # The widget's base class is chosen when the module is imported: a fresh interpreter without anywidget.
+    program = """
+import sys
+sys.modules["anywidget"] = None  # import anywidget now fails
+from autograd import Stepper
+from autograd.viz.examples import neuron
+stepper = Stepper(neuron())
+assert "Forward 1 of 3" in stepper.frame_text() and stepper.frame_svg().startswith("<svg")  # no widget needed
+try:
+    stepper.widget
+except ImportError as error:
+    assert "pip install tracegrad[notebook]" in str(error), error
+else:
+    raise AssertionError("no ImportError")
+shown = stepper._repr_mimebundle_()  # text naming the extra, and the page's stepper that needs no kernel
+assert set(shown) == {"text/plain", "text/html"}, set(shown)
+assert "pip install tracegrad[notebook]" in shown["text/plain"] and "Forward 1 of 3" in shown["text/plain"]
+assert 'class="tg-stepper"' in shown["text/html"]
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
 def test_a_stepper_over_a_snapshot_shows_the_same_frames():
@@ -195,16 +208,16 @@ def test_a_stepper_over_a_snapshot_shows_the_same_frames():
 def test_collapsed_neurons_light_up_as_their_steps_run():
     loss = scoped_mlp((2, 3, 1))
     stepper = Stepper(loss, view="graph", collapse="neurons", forward=False)
-    scene = stepper._whole_frames().scene
-    boxes = {element.id: element for element in scene.elements if element.kind == "group"}
+    document = stepper.document
+    boxes = {element["id"] for element in document["elements"] if element["kind"] == "group"}
     assert len(boxes) == 4
-    for index, step in enumerate(stepper.steps):
-        element_id = scene.value_element[id(step.node)]
-        if element_id in boxes:
-            assert "tg-current" in classes_by_id(stepper.frame_svg(index))[element_id]
-            break
-    else:
-        pytest.fail("no step inside a neuron")
+    lit = set()
+    for index, frame in enumerate(document["frames"]):
+        inside = [element for element in frame["current"] if element in boxes]
+        for element in inside:
+            assert "tg-current" in classes_by_id(stepper.frame_svg(index))[element]
+        lit.update(inside)
+    assert lit == boxes  # every neuron box is current at some step
     assert "(the initial gradient of backward)" in stepper.frame_text(0)
 
 
@@ -232,15 +245,8 @@ def test_a_constant_is_a_number_no_step_takes_a_derivative_by_and_no_frame_outli
     assert "tg-receiving" not in first[ids[id(one)]]  # the 1 of "/ 1" is drawn, but plain
     second = classes_by_id(stepper.frame_svg(1))
     assert "tg-receiving" in second[ids[id(x)]] and "tg-receiving" not in second[ids[id(three)]]
-    frames = stepper._whole_frames()
-    assert frames.page_data()["receiving"] == [[ids[id(total)]], [ids[id(x)]]]  # the HTML page too
-
-
-def data_texts(svg: str) -> dict[str, str]:
-    """Node id -> the text of its data cell."""
-    root = ET.fromstring(svg)
-    return {group.get("id"): "".join(text.itertext()) for group in root.iter(f"{SVG}g")
-            for text in group.iter(f"{SVG}text") if "tg-data" in (text.get("class") or "")}
+    frames = stepper.document["frames"]
+    assert [frame["receiving"] for frame in frames] == [[ids[id(total)]], [ids[id(x)]]]  # the HTML page too
 
 
 def test_forward_frames_come_first_then_backward_takes_over():
@@ -250,15 +256,15 @@ def test_forward_frames_come_first_then_backward_takes_over():
     assert len(stepper) == 6 and stepper.timeline.backward_start == 3
     first = stepper.frame_svg(0)
     states = classes_by_id(first)
-    assert "tg-current" in states[ids["mul"]] and {"tg-receiving"} <= states[ids["x"]]
+    assert "tg-current" in states[ids["mul"]] and {"tg-reading"} <= states[ids["x"]]  # forward reads x
     assert "tg-pending" in states[ids["n"]] and "tg-pending" in states[ids["y"]]
-    assert data_texts(first)[ids["n"]] == "data ?" and data_texts(first)[ids["x"]] == "data 2"
-    assert set(grad_texts(first).values()) == {"grad ?"}  # no gradient exists during forward
+    assert data_texts(stepper, first)[ids["n"]] == "data ?" and data_texts(stepper, first)[ids["x"]] == "data 2"
+    assert set(grad_texts(stepper, first).values()) == {"grad ?"}  # no gradient exists during forward
     assert stepper.frame_text(0).startswith("Forward 1 of 3: x·w = x * w = 2 * (-3) = -6")
     assert "Forward is done: y = 0.7064. Next, backward." in stepper.frame_text(2)
-    assert data_texts(stepper.frame_svg(2))[ids["y"]] == "data 0.7064"
+    assert data_texts(stepper, stepper.frame_svg(2))[ids["y"]] == "data 0.7064"
     assert stepper.frame_text(3) == stepper.steps[0].text(stepper.snapshot.names, 3)
-    assert grad_texts(stepper.frame_svg(3))[ids["y"]] == "grad 1"
+    assert grad_texts(stepper, stepper.frame_svg(3))[ids["y"]] == "grad 1"
     assert stepper.frame_title(4) == "Backward 2 of 3: n"
 
 
@@ -322,7 +328,7 @@ def test_the_update_frame_is_one_sgd_step_and_leaves_the_graph_alone():
     assert (f"  {first.label} ← {number(first.data)} − 0.1 × {factor(first.grad)} = "
             f"{number(first.data - 0.1 * first.grad)}") in text
     assert f"after: {number(update.loss_after)}" in text
-    assert data_texts(stepper.frame_svg(len(stepper) - 1))[stepper.snapshot.ids[id(loss)]] == (
+    assert data_texts(stepper, stepper.frame_svg(len(stepper) - 1))[stepper.snapshot.ids[id(loss)]] == (
         f"data {number(update.loss_after)}")
     chosen = Stepper(loss, lr=0.5, parameters=[first]).timeline.update
     assert chosen.parameters == (first,) and chosen.new_values == (first.data - 0.5 * first.grad,)
@@ -366,14 +372,15 @@ def test_following_the_ice_cream_output_bias_through_its_ten_rows():
 
 
 @pytest.mark.widgets
-def test_the_follow_buttons_jump_between_the_contributions():
+def test_the_follow_jumps_move_the_widget_between_the_contributions():
     loss = scoped_mlp((2, 2, 1), samples=3)
     bias = next(node for node in topological_order(loss) if node.label == "L2.N1.b")
     stepper = Stepper(loss, follow=bias)
     stepper.widget
     for frame in stepper.follow_frames:
-        stepper.next_followed_button.click()
-        assert stepper.index == frame and stepper.slider.value == frame + 1
-        assert "Following L2.N1.b: this step adds" in stepper.arithmetic.value
-    stepper.prev_followed_button.click()
-    assert stepper.index == stepper.follow_frames[-2]
+        stepper.next_followed()
+        assert stepper.index == stepper.frame == frame
+        assert "Following L2.N1.b: this step adds" in stepper.frame_text()
+    stepper.prev_followed()
+    assert stepper.index == stepper.frame == stepper.follow_frames[-2]
+    assert stepper.document["follow"]["frames"] == stepper.follow_frames  # the browser's [ ] jump to the same
