@@ -26,8 +26,8 @@ from autograd.ops import OPS
 from autograd.viz.draw import build_scene
 from autograd.viz.dot import render_svg
 from autograd.viz.examples import neuron, scoped_mlp
-from autograd.viz.frames import Frames
-from autograd.viz.palette import legend_html
+from autograd.viz.palette import legend
+from support import page_document
 from autograd.viz.snapshot import Snapshot
 from autograd.viz.steps import backward_steps, forward_steps
 from autograd.viz.timeline import Timeline
@@ -235,16 +235,17 @@ def test_update_with_no_parameters_and_a_leaf_loss_in_chinese():
 
 @pytest.mark.widgets
 def test_stepper_widget_in_chinese():
-    pytest.importorskip("ipywidgets")
     loss = neuron()
     bias = next(n for n in topological_order(loss) if n.label == "b")
     stepper = Stepper(loss, follow=bias, lang="zh")
     stepper.widget
-    assert stepper.prev_button.description == "◀ 上一步" and stepper.next_button.description == "下一步 ▶"
-    assert stepper.slider.description == "步骤"
-    assert stepper.next_followed_button.tooltip == "下一个累加到 b.grad 的步骤"
-    assert "前向传播第 1/" in stepper.counter.value
-    assert "当前节点" in stepper._widget.children[1].value
+    words = json.loads(stepper.document_text)["words"]
+    assert words["prev"] == "◀ 上一步" and words["next"] == "下一步 ▶"
+    assert stepper.frame_title(0).startswith("前向传播第 1/")
+    assert any("当前节点" in text for _, text in stepper.document["legend"])
+    for key, text in words.items():
+        if key != "blank":
+            assert_chinese(text.replace("{name}", "b").replace("{answer}", "1").replace("{given}", "1"), ["b"])
 
 
 # --- the HTML page ---
@@ -273,11 +274,6 @@ class _PageText(HTMLParser):
             self.texts.append(data.strip())
 
 
-def page_data(text: str) -> dict:
-    match = re.search(r'<script type="application/json" id="tg-data">(.*?)</script>', text, flags=re.S)
-    return json.loads(match.group(1))
-
-
 def test_the_page_in_chinese():
     loss = scoped_mlp((2, 3, 1))
     labels = labels_of(loss)
@@ -286,27 +282,24 @@ def test_the_page_in_chinese():
     assert '<html lang="zh-CN">' in page
     assert '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif' in page
     assert "<title>一步一步走过 loss 的前向传播与反向传播</title>" in page
-    parser = _PageText()
-    parser.feed(page)
-    shown = [text for text in parser.texts if text not in ("−", "+", "?")]
-    assert shown
-    for text in shown:
-        if CHINESE.search(text) is None:  # a button showing a label: ◀ L2.N1.b
-            assert text.strip("◀▶ ") in labels, text
-        else:
-            assert not english_runs(text, labels), text
-    data = page_data(page)
-    for text in data["texts"] + data["names"]:
-        assert_chinese(text, labels)
-    assert data["words"] == {"grad": "梯度 {value}", "data": "值 {value}", "partial": "{value}（累加中）"}
-    svg_texts = re.findall(r'class="tg-(?:grad|data)"[^>]*>([^<]*)<', page)
+    data = page_document(page)
+    for frame in data["frames"]:
+        for key in ("title", "headline", "arithmetic", "sentence", "follow"):
+            if frame[key]:
+                assert_chinese(frame[key], labels)
+    for key, text in data["words"].items():
+        if key != "blank":
+            assert_chinese(text.replace("{name}", "b"), labels + ["b"])
+    assert data["textWords"] == {"grad": "梯度 {value}", "data": "值 {value}"}
+    svg_texts = [value for element in data["elements"] for text in element["texts"] for _, value in text["changes"]]
     assert svg_texts and all(t.startswith(("梯度 ", "值 ")) for t in svg_texts)
+    assert any(t.endswith("（累加中）") for t in svg_texts)
 
 
 def test_the_english_page_keeps_its_language_and_fonts():
     page = html_page(neuron(), lang="en")
-    assert '<html lang="en">' in page and 'font-family: "Noto Sans", "Noto Sans CJK SC"' in page
-    assert page_data(page)["words"] == {"grad": "grad {value}", "data": "data {value}", "partial": "{value} (partial)"}
+    assert '<html lang="en">' in page and '--tg-font: "Noto Sans", "Noto Sans CJK SC"' in page
+    assert page_document(page)["textWords"] == {"grad": "grad {value}", "data": "data {value}"}
 
 
 def test_export_html_takes_lang(tmp_path):
@@ -335,23 +328,26 @@ def test_draw_in_chinese():
 
 def test_the_legend_in_both_languages():
     with language("zh"):
-        chinese = legend_html()
+        chinese = " ".join(text for _, text in legend())
     with language("en"):
-        english = legend_html()
-    shown = re.sub(r"<[^>]*>", " ", chinese)
-    assert "当前节点" in shown and "梯度累加中" in shown and not english_runs(shown)
-    assert "current node" in english and "font-style:italic" in english
+        english = " ".join(text for _, text in legend())
+    assert "当前节点" in chinese and "梯度累加中" in chinese and not english_runs(chinese)
+    assert "current node" in english
+    assert page_document(html_page(neuron(), lang="zh"))["legend"] == [list(entry) for entry in legend_in("zh")]
 
 
-def test_a_frames_template_finds_the_chinese_words():
-    loss = neuron()
-    timeline = Timeline(loss, lang="zh")
-    scene = build_scene(loss, grads=timeline.final_grads, lang="zh")
-    frames = Frames(timeline, scene, render_svg(scene.graph))
-    svg = frames.svg(0)
-    root = ET.fromstring(svg)
-    kinds = {text.get("class"): "".join(text.itertext()) for text in root.iter(f"{SVG}text") if text.get("class")}
-    assert kinds["tg-grad"] == "梯度 ?" and kinds["tg-data"].startswith("值 ")
+def legend_in(lang: str) -> list:
+    with language(lang):
+        return legend()
+
+
+def test_a_painted_frame_shows_the_chinese_words():
+    stepper = Stepper(neuron(), lang="zh", view="graph")
+    root = ET.fromstring(stepper.frame_svg(0))
+    groups = {g.get("id"): g for g in root.iter(f"{SVG}g") if g.get("id")}
+    x = next(e for e in stepper.document["elements"] if e["name"] == "x")
+    texts = ["".join(t.itertext()) for t in groups[x["id"]].iter(f"{SVG}text")]
+    assert texts[-1] == "梯度 ?" and texts[-2] == "值 2"
 
 
 @pytest.mark.widgets  # the Stepper's repr reaches dot only with ipywidgets installed
@@ -447,31 +443,34 @@ def test_the_chinese_page_steps_in_chromium_without_tofu(tmp_path, browser):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(path.as_uri())
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
-    assert page.inner_text("h1") == "一步一步走过 loss 的前向传播与反向传播"
-    assert page.inner_text("#tg-counter").startswith("前向传播第 1/")
-    first = page.inner_text("#tg-arithmetic")
-    assert first == timeline.text(0) and CHINESE.search(first)
-    assert page.inner_text("#tg-next") == "下一步 ▶"
+    assert page.inner_text(".tg-title") == "一步一步走过 loss 的前向传播与反向传播"
+    assert page.inner_text(".tg-counter").startswith("前向传播第 1/")
+    first = page.inner_text(".tg-explanation")
+    assert timeline.text(0).splitlines()[0] in first and CHINESE.search(first)
+    assert page.locator("button.tg-nav").nth(1).inner_text() == "下一步 ▶"
 
     # Stepping: click next, the frame changes (text, counter, the current node).
-    before = page.eval_on_selector_all("svg g.tg-current", "nodes => nodes.map(n => n.id)")
-    page.click("#tg-next")
-    assert page.inner_text("#tg-arithmetic") == timeline.text(1) != first
-    assert page.inner_text("#tg-counter").startswith("前向传播第 2/")
-    assert page.eval_on_selector_all("svg g.tg-current", "nodes => nodes.map(n => n.id)") != before
+    before = page.eval_on_selector_all(".tg-view svg g.tg-current", "nodes => nodes.map(n => n.id)")
+    page.locator("button.tg-nav").nth(1).click()
+    assert timeline.text(1).splitlines()[0] in page.inner_text(".tg-explanation") != first
+    assert page.inner_text(".tg-counter").startswith("前向传播第 2/")
+    assert page.eval_on_selector_all(".tg-view svg g.tg-current", "nodes => nodes.map(n => n.id)") != before
     page.evaluate(f"window.tracegrad.show({timeline.backward_start + 2})")
-    assert page.inner_text("#tg-counter").startswith("反向传播第 3/")
-    grads = page.eval_on_selector_all("svg text.tg-grad", "nodes => nodes.map(n => n.textContent)")
+    assert page.inner_text(".tg-counter").startswith("反向传播第 3/")
+    grads = [text for text in page.eval_on_selector_all(".tg-view svg g[data-node] text",
+                                                        "nodes => nodes.map(n => n.textContent)")
+             if text.startswith(("梯度", "grad"))]
     assert grads and all(text.startswith("梯度 ") for text in grads)
     assert any(text.endswith("（累加中）") for text in grads) or "梯度 ?" in grads
     page.keyboard.press("End")
-    assert page.inner_text("#tg-counter") == "更新：p ← p − lr·grad"
-    assert page.inner_text("#tg-arithmetic").startswith("更新（梯度下降")
+    assert page.inner_text(".tg-counter") == "更新：p ← p − lr·grad"
+    assert page.inner_text(".tg-headline").startswith("更新（梯度下降")
 
     # No tofu: the Chinese text of the page and of the drawing is drawn with a CJK font,
     # every glyph of it found there (not left to a last-resort box).
     cjk = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC")
-    for selector in ("h1", "p.hint", "#tg-arithmetic", "#tg-next", ".legend span", "svg text.tg-grad"):
+    for selector in (".tg-title", "p.tg-keys", ".tg-headline", "button.tg-nav", ".tg-legend span",
+                     ".tg-view svg g[data-node] text"):
         fonts = platform_fonts(page, selector)
         assert any(name in cjk or "CJK" in name for name in fonts), (selector, fonts)
     # And a Chinese glyph in the page's font is not the missing-glyph box: drawn, they differ.
