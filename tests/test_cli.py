@@ -20,6 +20,7 @@ from typing import Iterator
 import pytest
 
 from autograd import Value
+from support import page_document
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -489,7 +490,7 @@ def test_trace_prints_every_backward_step_and_writes_the_stepper_page(tmp_path):
     assert "2 paths" in out  # --wrt y explains the two paths that add up
     page = (tmp_path / "steps.html").read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html")
-    assert "<svg" in page and "</html>" in page.lower()
+    assert page_document(page)["svg"].startswith("<svg") and "</html>" in page.lower()
     assert "<script src" not in page and "<link" not in page  # self-contained
     assert files_in(tmp_path) == ["steps.html"]
 
@@ -537,8 +538,11 @@ def test_trace_follows_one_name_and_shows_the_update(tmp_path):
     # every name moves against its gradient; the loss after is the expression at the new values
     w, x, b, y, x2, y2 = 1.4, 2 + 0.2, 0.5, 3 - 0.4, 1 + 0.05, 1 - 0.1
     assert f"after: {(w * x + b - y) ** 2 + (w * x2 + b - y2) ** 2:.4g}" in update
-    page = (tmp_path / "steps.html").read_text(encoding="utf-8")
-    assert "b ▶" in page and "lr = 0.1" in page  # the page follows b and ends with the update
+    document = page_document((tmp_path / "steps.html").read_text(encoding="utf-8"))
+    # the page follows b through its two contributions and ends with the update
+    assert document["follow"]["name"] == "b" and len(document["follow"]["frames"]) == 2
+    last = document["frames"][-1]
+    assert last["kind"] == "update" and "lr = 0.1" in last["headline"] and "b ← 0 − 0.1 × (-5) = 0.5" in last["arithmetic"]
 
 
 @pytest.mark.parametrize("option", ["--follow", "--wrt"])
@@ -710,7 +714,7 @@ def test_demo_writes_the_walkthrough(tmp_path):
     assert (out / "walkthrough.txt").read_text(encoding="utf-8") in story + "\n"
     assert "L2.N1.b" in svg_text(out / "icecream_graph.svg")
     page = (out / "icecream_stepper.html").read_text(encoding="utf-8")
-    assert "<svg" in page and "<script src" not in page
+    assert page_document(page)["svg"].startswith("<svg") and "<script src" not in page
     for name in ("mse_vs_bias.png", "bias_and_weight.png", "all_nine_loss.png"):
         check_png(out / name)
 
@@ -718,9 +722,11 @@ def test_demo_writes_the_walkthrough(tmp_path):
 def test_demo_page_is_the_ten_row_loss_following_the_output_bias_to_the_update(tmp_path):
     result = tracegrad("demo", "-q", "--out", "walk", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    page = (tmp_path / "walk" / "icecream_stepper.html").read_text(encoding="utf-8")
-    assert "the 10 steps that add to L2.N1.b.grad" in page  # one per row of the table
-    assert "L2.N1.b ▶" in page
+    document = page_document((tmp_path / "walk" / "icecream_stepper.html").read_text(encoding="utf-8"))
+    follow = document["follow"]
+    assert follow["name"] == "L2.N1.b" and len(follow["frames"]) == 10  # one per row of the table
+    assert sorted(follow["rows"], key=int) == [str(k) for k in range(1, 11)]
+    page = "\n".join(document["frames"][-1][key] for key in ("headline", "arithmetic", "sentence"))
     # the update ends it: step 3's first step of gradient descent and the MSE after it
     from nn.app import demo
 
