@@ -15,7 +15,8 @@ kernel, in a temporary copy of ``notebooks/``, so that nothing is written into t
 repository (and check that nothing was). After the last cell, in the same kernel,
 the closing exercise is answered with the reference answer kept in the exercise
 cell's metadata (the shared check in ``notebooks/exercise.py`` must say
-"Correct!") and with a wrong one (it must raise), so the hidden check is checked too. A matplotlib warning that a glyph is missing from the
+"Correct!") and with a wrong one (it must say "Not quite", what was asked and a hint, as a
+message: no error, no traceback, no checking code), so the hidden check is checked too. A matplotlib warning that a glyph is missing from the
 font (a Chinese label drawn as a box) fails the notebook.
 
 The notebooks run in parallel worker threads (each kernel is its own process),
@@ -27,6 +28,7 @@ Chinese ones), so the suite takes about as long as the slowest notebook per core
 from __future__ import annotations
 
 import copy
+import math
 import importlib.util
 import os
 import shutil
@@ -60,8 +62,10 @@ ZH_DIR = NOTEBOOK_DIR / ZH
 NOTEBOOKS = EXPECTED + sorted(f"{ZH}/{path.stem}" for path in ZH_DIR.glob("[0-9][0-9]_*.md"))
 #: What the shared check prints or raises, in each edition's language.
 MESSAGES = {
-    "en": {"unanswered": "Not answered yet", "correct": "Correct!", "wrong": "Not quite"},
-    "zh": {"unanswered": "还没有作答", "correct": "正确！", "wrong": "还差一点"},
+    "en": {"unanswered": "Not answered yet", "correct": "Correct!", "wrong": "Not quite",
+           "asked": "Asked for: ", "hint": "Hint: "},
+    "zh": {"unanswered": "还没有作答", "correct": "正确！", "wrong": "还差一点",
+           "asked": "要求的是：", "hint": "提示："},
 }
 PAIRING = "ipynb,md:myst"
 SLOWEST = {"09_moons", "07_overfitting_regularisation", "08_universal_approximation"}
@@ -110,7 +114,8 @@ class Run:
         self.kernel_prefix = ""
         self.unanswered = ""
         self.correct = ""
-        self.wrong_error: BaseException | None = None
+        self.wrong = ""
+        self.wrong_outputs: list = []
         self.executed = None
         self.files_before: dict[str, tuple[int, int]] = {}
         self.files_after: dict[str, tuple[int, int]] = {}
@@ -149,10 +154,9 @@ def _execute(stem: str, workdir: Path) -> Run:
             client.execute_cell(checked, exercise_index + 1)
             run.correct = _outputs_text(checked)
             client.execute_cell(nbformat.v4.new_code_cell(answers["wrong"]), exercise_index)
-            try:
-                client.execute_cell(copy.deepcopy(check_cell), exercise_index + 1)
-            except nbclient.exceptions.CellExecutionError as error:
-                run.wrong_error = error
+            wrong = copy.deepcopy(check_cell)
+            client.execute_cell(wrong, exercise_index + 1)  # a wrong answer is a message, not an error
+            run.wrong, run.wrong_outputs = _outputs_text(wrong), wrong.outputs
         run.files_after = _files(workdir)
     except BaseException as error:  # reported by the test of this notebook
         run.error = error
@@ -296,7 +300,11 @@ def test_notebook_runs_top_to_bottom_and_its_exercise_check_works(runs, stem):
     messages = MESSAGES[_language(stem)]
     assert messages["unanswered"] in run.unanswered
     assert messages["correct"] in run.correct
-    assert run.wrong_error is not None and messages["wrong"] in str(run.wrong_error)
+    assert messages["wrong"] in run.wrong and messages["asked"] in run.wrong and messages["hint"] in run.wrong
+    # Shown as a styled box with its plain text, never as an error with the hidden code in a traceback.
+    assert all(output.output_type == "display_data" for output in run.wrong_outputs), run.wrong_outputs
+    assert any("text/html" in output.get("data", {}) for output in run.wrong_outputs)
+    assert "check(" not in run.wrong and "Traceback" not in run.wrong
     # Every character of every plot had a glyph (no Chinese label drawn as boxes).
     missing = [output.get("text", "") for cell in run.executed.cells if cell.cell_type == "code"
                for output in cell.get("outputs", []) if MISSING_GLYPH in output.get("text", "")]
@@ -419,24 +427,44 @@ def test_check_accepts_a_close_number_and_says_so(exercise, capsys):
     assert capsys.readouterr().out == "Correct! three tenths.\n"
 
 
-def test_check_refuses_a_wrong_answer_with_the_hint(exercise):
-    with pytest.raises(AssertionError, match=r"^Not quite: 0\.31\. Add the two\.$") as caught:
-        exercise.check(0.31, 0.3, hint="Add the two.", success="s")
-    assert isinstance(caught.value, exercise.WrongAnswer)
+def test_a_wrong_answer_is_a_message_with_what_was_asked_and_the_hint_not_an_error(exercise, capsys):
+    exercise.check(0.31, 0.3, asked="the sum of the two numbers.", hint="Add the two.", success="s")
+    assert capsys.readouterr().out == (
+        "Not quite: you answered 0.31. Asked for: the sum of the two numbers. Hint: Add the two.\n")
+    assert not hasattr(exercise, "WrongAnswer")
 
 
-def test_check_compares_numbers_to_the_relative_tolerance(exercise):
-    exercise.check(1.0 + 1e-7, 1.0, hint="h", success="s")
-    with pytest.raises(exercise.WrongAnswer):
-        exercise.check(1.0 + 1e-7, 1.0, hint="h", success="s", rel_tol=1e-9)
+def test_in_a_notebook_the_message_is_a_coloured_box_with_its_plain_text(exercise, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(exercise, "_show", lambda kind, text: shown.append(exercise._Box(kind, text)))
+    exercise.check(0.5, 0.3, asked="a <b> & c", hint="h", success="s")
+    exercise.check(0.3, 0.3, hint="h", success="done")
+    wrong, right = shown
+    assert "#c62828" in wrong._repr_html_() and "a &lt;b&gt; &amp; c" in wrong._repr_html_()
+    assert repr(wrong).startswith("Not quite: you answered 0.5.") and "#2e7d32" in right._repr_html_()
+    assert IPython.display is not None
+
+
+def test_hand_arithmetic_to_four_figures_is_right_and_a_count_must_be_exact(exercise, capsys):
+    # notebook 10: 0.04 x 0.7864 for 0.04 x (1 - tanh(0.5)**2); notebook 02: 9.54e-7 for 0.25**10.
+    for hand, exact in ((0.04 * 0.7864, 0.04 * (1 - math.tanh(0.5) ** 2)), (9.54e-7, 0.25 ** 10)):
+        exercise.check(hand, exact, hint="h", success="s")
+        assert capsys.readouterr().out.startswith("Correct!")
+    for wrong, exact in ((0.0320, 0.04 * (1 - math.tanh(0.5) ** 2)), (9.6e-7, 0.25 ** 10), (390, 391)):
+        exercise.check(wrong, exact, hint="h", success="s")
+        assert capsys.readouterr().out.startswith("Not quite")
+    exercise.check(1.0 + 1e-7, 1.0, hint="h", success="s", rel_tol=1e-9)
+    assert capsys.readouterr().out.startswith("Not quite")
 
 
 def test_check_compares_tuples_and_lists_element_by_element(exercise, capsys):
     exercise.check(([3, 7.0], (2.5,)), [[3.0, 7.0], [2.5]], hint="h", success="s")
     assert "Correct!" in capsys.readouterr().out
     for wrong in ([[3.0, 7.0]], [[3.0, 7.0], [2.5], [0.0]], [[3.0, 6.0], [2.5]], "37", 3.0, [[3.0, 7.0], 2.5]):
-        with pytest.raises(exercise.WrongAnswer):
-            exercise.check(wrong, [[3.0, 7.0], [2.5]], hint="h", success="s")
+        exercise.check(wrong, [[3.0, 7.0], [2.5]], hint="h", success="s")
+        assert capsys.readouterr().out.startswith("Not quite"), wrong
     assert exercise.matches([[1, 7.0], (2.5,)], [[1.0, 7.0], [2.5]])
     assert not exercise.matches(True, 1)
 
@@ -444,10 +472,17 @@ def test_check_compares_tuples_and_lists_element_by_element(exercise, capsys):
 def test_check_asks_a_predicate_and_treats_an_unusable_answer_as_wrong(exercise, capsys):
     exercise.check((1.0, 2.0), lambda corners: corners[0] < corners[1], hint="h", success="in order.")
     assert capsys.readouterr().out == "Correct! in order.\n"
-    with pytest.raises(exercise.WrongAnswer, match="Not quite: 'a'"):
-        exercise.check("a", lambda corners: corners[0] < corners[1], hint="h", success="s")
-    with pytest.raises(exercise.WrongAnswer, match="cannot be used"):
-        exercise.check(3, lambda corners: corners[0] < corners[1], hint="h", success="s")
+    exercise.check((2.0, 1.0), lambda corners: corners[0] < corners[1], hint="h", success="s")
+    assert capsys.readouterr().out.startswith("Not quite: you answered (2, 1).")
+    exercise.check("a", lambda corners: corners[0] < corners[1], hint="h", success="s")
+    assert capsys.readouterr().out.startswith("Not quite: 'a' cannot be used as a number.")
+    exercise.check(3, lambda corners: corners[0] < corners[1], what="tuple", hint="h", success="s")
+    assert capsys.readouterr().out.startswith("Not quite: 3 cannot be used as a tuple.")
+
+
+def test_check_refuses_an_unknown_language(exercise):
+    with pytest.raises(ValueError, match="lang: expected one of \\['en', 'zh'\\], got 'fr'"):
+        exercise.check(1.0, 1.0, hint="h", success="s", lang="fr")
 
 
 # --- the Chinese edition's helpers ------------------------------------------------------------
@@ -464,13 +499,13 @@ def test_the_chinese_check_speaks_chinese_and_compares_like_the_english_one(exer
     assert capsys.readouterr().out == "还没有作答：把 ... 换成你的元组，然后再运行这个单元格。\n"
     exercise_zh.check(([3, 7.0], (2.5,)), [[3.0, 7.0], [2.5]], hint="h", success="三十七。")
     assert capsys.readouterr().out == "正确！三十七。\n"
-    with pytest.raises(AssertionError, match=r"^还差一点：0\.31。两个相加。$") as caught:
-        exercise_zh.check(0.31, 0.3, hint="两个相加。", success="s")
-    assert caught.type.__name__ == "WrongAnswer" and exercise_zh.matches is not None
-    with pytest.raises(exercise_zh.WrongAnswer, match="无法使用"):
-        exercise_zh.check(3, lambda corners: corners[0] < corners[1], hint="h", success="s")
-    with pytest.raises(exercise_zh.WrongAnswer):
-        exercise_zh.check(1.0 + 1e-7, 1.0, hint="h", success="s", rel_tol=1e-9)
+    exercise_zh.check(0.31, 0.3, asked="两个数之和", hint="两个相加。", success="s")
+    assert capsys.readouterr().out == "还差一点：你的答案是 0.31。要求的是：两个数之和。提示：两个相加。\n"
+    exercise_zh.check(3, lambda corners: corners[0] < corners[1], what="元组", hint="h", success="s")
+    assert capsys.readouterr().out.startswith("还差一点：3 不能当作元组来用。")
+    exercise_zh.check(1.0 + 1e-7, 1.0, hint="h", success="s", rel_tol=1e-9)
+    assert capsys.readouterr().out.startswith("还差一点")
+    assert exercise_zh.matches is exercise_zh._en.matches
 
 
 def test_zh_plots_draws_chinese_with_a_cjk_font(tmp_path):
