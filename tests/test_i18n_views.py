@@ -217,7 +217,7 @@ def test_stepper_drawings_in_chinese():
     texts = ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
     grads = [t for t in texts if t.startswith("梯度 ")]
     assert grads and any(t.startswith("值 ") for t in texts)
-    assert any(t.endswith("（累加中）") for t in grads) or any(t == "梯度 ?" for t in grads)
+    assert any(t.endswith("（部分和）") for t in grads) or any(t == "梯度 ?" for t in grads)
     assert not any(t.startswith(("grad ", "data ")) for t in texts)
     local = Stepper(loss, lang="zh", view="local")
     assert "梯度 " in local.frame_svg(start)
@@ -293,7 +293,7 @@ def test_the_page_in_chinese():
     assert data["textWords"] == {"grad": "梯度 {value}", "data": "值 {value}"}
     svg_texts = [value for element in data["elements"] for text in element["texts"] for _, value in text["changes"]]
     assert svg_texts and all(t.startswith(("梯度 ", "值 ")) for t in svg_texts)
-    assert any(t.endswith("（累加中）") for t in svg_texts)
+    assert any(t.endswith("（部分和）") for t in svg_texts)
 
 
 def test_the_english_page_keeps_its_language_and_fonts():
@@ -331,7 +331,7 @@ def test_the_legend_in_both_languages():
         chinese = " ".join(text for _, text in legend())
     with language("en"):
         english = " ".join(text for _, text in legend())
-    assert "当前节点" in chinese and "梯度累加中" in chinese and not english_runs(chinese)
+    assert "当前节点" in chinese and "梯度是部分和" in chinese and not english_runs(chinese)
     assert "current node" in english
     assert page_document(html_page(neuron(), lang="zh"))["legend"] == [list(entry) for entry in legend_in("zh")]
 
@@ -461,7 +461,7 @@ def test_the_chinese_page_steps_in_chromium_without_tofu(tmp_path, browser):
                                                         "nodes => nodes.map(n => n.textContent)")
              if text.startswith(("梯度", "grad"))]
     assert grads and all(text.startswith("梯度 ") for text in grads)
-    assert any(text.endswith("（累加中）") for text in grads) or "梯度 ?" in grads
+    assert any(text.endswith("（部分和）") for text in grads) or "梯度 ?" in grads
     page.keyboard.press("End")
     assert page.inner_text(".tg-counter") == "更新：p ← p − lr·grad"
     assert page.inner_text(".tg-headline").startswith("更新（梯度下降")

@@ -10,6 +10,7 @@ of a derivative with respect to one.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..i18n import N_, Catalogue, current
@@ -29,6 +30,37 @@ _OP_WORDS = {
     "tanh": "tanh", "sigmoid": N_("The sigmoid"), "exp": "exp", "log": "log", "sqrt": N_("The square root"),
     "abs": "abs", "div": N_("A quotient"), "pow": N_("A power"),
 }
+
+
+def _is_cjk(character: str) -> bool:
+    return "\u3000" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef"
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def maths(rule: str) -> str:
+    """An op's rule text as a sentence writes it: ``2*a**1`` → ``2·a``, ``1 - tanh(a)**2`` → ``1 − tanh(a)²``,
+    ``1 if a > 0 else 0`` → "1 if a > 0, otherwise 0" (in the current language); no Python syntax left."""
+    left, equals, right = rule.rpartition(" = ")
+    conditional = re.fullmatch(r"(.+?) if (.+?) else (.+)", right)
+    if conditional:
+        value, condition, other = (maths(part) for part in conditional.groups())
+        right = _("{value} if {condition}, otherwise {other}").format(value=value, condition=condition, other=other)
+        return f"{maths(left)}{equals}{right}" if equals else right
+    text = re.sub(r"\*\*1(?![\d.])", "", rule)  # a**1 is a
+    text = re.sub(r"\*\*(-?\d+)(?![\d.])", lambda power: power.group(1).translate(_SUPERSCRIPTS), text)
+    text = text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
+    return re.sub(r"\(-(?=[\w(])", "(−", text)
+
+
+def _spaced_before_cjk(name: str, template: str, field: str) -> str:
+    """``name`` followed by a space if ``template`` writes a CJK character right after ``{field}`` and the
+    name ends in a Latin letter or digit ("tanh 把梯度…", but "除法把梯度…")."""
+    after = template.split("{" + field + "}", 1)[-1][:1]
+    if after and _is_cjk(after) and name and not _is_cjk(name[-1]):
+        return name + " "
+    return name
 
 
 def join_and(items: Sequence[str]) -> str:
@@ -114,15 +146,16 @@ def _backward_sentence(step: "BackwardStep", names: Namer) -> str:
         (contribution,) = variables
         return _("{node}'s local derivative is {formula} = {local} here, so {input} gets "
                  "{local} × {upstream} = {product}.").format(
-            node=node_name, formula=contribution.rule.split(" = ", 1)[-1], local=number(contribution.local_grad),
+            node=node_name, formula=maths(contribution.rule.split(" = ", 1)[-1]), local=number(contribution.local_grad),
             input=names(contribution.input), upstream=factor(upstream), product=number(contribution.product))
     words = _OP_WORDS.get(op_name, op_name)
     words = _(words) if words != op_name else words
     parts = [_("{input} gets {local} × {upstream} = {product} (local derivative {rule})").format(
         input=names(c.input), local=factor(c.local_grad), upstream=factor(upstream), product=number(c.product),
-        rule=c.rule) for c in variables]
-    return _("{operation} multiplies the gradient {gradient} by its local derivative: {parts}.").format(
-        operation=words[0].upper() + words[1:], gradient=number(upstream), parts=_("; ").join(parts))
+        rule=maths(c.rule)) for c in variables]
+    template = _("{operation} multiplies the gradient {gradient} by its local derivative: {parts}.")
+    operation = _spaced_before_cjk(words[0].upper() + words[1:], template, "operation")
+    return template.format(operation=operation, gradient=number(upstream), parts=_("; ").join(parts))
 
 
 def _receive_list(contributions: Sequence, names: Namer) -> str:
@@ -174,11 +207,11 @@ _FORWARD_SENTENCES = {
             N_("{node} negates its input and records {recorded} for backward to multiply by."),
             N_("{node} negates its inputs and records {recorded} for backward to multiply by.")),
     "tanh": (N_("{node} squashes numbers only, so backward will send nothing through it."),
-             N_("{node} squashes its input and records {recorded} for backward to multiply by."),
-             N_("{node} squashes its inputs and records {recorded} for backward to multiply by.")),
+             N_("{node} squashes its input into (-1, 1) and records {recorded} for backward to multiply by."),
+             N_("{node} squashes its inputs into (-1, 1) and records {recorded} for backward to multiply by.")),
     "sigmoid": (N_("{node} squashes numbers only, so backward will send nothing through it."),
-                N_("{node} squashes its input and records {recorded} for backward to multiply by."),
-                N_("{node} squashes its inputs and records {recorded} for backward to multiply by.")),
+                N_("{node} squashes its input into (0, 1) and records {recorded} for backward to multiply by."),
+                N_("{node} squashes its inputs into (0, 1) and records {recorded} for backward to multiply by.")),
     "exp": (N_("{node} exponentiates numbers only, so backward will send nothing through it."),
             N_("{node} exponentiates its input and records {recorded} for backward to multiply by."),
             N_("{node} exponentiates its inputs and records {recorded} for backward to multiply by.")),
