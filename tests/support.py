@@ -61,7 +61,7 @@ def find_chromium() -> str:
 
 
 _DOCUMENT_SCRIPT = _re.compile(
-    r'<script type="application/json" id="(tg-stepper-\d+)-data">(.*?)</script>', flags=_re.S)
+    r'<script type="application/json" id="(tg-stepper(?:-[0-9a-f]+)?)-data">(.*?)</script>', flags=_re.S)
 
 
 def page_documents(text: str) -> list[dict]:

@@ -262,6 +262,7 @@ class _Builder:
             elif kind == "update" and timeline.update is not None:
                 receiving = shown(list(timeline.update.parameters), scene.value_element)
                 entry["updated"] = receiving
+                sentence = arithmetic.rsplit("\n", 1)[-1].strip()  # the loss before and after: what the step did
             follow_line = timeline.follow_text(frame)
             headline, *body = arithmetic.split("\n")
             body = [line for line in body if line.strip() not in (sentence.strip(), follow_line.strip())]

@@ -10,7 +10,7 @@ every frame from it.
 from __future__ import annotations
 
 import html
-import itertools
+import uuid
 import pathlib
 from functools import lru_cache
 from typing import Any
@@ -34,7 +34,6 @@ MONO_FONTS = {
     "zh": '"Noto Sans Mono CJK SC", "Noto Sans Mono", "DejaVu Sans Mono", Menlo, Consolas, ' + CJK_FONT_STACK,
 }
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
-_instances = itertools.count(1)
 
 
 @lru_cache(maxsize=None)
@@ -71,7 +70,9 @@ def embed(document: dict[str, Any], *, title: str = "", page: bool = False) -> s
     Several fragments can share a page (a saved notebook shows one per
     stepper): each mounts into its own element.
     """
-    element_id = f"tg-stepper-{next(_instances)}"
+    # A page holds one stepper, so the same graph always gives the same page; fragments (a notebook's
+    # outputs) need ids no other output on the page has.
+    element_id = "tg-stepper" if page else f"tg-stepper-{uuid.uuid4().hex[:12]}"
     options = document_json({"title": title, "page": page})
     return (
         f'<div id="{element_id}" class="tg-stepper" lang="{HTML_LANG[document["lang"]]}"></div>\n'

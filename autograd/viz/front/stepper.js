@@ -117,31 +117,35 @@ class Painter {
 
   /** Paints frame `index`; `hidden` maps node ids to the role ("data" or "grad") shown as `blank`. */
   paint(index, hidden, blank) {
+    // Only what changes is touched: a step restyles a handful of nodes, not the whole drawing.
     const frame = this.doc.frames[index];
     for (const entry of this.elements.values()) {
       const state = "tg-" + lookup(entry.element.states, index);
       if (entry.state !== state) {
-        entry.group.classList.remove(...STATE_CLASSES);
+        if (entry.state) entry.group.classList.remove(entry.state);
         entry.group.classList.add(state);
         entry.state = state;
       }
-      entry.group.classList.remove(...FLAG_CLASSES);
-      entry.group.removeAttribute("data-current");
       for (const slot of entry.slots) {
         let text = lookup(slot.text.changes, index);
         if (hidden && hidden.get(slot.text.node) === slot.text.role) text = fill(this.doc.textWords[slot.text.role], { value: blank });
-        if (slot.target.textContent !== text) slot.target.textContent = text;
+        if (slot.shown !== text) { slot.target.textContent = text; slot.shown = text; }
       }
     }
     for (const entry of this.edges.values()) {
       const state = "tg-" + lookup(entry.edge.states, index);
-      entry.group.classList.remove(...STATE_CLASSES, "tg-active");
-      entry.group.classList.add(state);
+      if (entry.state !== state) {
+        if (entry.state) entry.group.classList.remove(entry.state);
+        entry.group.classList.add(state);
+        entry.state = state;
+      }
     }
+    for (const [group, name] of this.flagged || []) group.classList.remove(name);
+    this.flagged = [];
     const flag = (ids, name) => {
       for (const id of ids || []) {
         const entry = this.elements.get(id) || this.edges.get(id);
-        if (entry) entry.group.classList.add(name);
+        if (entry) { entry.group.classList.add(name); this.flagged.push([entry.group, name]); }
       }
     };
     flag(frame.reading, "tg-reading");
@@ -149,7 +153,9 @@ class Painter {
     flag(frame.updated, "tg-updated");
     flag(frame.edges, "tg-active");
     flag(frame.current, "tg-current");
+    if (this.currentGroup) this.currentGroup.removeAttribute("data-current");
     const node = this.elements.get(frame.current[0]);
+    this.currentGroup = node ? node.group : null;
     if (node) node.group.setAttribute("data-current", "");
     const follow = this.doc.follow;
     if (follow && follow.element && this.elements.has(follow.element)) {
@@ -159,23 +165,33 @@ class Painter {
 
   /** The union of the elements' boxes, in the SVG's viewBox units (null when none is drawn). */
   box(ids) {
-    const graph = this.svg.querySelector("g.graph") || this.svg;
-    const matrix = graph.transform && graph.transform.baseVal.consolidate
-      ? (graph.transform.baseVal.consolidate() || { matrix: null }).matrix : null;
+    this.measure();
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (const id of ids) {
-      const entry = this.elements.get(id);
-      if (!entry) continue;
-      const b = entry.group.getBBox();
-      const corners = [[b.x, b.y], [b.x + b.width, b.y + b.height]].map(([x, y]) => {
-        if (!matrix) return [x, y];
-        return [matrix.a * x + matrix.c * y + matrix.e, matrix.b * x + matrix.d * y + matrix.f];
-      });
-      for (const [x, y] of corners) {
-        x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
-      }
+      const b = this.boxes.get(id);
+      if (!b) continue;
+      x0 = Math.min(x0, b.x0); y0 = Math.min(y0, b.y0); x1 = Math.max(x1, b.x1); y1 = Math.max(y1, b.y1);
     }
     return x0 === Infinity ? null : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  }
+
+  /** Every element's box, measured once: the layout never moves, and each getBBox after a restyle or a
+   * camera move would make the browser lay the whole drawing out again. */
+  measure() {
+    if (this.boxes) return;
+    this.boxes = new Map();
+    const graph = this.svg.querySelector("g.graph") || this.svg;
+    const consolidated = graph.transform && graph.transform.baseVal.consolidate ? graph.transform.baseVal.consolidate() : null;
+    const matrix = consolidated ? consolidated.matrix : null;
+    for (const [id, entry] of this.elements) {
+      const b = entry.group.getBBox();
+      const corners = [[b.x, b.y], [b.x + b.width, b.y + b.height]].map(([x, y]) => (matrix
+        ? [matrix.a * x + matrix.c * y + matrix.e, matrix.b * x + matrix.d * y + matrix.f] : [x, y]));
+      this.boxes.set(id, {
+        x0: Math.min(corners[0][0], corners[1][0]), y0: Math.min(corners[0][1], corners[1][1]),
+        x1: Math.max(corners[0][0], corners[1][0]), y1: Math.max(corners[0][1], corners[1][1]),
+      });
+    }
   }
 }
 
@@ -405,8 +421,12 @@ export function mount(root, doc, options = {}) {
 
   // --- the camera ---
   let animation = 0;
+  // The view's size, read when it changes (ResizeObserver), never between two steps: reading it after a
+  // restyle would make the browser lay the whole drawing out again at every step.
+  let size = null;
   function viewSize() {
-    return { width: view.clientWidth || 600, height: view.clientHeight || 400 };
+    if (!size || !size.width) size = { width: view.clientWidth || 600, height: view.clientHeight || 400 };
+    return size;
   }
   function setViewBox(box) {
     camera = box;
@@ -690,7 +710,7 @@ export function mount(root, doc, options = {}) {
     if (action && !event.ctrlKey && !event.metaKey && !event.altKey) { action(); event.preventDefault(); }
   }
   (page ? document : root).addEventListener("keydown", onKey);
-  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => aim()) : null;
+  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => { size = null; aim(); }) : null;
   if (resize) resize.observe(view);
 
   const hash = page ? decodeURIComponent(location.hash.slice(1)) : "";
