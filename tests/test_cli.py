@@ -300,6 +300,7 @@ def test_draw_writes_png_and_dot_by_suffix(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "df/dx" in result.stdout and "= 8" in result.stdout
     check_png(tmp_path / "square.png")
+    (tmp_path / "sub/dir").mkdir(parents=True)  # -o never makes folders (tests/test_cli_mistakes.py)
     result = tracegrad("draw", "x*x + 2*x", "--set", "x=3", "-o", "sub/dir/square.dot", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     dot = (tmp_path / "sub/dir/square.dot").read_text(encoding="utf-8")
@@ -524,8 +525,8 @@ def test_trace_prints_forward_then_backward_each_step_explained(tmp_path):
 def test_trace_follows_one_name_and_shows_the_update(tmp_path):
     loss = "(w*x + b - y)**2 + (w*x2 + b - y2)**2"
     values = ["w=0.5", "x=2", "b=0", "y=3", "x2=1", "y2=1"]
-    result = tracegrad("trace", loss, "--set", *values, "--follow", "b", "--lr", "0.1", "-o", "steps.html",
-                       cwd=tmp_path)
+    result = tracegrad("trace", loss, "--set", *values, "--follow", "b", "--lr", "0.1", "--params", "w", "b",
+                       "-o", "steps.html", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "backward, only the steps that add to b's gradient (2 of 9;" in out
@@ -535,8 +536,8 @@ def test_trace_follows_one_name_and_shows_the_update(tmp_path):
     assert "this step adds the last of its 2 contributions (−4); the total b.grad = ∂f/∂b = -5." in out
     update = out[out.index("The update (gradient descent, lr = 0.1)"):]
     assert "b ← 0 − 0.1 × (-5) = 0.5" in update and "w ← 0.5 − 0.1 × (-9) = 1.4" in update
-    # every name moves against its gradient; the loss after is the expression at the new values
-    w, x, b, y, x2, y2 = 1.4, 2 + 0.2, 0.5, 3 - 0.4, 1 + 0.05, 1 - 0.1
+    # only the --params move against their gradients (the data stay); the loss after is the expression there
+    w, x, b, y, x2, y2 = 1.4, 2, 0.5, 3, 1, 1
     assert f"after: {(w * x + b - y) ** 2 + (w * x2 + b - y2) ** 2:.4g}" in update
     document = page_document((tmp_path / "steps.html").read_text(encoding="utf-8"))
     # the page follows b through its two contributions and ends with the update

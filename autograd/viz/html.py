@@ -36,6 +36,7 @@ from .draw import DrawOptions
 from .network import NetworkPicture
 from .snapshot import Snapshot
 from .timeline import Timeline
+from .update import chosen_params
 
 _ = Catalogue("views").gettext
 
@@ -45,17 +46,19 @@ if TYPE_CHECKING:
 
 def html_page(
     loss: Union[Value, Snapshot], *, title: Optional[str] = None, follow: Value | None = None,
-    lr: float | None = None, parameters: Iterable[Value] | None = None, lang: str | None = None,
-    network: NetworkPicture | None = None, **draw_options: Unpack[DrawOptions]
+    lr: float | None = None, params: Iterable[Value] | None = None, lang: str | None = None,
+    network: NetworkPicture | None = None, parameters: Iterable[Value] | None = None,
+    **draw_options: Unpack[DrawOptions]
 ) -> str:
     """The stepper of ``loss`` (forward, backward, the update) as the text of one self-contained HTML page.
 
     The page needs nothing but a browser: the SVG is inline, the script and
     data are in the page. ``follow=b`` adds buttons jumping between the
     steps that add to ``b.grad`` (running sum shown, ending at the total);
-    ``lr=0.1`` adds a last frame with every parameter's ``p ← p − lr·grad``
-    and the loss after the update (``parameters`` default to the labelled
-    leaves that are not constants and belong to no batch row). Keyword
+    ``lr=0.1`` adds a last frame with ``p ← p − lr·grad`` for exactly the
+    leaves in ``params`` and the loss after the update (``params`` default to
+    the labelled leaves that are not constants and belong to no batch row;
+    data never moves; ``parameters=`` is the deprecated old name). Keyword
     arguments go to ``draw`` (``collapse``, ``hide_constants``,
     ``rankdir``...). ``loss`` may be a ``Snapshot`` of the loss's graph; the
     graph is walked once for the whole page. ``lang`` (``"en"``, ``"zh"``;
@@ -64,16 +67,17 @@ def html_page(
     article's picture of the network, its neurons lit as the steps reach them.
     """
     with language(lang):
-        return _html_page(loss, title, follow, lr, parameters, network, draw_options)
+        return _html_page(loss, title, follow, lr, chosen_params(params, parameters, "html_page"), network,
+                          draw_options)
 
 
 def _html_page(loss: Union[Value, Snapshot], title: Optional[str], follow: Value | None, lr: float | None,
-               parameters: Iterable[Value] | None, network: NetworkPicture | None, draw_options: DrawOptions) -> str:
+               params: Iterable[Value] | None, network: NetworkPicture | None, draw_options: DrawOptions) -> str:
     snapshot = Snapshot.of(loss, "loss")
     if title is not None:
         instance(title, "title", str)
     refuse_options_set_by_the_stepper(draw_options, "export_html")
-    timeline = Timeline(snapshot, follow=follow, lr=lr, parameters=parameters)
+    timeline = Timeline(snapshot, follow=follow, lr=lr, params=params)
     if len(snapshot.order) > WHOLE_GRAPH_BUDGET:  # too big to lay out whole: each step carries its neighbourhood
         document = local_document(timeline, draw_options, shipped_frames(timeline), network)
     else:
@@ -85,14 +89,15 @@ def _html_page(loss: Union[Value, Snapshot], title: Optional[str], follow: Value
 
 def export_html(
     loss: Union[Value, Snapshot], path: Union[str, "os.PathLike[str]"], *, title: Optional[str] = None,
-    follow: Value | None = None, lr: float | None = None, parameters: Iterable[Value] | None = None,
-    lang: str | None = None, network: NetworkPicture | None = None, **draw_options: Unpack[DrawOptions],
+    follow: Value | None = None, lr: float | None = None, params: Iterable[Value] | None = None,
+    lang: str | None = None, network: NetworkPicture | None = None, parameters: Iterable[Value] | None = None,
+    **draw_options: Unpack[DrawOptions],
 ) -> pathlib.Path:
     """Write ``html_page(loss, ...)`` to ``path`` atomically and return the path written.
 
     Nothing is written when the page cannot be made (a bad option, no ``dot``):
     an existing file at ``path`` stays as it was.
     """
-    page = html_page(loss, title=title, follow=follow, lr=lr, parameters=parameters, lang=lang, network=network,
-                     **draw_options)
+    page = html_page(loss, title=title, follow=follow, lr=lr, params=chosen_params(params, parameters, "export_html"),
+                     lang=lang, network=network, **draw_options)
     return write_atomically(pathlib.Path(path), page)

@@ -17,7 +17,9 @@ and one sentence of explanation beside it. A camera keeps the current node
 (and, when it receives, the followed parameter) on screen at a readable
 size. ``follow=b`` adds buttons that jump between exactly the backward
 steps that add to ``b.grad`` and a table of its contributions; ``lr=0.1``
-adds a last frame: every parameter's ``p ← p − lr·grad`` and the loss after
+adds a last frame: ``p ← p − lr·grad`` for exactly the leaves in ``params=``
+(default: the labelled leaves that are no constant and belong to no batch
+row; data never moves), how many others keep their values, and the loss after
 the update (the user's graph is not changed); ``network=`` (from
 ``nn.network_picture``) adds the article's picture of the network.
 
@@ -52,6 +54,7 @@ from .network import NetworkPicture
 from .optional import IPYWIDGETS_HINT, import_anywidget
 from .snapshot import Snapshot
 from .timeline import Timeline, frame_title
+from .update import chosen_params
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -81,7 +84,7 @@ class StepperCore:
 
     def _setup(
         self, loss: Union[Value, Snapshot], view: str, follow: Value | None, lr: float | None,
-        parameters: Iterable[Value] | None, forward: bool, lang: str | None, draw_options: DrawOptions,
+        params: Iterable[Value] | None, forward: bool, lang: str | None, draw_options: DrawOptions,
         network: NetworkPicture | None = None,
     ) -> None:
         snapshot = Snapshot.of(loss, "loss")
@@ -91,7 +94,7 @@ class StepperCore:
         refuse_options_set_by_the_stepper(draw_options, "Stepper")
         self.snapshot = snapshot
         self.loss = snapshot.root
-        self.timeline = Timeline(snapshot, follow=follow, lr=lr, parameters=parameters, forward=forward,
+        self.timeline = Timeline(snapshot, follow=follow, lr=lr, params=params, forward=forward,
                                  lang=self.lang)
         self.steps = self.timeline.steps
         self.forward_steps = self.timeline.forward
@@ -270,10 +273,12 @@ class Stepper(StepperCore, _Base):  # type: ignore[misc, valid-type]
 
     def __init__(
         self, loss: Union[Value, Snapshot], *, view: str = "auto", follow: Value | None = None,
-        lr: float | None = None, parameters: Iterable[Value] | None = None, forward: bool = True,
-        lang: str | None = None, network: NetworkPicture | None = None, **draw_options: Unpack[DrawOptions]
+        lr: float | None = None, params: Iterable[Value] | None = None, forward: bool = True,
+        lang: str | None = None, network: NetworkPicture | None = None, parameters: Iterable[Value] | None = None,
+        **draw_options: Unpack[DrawOptions]
     ) -> None:
-        self._setup(loss, view, follow, lr, parameters, forward, lang, draw_options, network)
+        params = chosen_params(params, parameters, "Stepper")  # parameters=: the old name, deprecated
+        self._setup(loss, view, follow, lr, params, forward, lang, draw_options, network)
         if _Base is not object:
             self._css = frontend.style(self.lang)  # read by AnyWidget.__init__
             super().__init__()

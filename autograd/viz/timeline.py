@@ -6,7 +6,8 @@ steps of a fresh backward pass (``backward_steps``), one frame each: for
 every node, the step that processes it, the steps that add to its gradient,
 and so its gradient at any step and whether it is *pending* (``?``, nothing
 received yet), *partial* (some uses still to come) or *final*. With
-``lr``, a last frame shows the update ``p ← p − lr·grad`` and the loss after it.
+``lr``, a last frame shows the update ``p ← p − lr·grad`` of ``params`` (the
+leaves that learn; data never moves) and the loss after it.
 
 ``follow=node`` picks the frames whose step adds to ``node.grad``
 (``follow_frames``), with the running sum after each.
@@ -23,7 +24,7 @@ from ..value import Value
 from .snapshot import Snapshot
 from .steps import BackwardStep, ForwardStep, forward_steps
 from .text import grad_of, number, partial
-from .update import Update, sgd_update
+from .update import Update, chosen_params, sgd_update
 
 BEFORE_FIRST_STEP = -1  # the loss's initial gradient, set before backward's first step
 BEFORE_BACKWARD = -2  # during forward: no gradient exists yet
@@ -35,8 +36,8 @@ class Timeline:
     """The frames of forward, backward and the update over ``loss``, and every node's state at every frame."""
 
     def __init__(self, loss: Union[Value, Snapshot], *, follow: Value | None = None, lr: float | None = None,
-                 parameters: Iterable[Value] | None = None, forward: bool = True,
-                 lang: str | None = None) -> None:
+                 params: Iterable[Value] | None = None, forward: bool = True,
+                 lang: str | None = None, parameters: Iterable[Value] | None = None) -> None:
         snapshot = Snapshot.of(loss, "loss")
         with language(lang) as chosen:
             self.lang = chosen  # every text of the frames is written in it
@@ -75,7 +76,7 @@ class Timeline:
                     self.follow_added.append(sum(c.product for c in added))
         self.update: Update | None = None
         if lr is not None:
-            self.update = sgd_update(snapshot, self.final_grads, lr, parameters)
+            self.update = sgd_update(snapshot, self.final_grads, lr, chosen_params(params, parameters, "Timeline"))
 
     def __len__(self) -> int:
         """The number of frames: forward steps, backward steps, and the update if any."""

@@ -11,7 +11,11 @@ whitelist; nothing is ever passed to ``eval``. Allowed are
 
 Anything else (attribute access, subscripts, lambdas, comprehensions, strings,
 comparisons, calls of other names ...) is refused with an
-:class:`ExpressionError` that names the column where the problem starts. The
+:class:`ExpressionError` that names the column where the problem starts, in
+the learner's words where a mistake is a common one: a full-width character
+typed with a Chinese input method (``＊``: switch to English input and type
+``*``), a missing ``*`` (``x w``, ``2x``, ``(a+b)(c+d)``), a misspelled
+function (``tnah``: did you mean ``tanh``?). The
 input is bounded: at most :data:`MAX_LENGTH` characters, :data:`MAX_NODES`
 numbers, names and operations, and a constant exponent of at most :data:`MAX_EXPONENT` in size
 (``10**10**10`` is refused before anything is computed).
@@ -27,7 +31,11 @@ numbers, names and operations, and a constant exponent of at most :data:`MAX_EXP
 from __future__ import annotations
 
 import ast
+import difflib
+import io
+import keyword
 import math
+import tokenize
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence, Union
@@ -187,6 +195,7 @@ def parse(source: str) -> Expression:
             _("the expression is too long ({length} characters; at most {limit})").format(
                 length=len(source), limit=MAX_LENGTH),
             source, MAX_LENGTH + 1)
+    _refuse_full_width(source)
     for index, character in enumerate(source):
         if not (character.isprintable() or character == " "):
             raise ExpressionError(_("unexpected character {character!r} (the expression is one line)").format(
@@ -203,6 +212,9 @@ def parse(source: str) -> Expression:
         reason = (error.msg or "invalid syntax").replace("'(' was never closed", "'(' is never closed")
         message = (_(reason) if reason.startswith("invalid syntax")
                    else _("invalid syntax: {reason}").format(reason=_(reason)))
+        missing = _missing_operator(stripped)  # Python guesses a comma; for a formula it is a *
+        if missing is not None:
+            message, column = missing[0], indent + missing[1]
         raise ExpressionError(message, source, column) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(_("the expression is nested too deeply"), source, 1) from None
@@ -218,6 +230,72 @@ def parse(source: str) -> Expression:
     # refused at parse time, whatever values are given later.
     _Builder(source, {name: Value(1.0) for name in names}, indent).visit(module.body)
     return Expression(source=source, tree=module.body, names=tuple(names), indent=indent)
+
+
+#: Characters a Chinese input method types in place of the ASCII ones the language reads (besides U+FF01-U+FF5E).
+_LOOK_ALIKES = {"\u3000": " ", "×": "*", "÷": "/", "−": "-", "。": ".", "、": ","}
+
+
+def _ascii_for(character: str) -> str | None:
+    """The ASCII character a full-width one (``＊``, ``（``, ``ｗ``, ``２``) or a look-alike (``×``) stands for."""
+    if "\uff01" <= character <= "\uff5e":  # the full-width forms of ASCII '!' to '~'
+        return chr(ord(character) - 0xFEE0)
+    return _LOOK_ALIKES.get(character)
+
+
+def full_width_message(character: str) -> str | None:
+    """What to tell a learner who typed ``character`` (a full-width or look-alike character), or None."""
+    ascii = _ascii_for(character)
+    if ascii is None:
+        return None
+    code = f"U+{ord(character):04X}"
+    if "\uff01" <= character <= "\uff5e" or character == "\u3000":
+        shown = character if character != "\u3000" else "'\u3000'"
+        typed = ascii if ascii != " " else _("a space")
+        return _("this is the full-width character {character} ({code}): switch your keyboard to English "
+                 "input and type {ascii}").format(character=shown, code=code, ascii=typed)
+    return _("{character} ({code}) is not an operator of the language: type {ascii}").format(
+        character=character, code=code, ascii=ascii)
+
+
+def _refuse_full_width(source: str) -> None:
+    """Refuse the first full-width or look-alike character, naming it and the key to type instead."""
+    for index, character in enumerate(source):
+        message = full_width_message(character)
+        if message is not None:
+            raise ExpressionError(message, source, index + 1)
+
+
+def _missing_operator(text: str) -> tuple[str, int] | None:
+    """For text Python cannot parse: ``(message, column)`` when two operands stand side by side.
+
+    ``x w`` and ``2x`` lack a ``*`` (Python's own guess, a missing comma,
+    is about function arguments); ``tanh x`` lacks the parentheses of a call.
+    """
+    tokens: list[tokenize.TokenInfo] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.NAME, tokenize.NUMBER, tokenize.OP):
+                tokens.append(token)
+    except (tokenize.TokenError, SyntaxError):
+        pass  # the tokens read before the problem are enough
+    for left, right in zip(tokens, tokens[1:]):
+        if any(t.type == tokenize.NAME and keyword.iskeyword(t.string) for t in (left, right)):
+            continue
+        ends_operand = left.type in (tokenize.NAME, tokenize.NUMBER) or left.string == ")"
+        starts_operand = right.type in (tokenize.NAME, tokenize.NUMBER) or right.string == "("
+        if not (ends_operand and starts_operand) or (left.type == tokenize.NAME and right.string == "("):
+            continue
+        column = right.start[1] + 1
+        if left.type == tokenize.NAME and left.string in FUNCTIONS:
+            return _("{name!r} is a function: call it, as in {name}(x)").format(name=left.string), column
+        return _missing_star(left.string, right.string), column
+    return None
+
+
+def _missing_star(left: str, right: str) -> str:
+    return _("a * is probably missing between {left} and {right} (write {left}*{right})").format(
+        left=left, right=right)
 
 
 def _not_normal(name: str, normal: str) -> str:
@@ -237,6 +315,10 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         instance(item, "each item", str)
+        for character in item:
+            hint = full_width_message(character)
+            if hint is not None:
+                raise ValueError(f"{item}: {hint}")
         name, sep, text = item.partition("=")
         name, text = name.strip(), text.strip()
         if not sep or not name.isidentifier():
@@ -323,6 +405,28 @@ class _Checker(ast.NodeVisitor):
         if node.id not in self.names:
             self.names.append(node.id)
 
+    def segment(self, node: ast.AST) -> str:
+        """The text of ``node`` as written."""
+        encoded = self.text.encode("utf-8")
+        return encoded[getattr(node, "col_offset", 0):getattr(node, "end_col_offset", None)].decode("utf-8", "replace")
+
+    def operands_of_call(self, function: ast.expr, call: ast.Call) -> tuple[str, str]:
+        """``(a+b)`` and ``(c+d)`` for ``(a+b)(c+d)``: the operand before the call's ``(`` and the parenthesised rest."""
+        encoded = self.text.encode("utf-8")
+        end = function.end_col_offset or 0
+        opening = end + encoded[end:].index(b"(")  # the call's own "(" (a ")" closing the operand may come first)
+        before = encoded[:opening].decode("utf-8", "replace").rstrip()
+        after = encoded[opening:call.end_col_offset].decode("utf-8", "replace")
+        segment = self.segment(function)
+        if before.endswith(segment):  # 2 (x), tanh(x)(y): the operand ends where the call starts
+            return segment, after
+        depth = 0
+        for index in range(len(before) - 1, -1, -1):  # (a+b)(c+d): back to the "(" the last ")" closes
+            depth += {")": 1, "(": -1}.get(before[index], 0)
+            if depth == 0:
+                return before[index:], after
+        return before, after
+
     def refuse_at(self, column: int, message: str) -> None:
         raise ExpressionError(message, self.source, column)
 
@@ -373,11 +477,19 @@ class _Checker(ast.NodeVisitor):
         function = node.func
         if not isinstance(function, ast.Name):
             self.visit(function)  # refuses attribute access, lambdas, ...
+            if isinstance(function, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):  # (a+b)(c+d), 2 (x)
+                self.refuse_at(self.between(function, node.args[0] if node.args else node),
+                               _missing_star(*self.operands_of_call(function, node)))
             self.refuse(node, _("only the engine's functions may be called"))
         assert isinstance(function, ast.Name)
         self.check_spelling(function)
         if function.id not in FUNCTIONS:
-            self.refuse(function, _("unknown function {name!r}; known: {functions}").format(
+            close = difflib.get_close_matches(function.id.lower(), FUNCTIONS, n=1, cutoff=0.6)
+            if close:
+                self.refuse(function, _("unknown function {name!r}: did you mean {suggestion}?").format(
+                    name=function.id, suggestion=close[0]))
+            self.refuse(function, _("unknown function {name!r}; known: {functions}. If {name} is a name, "
+                                    "a * is probably missing (write {name}*(...))").format(
                 name=function.id, functions=", ".join(FUNCTIONS)))
         keywords = node.keywords
         if function.id == "leaky_relu" and len(keywords) == 1 and keywords[0].arg == "slope":

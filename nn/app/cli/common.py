@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import os
 import re
 import sys
 import textwrap
@@ -255,6 +256,23 @@ def render_graph(digraph: "graphviz.Digraph", suffix: str, hint: str) -> bytes:
 
 
 # --- outputs ----------------------------------------------------------------------
+
+
+def refuse_missing_folder(text: str | None, option: str = "-o") -> None:
+    """A UsageError when the folder of the file ``option`` names does not exist: a typo in a path
+    should not quietly become new folders (``-o /nonexistent/dir/n.svg``)."""
+    if text is None:
+        return
+    folder = Path(text).parent
+    if folder.exists():
+        return
+    ancestor = Path(os.path.abspath(folder))
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if ancestor.is_dir():  # a file in the way is named by the output checks ("... is not a directory")
+        raise UsageError(_("{option} {path}: the folder {folder} does not exist; create it first "
+                           "(mkdir -p {folder}) or write into a folder that exists (nothing was done)").format(
+            option=option, path=text, folder=folder))
 
 
 def _size(path: Path) -> str:

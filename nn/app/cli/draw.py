@@ -15,6 +15,7 @@ from .common import (
     build_expression,
     print_value_and_grads,
     render_graph,
+    refuse_missing_folder,
     report,
     require_graphviz,
     with_language,
@@ -50,6 +51,7 @@ def add_parser(commands: "Subcommands") -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Print the value and gradients; with ``-o``, write the graph."""
+    refuse_missing_folder(args.output)
     output = output_path(args.output, tuple(GRAPH_FORMATS))
     expression, root, leaves = build_expression(args)
     if output is not None and output.suffix.lower() != ".dot":

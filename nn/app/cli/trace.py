@@ -1,5 +1,6 @@
-"""``tracegrad trace EXPR --set ... [--follow NAME] [--lr RATE] -o steps.html``: forward and backward
-one node at a time, each step explained; the gradient of one name followed; the update; the stepper page."""
+"""``tracegrad trace EXPR --set ... [--follow NAME] [--lr RATE --params NAME ...] -o steps.html``: forward and
+backward one node at a time, each step explained; the gradient of one name followed; the update of exactly
+the names given by ``--params`` (gradient descent changes parameters, never data); the stepper page."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .common import (
     ngettext,
     number_in,
     print_value_and_grads,
+    refuse_missing_folder,
     report,
     require_graphviz,
     with_language,
@@ -42,17 +44,22 @@ def add_parser(commands: "Subcommands") -> argparse.ArgumentParser:
                       "multiplies and passes to its inputs, explained in a sentence), and write a "
                       "self-contained HTML page that steps through both on the graph. --follow "
                       "NAME keeps to the steps that add to NAME's gradient, with the running sum; "
-                      "--lr RATE ends with the gradient-descent update of every name."),
+                      "--lr RATE --params NAME ... ends with the gradient-descent update of exactly "
+                      "those names; the other names are data and keep their values."),
         epilog=_("examples:") + "\n"
                "  tracegrad trace \"tanh(x*w + b)\" --set x=2 w=-3 b=6.88 -o steps.html\n"
-               "  tracegrad trace \"(w*x + b - y)**2\" --set w=0.5 x=2 b=0 y=3 --follow b --lr 0.1")
+               "  tracegrad trace \"(w*x + b - y)**2\" --set w=0.5 x=2 b=0 y=3 --follow b --lr 0.1 --params w b")
     add_expression_arguments(parser)
     parser.add_argument("-o", "--output", metavar="FILE.html", help=_("the stepper page to write"))
     parser.add_argument("--follow", metavar="NAME",
                         help=_("show only the backward steps that add to NAME's gradient, with the running sum"))
     parser.add_argument("--lr", type=number_in(0.0, 10.0, low_open=True, what=N_("the learning rate")),
                         metavar="RATE",
-                        help=_("end with the update of every name, p <- p - RATE * grad, and the value after it"))
+                        help=_("end with the update p <- p - RATE * grad of the names given by --params, "
+                               "and the value after it (needs --params)"))
+    parser.add_argument("--params", nargs="+", action="extend", metavar="NAME",
+                        help=_("the parameters that --lr updates, e.g. --params w b; the other names "
+                               "(inputs, targets) are data and keep their values"))
     parser.add_argument("--wrt", metavar="NAME",
                         help=_("also explain d(output)/d(NAME) as a sum over paths of the chain rule"))
     return parser
@@ -60,16 +67,18 @@ def add_parser(commands: "Subcommands") -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Print forward, backward (or the followed steps), the update and the paths; with ``-o``, write the page."""
+    refuse_missing_folder(args.output)
     output = output_path(args.output, (".html", ".htm"))
     expression, root, leaves = build_expression(args)
     wrt, follow = (variable(leaves, option, name) for option, name in (("--wrt", args.wrt),
                                                                       ("--follow", args.follow)))
+    params = chosen_params(args, leaves)
     if output is not None:
         require_graphviz(GRAPHVIZ_HINT)
     print_value_and_grads(expression.source, root, leaves)
     from autograd import Stepper, explain
 
-    stepper = Stepper(root, follow=follow, lr=args.lr, parameters=list(leaves.values()))
+    stepper = Stepper(root, follow=follow, lr=args.lr, params=params)
     timeline = stepper.timeline
     frames = {kind: [index for index in range(len(stepper)) if timeline.kind(index) == kind]
               for kind in ("forward", "backward", "update")}
@@ -104,9 +113,35 @@ def run(args: argparse.Namespace) -> int:
     from autograd import html_page
 
     with graphviz_needed(GRAPHVIZ_HINT):
-        page = with_language(html_page, root, follow=follow, lr=args.lr, parameters=list(leaves.values()))
+        page = with_language(html_page, root, follow=follow, lr=args.lr, params=params)
     report(write_outputs({output: page}))
     return EXIT_OK
+
+
+def chosen_params(args: argparse.Namespace, leaves: dict[str, "Value"]) -> "list[Value] | None":
+    """The leaves ``--params`` names (None without ``--lr``); a UsageError for ``--lr`` without it, or the reverse.
+
+    A bare expression cannot tell its parameters from its data (``x``, ``y``):
+    the learner names them, so that the update never moves an input or a target.
+    """
+    names = list(dict.fromkeys(args.params or []))
+    if args.lr is None:
+        if names:
+            raise UsageError(_("--params {names}: only --lr RATE updates parameters; add --lr, "
+                               "e.g. --lr 0.1").format(names=" ".join(names)))
+        return None
+    if not names:
+        raise UsageError(_("--lr needs --params: name the parameters gradient descent may change, "
+                           "e.g. --lr {lr} --params {example} (the expression's names: {names}); "
+                           "inputs and targets are data and never change").format(
+            lr=f"{args.lr:g}", example=" ".join(_example_params(leaves)), names=", ".join(leaves)))
+    return [variable(leaves, "--params", name) for name in names]  # type: ignore[misc]
+
+
+def _example_params(leaves: dict[str, "Value"]) -> list[str]:
+    """Names that look like parameters (w…, b…), for the hint; else the first name."""
+    found = [name for name in leaves if name[:1] in ("w", "b", "θ") or name.startswith(("weight", "bias", "权重", "偏置"))]
+    return found[:3] or list(leaves)[:1] or ["w"]
 
 
 def variable(leaves: dict[str, "Value"], option: str, name: str | None) -> "Value | None":
