@@ -22,7 +22,7 @@ def glossary() -> list[tuple[str, str]]:
     rows = []
     for line in (LOCALE / "glossary.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
-            english, chinese = line.split("\t")
+            english, chinese = line.split("\t")[:2]  # a third column lists variants not to use
             rows.append((english, chinese))
     return rows
 
