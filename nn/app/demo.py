@@ -416,7 +416,7 @@ def run_demo(out: str | os.PathLike[str], quiet: bool = False, graphviz: bool = 
     graph = with_language(draw, loss, highlight=[bias])
     outputs[out / "icecream_graph.svg"] = graph.pipe(format="svg")
     outputs[out / "icecream_stepper.html"] = with_language(
-        html_page, loss, follow=bias, lr=BIAS_LR, parameters=[bias],
+        html_page, loss, follow=bias, lr=BIAS_LR, params=[bias],
         network=network_picture(model, loss, inputs=data.icecream().feature_names),
         title=_("The ice-cream loss over its ten rows at b = 0: forward, backward following "
                 "the output bias b ({name}), then the update b ← b − {lr}·grad").format(
