@@ -1,4 +1,4 @@
-"""The ``tracegrad`` command line: draw, trace, train and demo.
+"""The ``tracegrad`` command line: draw, trace, train, demo and glossary.
 
 ::
 
@@ -6,8 +6,10 @@
     tracegrad trace "tanh(x*w + b)" --set x=2 w=-3 b=6.88 -o steps.html
     tracegrad train moons --hidden 16,16 --epochs 60 --out runs/moons
     tracegrad demo --out tracegrad-demo
+    tracegrad demo --data sales.csv --out my-shop
+    tracegrad glossary --out handouts
 
-One module per command (``draw``, ``trace``, ``train``, ``demo``), each with
+One module per command (``draw``, ``trace``, ``train``, ``demo``, ``glossary``), each with
 ``add_parser`` and ``run``; ``common`` holds what they share.
 
 Exit codes: 0 success, 1 failure (a file could not be written, Graphviz is
@@ -47,7 +49,7 @@ from typing import Callable, Iterator, Sequence, TextIO
 from autograd.i18n import CatalogueMissingWarning, current, language
 
 from ..expression import ExpressionError
-from . import demo, draw, trace, train
+from . import demo, draw, glossary, trace, train
 from .common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -67,7 +69,7 @@ from .outputs import Terminated, terminate_cleanly
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (draw, trace, train, demo)
+COMMANDS = (draw, trace, train, demo, glossary)
 
 
 class _Parser(Parser):
@@ -87,7 +89,7 @@ class _Parser(Parser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``tracegrad`` and its four commands, its help in the current language."""
+    """The argument parser of ``tracegrad`` and its commands, its help in the current language."""
     parser = _Parser(
         prog=PROG,
         formatter_class=Formatter,
