@@ -181,7 +181,7 @@ CHINESE_ERRORS = [
     (["train", "xor", "--batch-size", "-3"], "请给出 0 或更大的整数（0 表示整个数据集），实际是 -3"),
     (["train", "xor", "--hidden", "256,256,256,256,256,256"], "这个网络有 329,985 个参数"),
     (["train", "icecream", "--loss", "hinge"], "回归数据集"),
-    (["train", "xor", "--momentum", "0.9"], "--momentum 只适用于 --optimizer sgd"),
+    (["train", "xor", "--momentum", "0.9"], "--momentum（动量）只适用于 --optimizer sgd"),
 ]
 
 
@@ -243,11 +243,11 @@ def test_demo_tells_the_story_in_chinese(tmp_path):
     assert result.returncode == 0, result.stderr
     story = result.stdout
     # The article's numbers, as in English; the words in Chinese, with the articles' terms.
-    assert "   MSE = mean((预测 - 销量)^2) = 0.08650" in story
+    assert "   MSE = mean((预测 - 销售额)^2) = 0.08650" in story
     assert "   b = 0.1   MSE = 0.03798" in story
     assert "b = 0.3 时最低" in story
     assert "引擎的反向传播给出 L2.N1.b.grad = -0.585200" in story
-    for term in ("偏置", "权重", "参数", "梯度下降", "链式法则", "前向传播", "暴力破解"):
+    for term in ("偏置", "权重", "参数", "梯度下降", "链式法则", "前向传播", "暴力搜索"):
         assert term in story, term
     assert "周二" in story and "Tue" not in story
     assert "已写出 6 个文件到 walk/：" in story and "下一步：在浏览器中打开" in story

@@ -226,7 +226,7 @@ def test_stepper_drawings_in_chinese():
 def test_update_with_no_parameters_and_a_leaf_loss_in_chinese():
     x = Value(2.0)
     y = x * x
-    stepper = Stepper(y, lr=0.1, parameters=[], lang="zh")
+    stepper = Stepper(y, lr=0.1, params=[], lang="zh")
     assert "没有参数" in stepper.frame_text(len(stepper) - 1)
     leaf = Stepper(Value(1.0, label="L"), lang="zh")
     assert_chinese(leaf.frame_text(), ["L"])

@@ -330,7 +330,7 @@ def test_the_update_frame_is_one_sgd_step_and_leaves_the_graph_alone():
     assert f"after: {number(update.loss_after)}" in text
     assert data_texts(stepper, stepper.frame_svg(len(stepper) - 1))[stepper.snapshot.ids[id(loss)]] == (
         f"data {number(update.loss_after)}")
-    chosen = Stepper(loss, lr=0.5, parameters=[first]).timeline.update
+    chosen = Stepper(loss, lr=0.5, params=[first]).timeline.update
     assert chosen.parameters == (first,) and chosen.new_values == (first.data - 0.5 * first.grad,)
     with pytest.raises(ValueError, match="lr must be a finite number > 0, got 0.0"):
         Stepper(loss, lr=0.0)
@@ -356,7 +356,7 @@ def test_following_the_ice_cream_output_bias_through_its_ten_rows():
     model = icecream_network(output_bias=0.0)
     loss = mse_loss(model.forward_batch(X), y)
     bias = dict(model.named_parameters())["L2.N1.b"]
-    stepper = Stepper(loss, follow=bias, lr=0.1, parameters=[bias])
+    stepper = Stepper(loss, follow=bias, lr=0.1, params=[bias])
     start = stepper.timeline.backward_start
     contributions = [c.product for frame in stepper.follow_frames
                      for c in stepper.steps[frame - start].contributions if c.input is bias]

@@ -76,7 +76,7 @@ def demo_pages(tmp_path_factory):
         loss = mse(model)
         loss.backward()
         bias = parameter(model, OUTPUT_BIAS)
-        text = html_page(loss, follow=bias, lr=BIAS_LR, parameters=[bias], lang=lang,
+        text = html_page(loss, follow=bias, lr=BIAS_LR, params=[bias], lang=lang,
                          title="The ice-cream loss over its ten rows at b = 0")
         path = folder / f"icecream_{lang}.html"
         path.write_text(text, encoding="utf-8")

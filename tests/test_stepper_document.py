@@ -302,7 +302,7 @@ def test_a_reused_value_is_partial_until_its_last_use_and_the_quiz_asks_what_bot
     square = c * c  # one step, two uses of c: c receives 2·c·upstream from it
     square.label = "L"
     ref = Reference(square, lr=0.1, parameters=(a,))
-    stepper = Stepper(square, lr=0.1, parameters=[a], view="graph")
+    stepper = Stepper(square, lr=0.1, params=[a], view="graph")
     doc = stepper.document
     check_texts(doc, ref, every_frame=True)
     a_grads = [value_at(t["changes"], frame) for frame in range(ref.start, ref.count - 1)
@@ -331,7 +331,7 @@ def icecream():
 
 def test_the_icecream_page_document_is_the_replay_over_ten_rows(icecream):
     loss, bias, lr = icecream
-    page = html_page(loss, follow=bias, lr=lr, parameters=[bias], title="ice cream")
+    page = html_page(loss, follow=bias, lr=lr, params=[bias], title="ice cream")
     doc = page_document(page)
     ref = Reference(loss, follow=bias, lr=lr, parameters=(bias,))
     check_texts(doc, ref, every_frame=True)
@@ -348,7 +348,7 @@ def test_the_icecream_page_document_is_the_replay_over_ten_rows(icecream):
                      and t["role"] == "data")
     assert value_at(loss_data["changes"], doc["count"] - 1) == f"data {shown_number(ref.after[id(loss)])}"
     # The Jupyter Stepper's document is the page's: one timeline, nothing computed twice.
-    stepper = Stepper(loss, follow=bias, lr=lr, parameters=[bias], view="graph")
+    stepper = Stepper(loss, follow=bias, lr=lr, params=[bias], view="graph")
     assert json.loads(document_json(stepper.document)) == doc
     check_frame_texts(stepper, doc)
     chosen = [0, ref.start - 1, ref.start, *doc["follow"]["frames"], ref.count - 1]
@@ -363,7 +363,7 @@ def test_a_2000_node_document_is_the_replay_of_its_steps():
     bias = next(node for node in topological_order(loss) if node.label == "L3.N1.b")
     ref = Reference(loss, follow=bias, lr=0.05, parameters=(bias,))
     assert len(ref.nodes) > 2000
-    timeline = Timeline(loss, follow=bias, lr=0.05, parameters=[bias])
+    timeline = Timeline(loss, follow=bias, lr=0.05, params=[bias])
     doc = timeline_document(timeline, {})
     check_texts(doc, ref, every_frame=False)  # change points against change points: every frame, in one form
     check_frames(doc, ref)
@@ -371,9 +371,9 @@ def test_a_2000_node_document_is_the_replay_of_its_steps():
     # The neighbourhood view: frame_svg draws the current node's surroundings, painted from the same states.
     from autograd.viz.stepper import LOCAL_VIEW_ABOVE
 
-    chosen = Stepper(loss, follow=bias, lr=0.05, parameters=[bias]).view
+    chosen = Stepper(loss, follow=bias, lr=0.05, params=[bias]).view
     assert chosen == ("local" if len(ref.nodes) > LOCAL_VIEW_ABOVE else "graph")
-    stepper = Stepper(loss, follow=bias, lr=0.05, parameters=[bias], view="local")
+    stepper = Stepper(loss, follow=bias, lr=0.05, params=[bias], view="local")
     for frame in (ref.start - 1, ref.start + 700, doc["follow"]["frames"][1]):
         assert sorted(lines_of(stepper.frame_text(frame))) == sorted(frame_lines(doc["frames"][frame]))
         root = ET.fromstring(stepper.frame_svg(frame))

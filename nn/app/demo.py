@@ -199,13 +199,7 @@ class Lesson:
     def model(self, **overrides: float) -> MLP:
         """The lesson's network (inputs -> 2 ReLU -> 1 ReLU) at its starting values, some replaced."""
         model = MLP(self.inputs, [2, 1], activation="relu", output_activation="relu", seed=0)
-        state = dict(self.state)
-        unknown = sorted(set(overrides) - set(state))
-        if unknown:
-            raise ValueError(f"no parameter named {unknown[0]!r}; the names are {', '.join(state)}")
-        state.update({name: real(value, name) for name, value in overrides.items()})
-        model.load_state_dict(state)
-        return model
+        return with_values(model, dict(self.state), overrides)
 
 
 @lru_cache(maxsize=1)
@@ -330,13 +324,16 @@ def _safe_lr(model: MLP, table: data.DataSet, names: Sequence[str] | None) -> fl
 def icecream_model(**overrides: float) -> MLP:
     """The article's network with its trained values, some replaced: ``icecream_model(**{"L2.N1.b": 0})``."""
     model = icecream_network()
-    if overrides:
-        state = model.state_dict()
-        unknown = sorted(set(overrides) - set(state))
-        if unknown:
-            raise ValueError(f"no parameter named {unknown[0]!r}; the names are {', '.join(state)}")
-        state.update({name: real(value, name) for name, value in overrides.items()})
-        model.load_state_dict(state)
+    return with_values(model, model.state_dict(), overrides) if overrides else model
+
+
+def with_values(model: MLP, state: dict[str, float], overrides: dict[str, float]) -> MLP:
+    """``model`` loaded with ``state``, some of its values replaced by ``overrides`` (by parameter name)."""
+    unknown = sorted(set(overrides) - set(state))
+    if unknown:
+        raise ValueError(f"no parameter named {unknown[0]!r}; the names are {', '.join(state)}")
+    state.update({name: real(value, name) for name, value in overrides.items()})
+    model.load_state_dict(state)
     return model
 
 
