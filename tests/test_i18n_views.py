@@ -36,7 +36,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # Two English words in a row ("the gradient", "Next step"); a formula's names (L1.N1.w1, tanh(a)) are not words.
 ENGLISH_RUN = re.compile(r"(?<![\w.])[A-Za-z][a-z]+(?:[ ,;:'-]+[A-Za-z][a-z]+)+(?![\w(.])")
 # Names of code a Chinese text may use as they are.
-CODE_NAMES = ("Leaky ReLU", "backward()", "parameters=[...]", "hide_constants", "collapse")
+CODE_NAMES = ("Leaky ReLU", "backward()", "params=[...]", "hide_constants", "collapse")
 SVG = "{http://www.w3.org/2000/svg}"
 
 
