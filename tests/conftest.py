@@ -29,3 +29,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             f"CI: {len(_skipped)} test(s) skipped, and CI skips nothing: the run fails "
             f"(first: {_skipped[0]})", red=True,
         )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through playwright, one per test module (the browser tests' shared fixture)."""
+    from playwright import sync_api
+
+    from support import CHROMIUM_ARGS, find_chromium
+
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -15,7 +15,7 @@ from autograd import export_html, html_page, topological_order
 from autograd.viz.examples import neuron, scoped_mlp
 from autograd.viz.stepper import paint_svg
 from autograd.viz.timeline import Timeline
-from support import CHROMIUM_ARGS, CHROMIUM_NAMES, find_chromium, page_document  # noqa: F401 (test_i18n_views)
+from support import page_document
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -49,15 +49,6 @@ def test_page_size_grows_with_the_graph_not_with_the_steps(tmp_path):
     assert size / nodes < 1.5 * small_size / len(topological_order(small))  # per node, not per node × step
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright import sync_api
-
-    executable = find_chromium()
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def current_ids(page) -> list[str]:

@@ -409,16 +409,6 @@ def test_chinese_drawing_renders_with_a_cjk_font(tmp_path):
 
 # --- the Chinese page in a real browser ---
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright import sync_api
-
-    from test_html_export import CHROMIUM_ARGS, find_chromium
-
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def platform_fonts(page, selector: str) -> dict[str, int]:

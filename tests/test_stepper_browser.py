@@ -21,7 +21,7 @@ from autograd import html_page
 from autograd.viz import frontend
 from autograd.viz.examples import neuron, scoped_mlp
 from autograd.viz.stepper import Stepper
-from support import CHROMIUM_ARGS, find_chromium, page_document, shown_number
+from support import page_document, shown_number
 
 pytestmark = pytest.mark.browser
 
@@ -54,14 +54,6 @@ MEASURE_EVERY_FRAME = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
