@@ -12,10 +12,15 @@ The layer above the engine core (it imports ``autograd``'s root modules, never
 - ``narrate``: the one-sentence explanation of each forward and backward step
 - ``update``: ``Update``, the gradient-descent step ``p ← p − lr·grad`` and the loss after it
 - ``explain``: ``explain(loss, wrt)`` and ``chain_rule``, the chain rule path by path
-- ``timeline`` and ``frames``: the frames (forward, backward, the update), when each
-  value is computed and each gradient changes; one SVG restyled per frame
-- ``stepper``: ``Stepper``, the Jupyter widget (``follow=``, ``lr=``)
+- ``timeline``: the frames (forward, backward, the update), when each value is
+  computed and each gradient changes
+- ``document``: the stepper's whole state as one JSON document (every frame's
+  texts, states and numbers over one layout); ``front/stepper.js`` and
+  ``front/stepper.css`` are the one front end that draws it, ``frontend`` embeds them
+- ``network``: ``NetworkPicture``, the article's picture of a network beside the graph
+- ``stepper``: ``Stepper``, the Jupyter widget (anywidget; ``follow=``, ``lr=``, ``params=``)
 - ``html``: ``html_page`` and ``export_html``, the stepper as one HTML page
+- ``inline``: how a drawing shows itself in a notebook, readable (scrolls, never shrinks)
 - ``display``: how a ``Value`` shows itself in Jupyter, within a size and time budget
 - ``dot``: ``render_svg``, Graphviz's ``dot`` with a time limit; ``DotFailed``
 - ``text`` and ``palette``: how numbers and names are written (``w1·x1``,
