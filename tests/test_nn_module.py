@@ -62,8 +62,8 @@ def test_nodes_built_in_a_neuron_carry_layer_and_neuron_scope():
     hidden = {node.scope.name for node in interior if node.scope.path[0] == "L1"}
     assert hidden == {"L1.N1", "L1.N2", "L1.N3"}
     named = {(n.scope.name, n.label) for n in interior if n.label}
-    for neuron in ("L1.N1", "L1.N2", "L1.N3"):
-        assert {(neuron, "z"), (neuron, "a")} <= named
+    for k, neuron in enumerate(("L1.N1", "L1.N2", "L1.N3"), start=1):
+        assert {(neuron, "z"), (neuron, f"h{k}")} <= named
     assert ("L2.N1", "ŷ") in named
 
 
