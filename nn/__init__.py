@@ -11,7 +11,7 @@ produces can be drawn and its backward stepped node by node::
     model.save("moons.json"); again = MLP(2, [16, 16, 1]).load("moons.json")
 """
 
-from . import data, models
+from . import data, models, names
 from .backprop import deltas, deltas_by_row
 from .batchnorm import BatchNorm
 from .dropout import Dropout
@@ -29,6 +29,7 @@ from .losses import (
     mse_loss,
 )
 from .models import icecream_network, tower_network
+from .names import Naming, naming
 from .module import History, Module, StateError, build
 from .optim import OPTIMIZERS, SGD, Adam, Optimizer
 from .picture import network_picture
@@ -39,6 +40,9 @@ from .torch_bridge import from_torch  # (torch itself is imported only when it i
 
 __all__ = [
     "network_picture",
+    "names",
+    "naming",
+    "Naming",
     "Module",
     "Neuron",
     "Layer",

@@ -23,9 +23,10 @@ bias), and ``deltas_by_row`` all of them.
 from __future__ import annotations
 
 from autograd import Value, topological_order
+from autograd.graph import gradients
 from autograd.validation import instance, integer
 
-from .functional import PREDICTION, WEIGHTED_SUM
+from .names import known
 from .layers import Neuron
 from .module import Module
 
@@ -33,16 +34,11 @@ __all__ = ["deltas", "deltas_by_row", "node_gradients"]
 
 
 def node_gradients(loss: Value) -> dict[Value, float]:
-    """d(loss)/d(node) for every node of ``loss``'s graph, by the same loop as ``backward()``.
+    """d(loss)/d(node) for every node of ``loss``'s graph, by backward's own pass (``autograd.graph.gradients``).
 
     The initial gradient is 1.0; nothing is stored in the nodes' ``grad``.
     """
-    gradients: dict[Value, float] = {loss: 1.0}
-    for node in reversed(topological_order(loss)):
-        upstream = gradients[node]
-        for node_input, local_grad in zip(node.inputs, node.local_grads):
-            gradients[node_input] = gradients.get(node_input, 0.0) + local_grad * upstream
-    return gradients
+    return gradients(topological_order(loss))
 
 
 def _weighted_sums(loss: Value, model: Module) -> dict[str, list[Value]]:
@@ -55,7 +51,8 @@ def _weighted_sums(loss: Value, model: Module) -> dict[str, list[Value]]:
     for name, neuron in neurons:
         full = neuron.name  # the name its nodes are scoped by (relative to the model it was built in)
         by_path[tuple(full.split(".")) if full else ()] = name
-        labels[name] = (WEIGHTED_SUM, PREDICTION) if neuron.activation == "linear" else (WEIGHTED_SUM,)
+        labels[name] = tuple(known("weighted_sum") | known("output") if neuron.activation == "linear"
+                             else known("weighted_sum"))
     found: dict[str, list[Value]] = {name: [] for name, _ in neurons}
     for node in topological_order(loss):
         if node.is_leaf:

@@ -54,11 +54,6 @@ def activation(name: str, what: str = "activation") -> Callable[[Value], Value]:
 
 _NO_ROW = contextlib.nullcontext()
 
-#: The articles' names for the nodes a network builds (a neuron's weighted sum, its
-#: activation, the network's prediction, the target, the error, the loss).
-WEIGHTED_SUM, ACTIVATION, PREDICTION, TARGET, ERROR, LOSS = "z", "a", "ŷ", "y", "e", "L"
-
-
 # One row block per row number and thread, entered again and again: a network
 # enters one per neuron per sample, thousands per training step. (A block may
 # be re-entered, also inside itself; it is never shared between threads.)

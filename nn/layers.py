@@ -9,9 +9,11 @@ the same inputs; an ``MLP`` stacks layers, micrograd's signature:
 Names are 1-based: in an MLP the first layer after the input is ``L1``, its
 neurons ``L1.N1``, ``L1.N2``, ..., and a neuron's parameters ``L1.N1.w1``,
 ``L1.N1.w2``, ..., ``L1.N1.b``. The nodes a neuron builds are tagged with the
-scope ``("L1", "N1")``; its weighted sum is labelled ``z``, its activation
-``a`` (the articles' names; the model's output is labelled ``ŷ``), and in a
-batch every node built for sample k carries row k.
+scope ``("L1", "N1")``; its weighted sum is labelled ``z``, the activation of
+hidden neuron ``Lk.Nj`` is ``hj`` (the neuron article's h; ``Lk.hj`` when
+the model has several hidden layers) and the model's output ``ŷ``: the
+names of the table ``nn.naming`` chose (``nn.names``). In a batch every node
+built for sample k carries row k.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 from autograd import Value
 from autograd.validation import integer
 
-from .functional import ACTIVATION, WEIGHTED_SUM, activation as activation_named, check_ordered, in_row
+from .functional import activation as activation_named, check_ordered, in_row
 from .module import Config, Module, StateError, build, config_size, describe, implied_entries, positive_size
+from .names import current as current_naming
 
 
 class UniformSource(Protocol):
@@ -89,7 +92,11 @@ class Neuron(Module):
             raise ValueError(f"Neuron with nin={nin} needs {nin} weights, got {len(weights)}")
         self.w = [Value(weight) for weight in weights]
         self.b = Value(bias)
+        #: Which neuron of its layer this is (1-based): its hidden activation is h{index}.
+        self._hidden_index = 1
         self._assign_name(name)
+
+    _activation_layer = True
 
     def _own_parameters(self) -> list[tuple[str, Value]]:
         named = [(f"w{i}", weight) for i, weight in enumerate(self.w, start=1)]
@@ -113,10 +120,14 @@ class Neuron(Module):
     def _outputs(self, batch: list[list[Value]], rows: bool = True) -> list[Value]:
         """The neuron's output node for each sample of a batch (row k for sample k), in one scope.
 
-        The weighted sum is labelled ``z`` and the activation ``a`` (a linear
-        neuron's output is its ``z``); the products and partial sums between
-        them are left to be shown by their formulas (``w1·x1``).
+        The weighted sum is labelled ``z`` and the activation ``h{index}`` (a
+        linear neuron's output is its ``z``; the model relabels its own output
+        ``ŷ``), from the current naming table; the products and partial sums
+        between them are left to be shown by their formulas (``w1·x1``).
         """
+        naming = current_naming()
+        weighted_sum_name = naming.weighted_sum
+        hidden_name = naming.hidden_name(self._hidden_index, self._hidden_qualifier)
         # Locals, not attributes, in the loop: it builds most of a training step's graph.
         weights, bias, activate = self.w, self.b, self._activate
         outputs = []
@@ -126,10 +137,10 @@ class Neuron(Module):
                     weighted_sum = bias
                     for weight, x in zip(weights, inputs):
                         weighted_sum = weighted_sum + weight * x
-                    weighted_sum.label = WEIGHTED_SUM
+                    weighted_sum.label = weighted_sum_name
                     out = activate(weighted_sum)
                     if out is not weighted_sum:
-                        out.label = ACTIVATION
+                        out.label = hidden_name
                 outputs.append(out)
         return outputs
 
@@ -147,6 +158,8 @@ class Layer(Module):
     (the global ``random`` module if None). The activation is relu unless
     named, or given as micrograd's ``nonlin`` (``Layer(nin, nout, nonlin=False)``).
     """
+
+    _activation_layer = True
 
     def __init__(
         self,
@@ -166,7 +179,15 @@ class Layer(Module):
         self.activation = activation
         source = rng if rng is not None else _rng(seed)
         self.neurons = [Neuron(nin, activation, rng=source) for _ in range(nout)]
+        for index, neuron in enumerate(self.neurons, start=1):
+            neuron._hidden_index = index
+            neuron._activation_layer = False  # the layer, not each neuron, is a layer of activations
         self._assign_name(name)
+
+    def _set_hidden_qualifier(self, qualifier: str) -> None:
+        self._hidden_qualifier = qualifier
+        for neuron in self.neurons:
+            neuron._hidden_qualifier = qualifier
 
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"N{j}", neuron) for j, neuron in enumerate(self.neurons, start=1)]
@@ -270,6 +291,8 @@ class MLP(Module):
 class Activation(Module):
     """An activation applied to every input on its own (for use inside ``Sequential``)."""
 
+    _activation_layer = True
+
     def __init__(self, activation: str = "relu") -> None:
         self._activate = activation_named(activation)
         self.activation = activation
@@ -282,12 +305,13 @@ class Activation(Module):
         return 0
 
     def _forward(self, inputs: list[Value]) -> list[Value]:
-        """Each input through the activation; each result is labelled ``a``."""
+        """Each input through the activation; the k-th result is labelled ``h{k}`` (the naming table's)."""
         with self._scope():
             outputs = [self._activate(x) for x in inputs]
-        for x, out in zip(inputs, outputs):
+        naming = current_naming()
+        for k, (x, out) in enumerate(zip(inputs, outputs), start=1):
             if out is not x:
-                out.label = ACTIVATION
+                out.label = naming.hidden_name(k, self._hidden_qualifier)
         return outputs
 
     def __repr__(self) -> str:

@@ -19,8 +19,9 @@ from typing import Callable, Iterable, Sequence, Union
 from autograd import Value
 from autograd.validation import choice, is_real, real
 
-from .functional import ERROR, LOSS, TARGET, Scalar, as_value, check_ordered, in_row, is_list_like, log_softmax, total
+from .functional import Scalar, as_value, check_ordered, in_row, is_list_like, log_softmax, total
 from .module import Module, Target
+from .names import current as current_naming
 
 #: One sample's output as a loss reads it: a Value (or a number), or a list of them.
 Prediction = Union[Value, float, Sequence[Union[Value, float]]]
@@ -90,30 +91,36 @@ def _pairs(predictions: Predictions, targets: Targets) -> list[Pair]:
 
 
 def _target_leaf(target: Union[float, Value]) -> Value:
-    """The target as a leaf labelled ``y`` (a Value given as the target is used as it is)."""
-    return target if isinstance(target, Value) else Value(target, label=TARGET)
+    """The target as a leaf labelled ``y`` (the naming table's; a Value given as the target is used as it is)."""
+    return target if isinstance(target, Value) else Value(target, label=current_naming().target)
 
 
-def _mean_loss(terms: list[Value]) -> Value:
-    """L = (1/n) sum of the terms, labelled ``L``; one term is L itself (no ``/ 1``)."""
+def _mean_loss(terms: list[Value], kind: str = "") -> Value:
+    """L = (1/n) sum of the terms, labelled ``L`` (``MSE`` for kind "mse" under the ice-cream table).
+
+    One term is L itself (no ``/ 1``).
+    """
     summed = total(terms)
     loss = summed if len(terms) == 1 else summed / len(terms)
-    loss.label = LOSS
+    loss.label = current_naming().loss_name(kind)
     return loss
 
 
 def mse_loss(predictions: Predictions, targets: Targets) -> Value:
     """Mean squared error: L = (1/N) sum e^2 over all N outputs, with the error e = ŷ - y.
 
-    Each sample's target is a leaf labelled ``y``, its error ``e``, both in the sample's row.
+    Each sample's target is a leaf labelled ``y``, its error ``e``, both in the
+    sample's row (the names of the table ``nn.naming`` chose: under "ice-cream"
+    e = r̂ - r and the loss is ``MSE``).
     """
     terms = []
+    error_name = current_naming().error
     for prediction, target, row in _pairs(predictions, targets):
         with in_row(row):
             error = prediction - _target_leaf(target)
-            error.label = ERROR
+            error.label = error_name
             terms.append(error ** 2)
-    return _mean_loss(terms)
+    return _mean_loss(terms, "mse")
 
 
 def _check_probability_target(y: float, index: int) -> None:
@@ -268,7 +275,7 @@ def hinge_loss(scores: Predictions, labels: Targets) -> Value:
         if isinstance(label, Value) and label.data not in (1.0, -1.0):
             raise ValueError(f"label {i} is a Value holding {label.data!r}; a hinge label Value must hold 1.0 or -1.0")
         with in_row(None if single else i + 1):
-            y = label if isinstance(label, Value) else Value(signed_label(label, i), label=TARGET)
+            y = label if isinstance(label, Value) else Value(signed_label(label, i), label=current_naming().target)
             # y = +-1, so y * score is exactly +-score: the numbers of 1 - score and 1 + score.
             margins.append((1.0 - y * score).relu())
     return _mean_loss(margins)

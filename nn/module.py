@@ -23,7 +23,7 @@ registered type without a list of types to switch over, so a learner's own
 module can be saved and rebuilt like nn's.
 
 This module sits at the bottom of ``nn``: it imports no other part of nn but
-``functional``. ``fit``, ``save`` and ``load`` run code of the modules above
+``functional`` and ``names``. ``fit``, ``save`` and ``load`` run code of the modules above
 it (``nn.training``, ``nn.serialization``), which hand their functions over
 with ``@implements`` when imported (``import nn`` imports both).
 """
@@ -43,7 +43,8 @@ from typing import (
 from autograd import Value, no_grad, scope
 from autograd.validation import instance, is_real
 
-from .functional import ACTIVATION, PREDICTION, WEIGHTED_SUM, in_row, is_list_like
+from .functional import in_row, is_list_like
+from .names import current as current_naming, is_hidden_label, known
 
 if TYPE_CHECKING:
     import torch
@@ -140,13 +141,15 @@ _NO_SCOPE = contextlib.nullcontext()
 
 
 def _named_prediction(outputs: list[Value]) -> Output:
-    """A model's outputs, labelled ``ŷ`` (the articles' prediction) unless a user labelled them.
+    """A model's outputs, labelled with the naming table's output (``ŷ``; ``r̂`` for the ice-cream article).
 
-    One output comes back as a Value, several as a list.
+    An output a user labelled keeps its label (nn's own labels, ``z`` or a
+    hidden ``h1``, are replaced). One output comes back as a Value, several as a list.
     """
+    output = current_naming().output
     for out in outputs:
-        if not out.is_leaf and out.label in ("", WEIGHTED_SUM, ACTIVATION):
-            out.label = PREDICTION
+        if not out.is_leaf and (out.label == "" or out.label in known("weighted_sum") or is_hidden_label(out.label)):
+            out.label = output
     return outputs[0] if len(outputs) == 1 else outputs
 
 
@@ -166,6 +169,12 @@ class Module:
     compilable: bool = True
     #: The name of the scope the nodes of this module are tagged with (None: no scope).
     _scope_name: str | None = None
+    #: Whether this module's outputs are a layer of activations (a Layer, an Activation, a lone Neuron):
+    #: its k-th output is labelled h{k} while hidden, the model's output when it is the last such layer.
+    _activation_layer: bool = False
+    #: The layer name that qualifies this module's hidden labels (``L1`` in ``L1.h1``): set when the
+    #: model has more than one hidden layer, so that every hidden activation's label is unique.
+    _hidden_qualifier: str = ""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         """Register the subclass by name, so ``build`` can make it from a config.
@@ -251,7 +260,8 @@ class Module:
         """The output for one sample: a Value if there is one output, else a list of Values.
 
         Numbers become leaves labelled ``x1``, ``x2``, ... or by ``input_names``
-        (a data set's ``feature_names``); the output is labelled ``ŷ``.
+        (a data set's ``feature_names``); the output is labelled ``ŷ`` (names
+        from the table ``nn.naming`` chose).
         """
         outputs = self._forward(self._inputs(x, names=input_names))
         return _named_prediction(outputs)
@@ -283,8 +293,9 @@ class Module:
     def _inputs(self, x: object, index: int | None = None, names: Sequence[str] | None = None) -> list[Value]:
         """One sample as a list of Values, checked against ``nin``.
 
-        Numbers become leaves labelled ``x1``, ``x2``, ... (or ``names``), in
-        row ``index + 1`` when the sample is part of a batch.
+        Numbers become leaves labelled ``x1``, ``x2``, ... (or ``names``; the
+        naming table's input names when it names as many), in row ``index + 1``
+        when the sample is part of a batch.
         """
         where = "" if index is None else f" (sample {index})"
         if isinstance(x, Value) or is_real(x):
@@ -304,12 +315,13 @@ class Module:
         if names is not None and (not is_list_like(names) or len(names) != len(items)):
             raise ValueError(f"input_names must name each of the {len(items)} inputs, got {names!r}")
         values = []
+        naming = current_naming()
         with in_row(None if index is None else index + 1):
             for position, item in enumerate(items, start=1):
                 if type(item) is Value or isinstance(item, Value):
                     values.append(item)
                 elif isinstance(item, numbers.Real) and not isinstance(item, bool):
-                    label = names[position - 1] if names is not None else f"x{position}"
+                    label = names[position - 1] if names is not None else naming.input_name(position, len(items))
                     values.append(Value(float(item), label=label))
                 else:
                     raise TypeError(
@@ -395,6 +407,23 @@ class Module:
             for key, parameter in module._own_parameters():
                 parameter.label = prefix + key
             module._names_assigned()
+        self._qualify_hidden_layers()
+
+    def _qualify_hidden_layers(self) -> None:
+        """Qualify hidden labels by layer (``L1.h1``, ``L2.h1``) when there is more than one hidden layer.
+
+        The layers of activations are this module's ``_activation_layer``
+        modules in order; the last is the output. A linear layer builds no
+        activation node, so it does not count as a hidden layer.
+        """
+        layers = [module for module in self.modules() if module._activation_layer]
+        hidden = [module for module in layers[:-1] if getattr(module, "activation", "") != "linear"]
+        for module in layers:
+            module._set_hidden_qualifier(module.name if len(hidden) > 1 else "")
+
+    def _set_hidden_qualifier(self, qualifier: str) -> None:
+        """Hook: qualify this layer's hidden labels by ``qualifier`` ("" : none)."""
+        self._hidden_qualifier = qualifier
 
     def _names_assigned(self) -> None:
         """Hook: called after ``_assign_name`` (e.g. to precompute output labels)."""

@@ -2,7 +2,7 @@
 
 ``network_picture(model, loss, inputs=("temperature", "weekday"))`` finds,
 in the graph of ``loss``, every neuron's weighted sum ``z`` and activation
-``a`` (``ŷ`` at the output) for every batch row, and the input leaves by
+(``h1``, ``h2`` hidden, ``ŷ`` or the chosen table's output name at the output) for every batch row, and the input leaves by
 their labels; the views draw circles in layers from it and light up the
 neuron whose node the stepper is at.
 """
@@ -13,7 +13,7 @@ from typing import Sequence
 
 from autograd import NetworkPicture, NeuronPicture, Value, topological_order
 
-from .functional import ACTIVATION, PREDICTION, WEIGHTED_SUM
+from .names import is_hidden_label, known
 from .layers import Layer, Neuron
 from .module import Module
 
@@ -40,6 +40,7 @@ def network_picture(model: Module, loss: Value, inputs: Sequence[str] = ()) -> N
         for neuron_index, neuron in enumerate(layer.neurons):
             assert isinstance(neuron, Neuron)
             by_path[tuple(neuron.name.split("."))] = (layer_index, neuron_index)
+    shown_names = known("weighted_sum") | known("output")
     shown: dict[tuple[int, int], dict[int, list[tuple[str, Value]]]] = {}
     members: dict[tuple[int, int], list[Value]] = {}
     input_rows: dict[str, dict[int, list[tuple[str, Value]]]] = {name: {} for name in inputs}
@@ -53,7 +54,7 @@ def network_picture(model: Module, loss: Value, inputs: Sequence[str] = ()) -> N
             where = by_path.get(path[len(path) - length:])
             if where is not None:
                 members.setdefault(where, []).append(node)
-                if node.label in (WEIGHTED_SUM, ACTIVATION, PREDICTION):
+                if node.label in shown_names or is_hidden_label(node.label):
                     shown.setdefault(where, {}).setdefault(_row(node), []).append((node.label, node))
                 break
     pictured = [

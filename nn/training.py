@@ -26,7 +26,8 @@ from autograd.validation import instance, integer, real
 
 from . import losses
 from .data import batches, check_batching
-from .functional import TARGET, in_row, is_list_like
+from .functional import in_row, is_list_like
+from .names import current as current_naming
 from .losses import Loss, signed_label
 from .module import History, Module, Output, Sample, Target, implements
 from .optim import SGD, Optimizer
@@ -228,7 +229,7 @@ class _CompiledSteps:
         targets = []
         for k, target in enumerate(numbers[size * self.width:], start=1):
             with in_row(k):
-                targets.append(Value(target, label=TARGET))
+                targets.append(Value(target, label=current_naming().target))
         objective, _ = _objective(self.model, self.loss_fn, samples, targets, self.l1, self.l2)
         leaves = [x for sample in samples for x in sample] + targets
         return compile_graph(objective, wrt=self.parameters, inputs=leaves)

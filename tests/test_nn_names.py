@@ -1,7 +1,8 @@
 """The nodes nn builds carry the articles' names and rows, with no artefacts of the implementation.
 
-A weighted sum is ``z``, an activation ``a``, the model's output ``ŷ``, a
-target ``y``, an error ``e`` and the loss ``L``; every node built for sample
+A weighted sum is ``z``, hidden neuron k's activation ``hk`` (``L1.hk`` when
+there are several hidden layers), the model's output ``ŷ``, a target ``y``,
+an error ``e`` and the loss ``L`` (the "general" table of ``nn.names``); every node built for sample
 k of a batch carries row k; a mean over one sample builds no ``/ 1`` and no
 product has the constant 1 as a factor. Data sets name their inputs.
 """
@@ -33,40 +34,40 @@ from nn import (
 def _moons_hinge():
     X, y = data.make_moons(6, seed=1)
     model = MLP(2, [3, 3, 1], seed=0)
-    return model, hinge_loss(model.forward_batch(X), y), {"z", "a", "ŷ", "y", "L"}
+    return model, hinge_loss(model.forward_batch(X), y), {"z", "L1.h3", "L2.h3", "ŷ", "y", "L"}
 
 
 def _icecream_mse():
     table = data.icecream()
     model = nn.icecream_network(output_bias=0.0)
     outputs = model.forward_batch(table.X, input_names=table.feature_names)
-    return model, mse_loss(outputs, table.y), {"z", "a", "ŷ", "y", "e", "L", "temperature", "weekday"}
+    return model, mse_loss(outputs, table.y), {"z", "h1", "h2", "ŷ", "y", "e", "L", "temperature", "weekday"}
 
 
 def _tower_mse():
     X, y = data.make_tower(5, seed=2)
     model = nn.tower_network()
-    return model, mse_loss(model.forward_batch(X), y), {"z", "a", "ŷ", "y", "e", "L"}
+    return model, mse_loss(model.forward_batch(X), y), {"z", "h1", "h4", "ŷ", "y", "e", "L"}
 
 
 def _spirals_cross_entropy():
     X, y = data.make_spirals(6, classes=3, seed=0)
     model = MLP(2, [4, 3], activation="tanh", seed=0)
     one_hot = [[1.0 if k == label else 0.0 for k in range(3)] for label in y]
-    return model, cross_entropy(model.forward_batch(X), one_hot), {"z", "a", "ŷ", "L"}
+    return model, cross_entropy(model.forward_batch(X), one_hot), {"z", "h1", "h4", "ŷ", "L"}
 
 
 def _circles_bce():
     X, y = data.make_circles(4, seed=0)
     model = MLP(2, [3, 1], activation="leaky_relu", output_activation="sigmoid", seed=0)
-    return model, binary_cross_entropy(model.forward_batch(X), y), {"z", "a", "ŷ", "L"}
+    return model, binary_cross_entropy(model.forward_batch(X), y), {"z", "h1", "h3", "ŷ", "L"}
 
 
 def _xor_logits_with_batchnorm_and_dropout():
     X, y = data.make_xor(4, seed=0)
     model = Sequential(Layer(2, 3, "linear", seed=0), BatchNorm(3), Activation("relu"), Dropout(0.5, seed=1),
                        Layer(3, 1, "linear", seed=2))
-    return model, binary_cross_entropy_with_logits(model.forward_batch(X), y), {"z", "a", "ŷ", "L"}
+    return model, binary_cross_entropy_with_logits(model.forward_batch(X), y), {"z", "h1", "h3", "ŷ", "L"}
 
 
 GRAPHS = [_moons_hinge, _icecream_mse, _tower_mse, _spirals_cross_entropy, _circles_bce,
@@ -125,10 +126,10 @@ def test_a_neuron_labels_its_weighted_sum_and_activation():
     prediction = model([1.0, -2.0])
     assert prediction.label == "ŷ" and prediction.scope.name == "L2.N1"
     order = topological_order(prediction)
-    for neuron in ("L1.N1", "L1.N2"):
+    for k, neuron in enumerate(("L1.N1", "L1.N2"), start=1):
         z = [n for n in order if n.label == "z" and n.scope.name == neuron]
-        a = [n for n in order if n.label == "a" and n.scope.name == neuron]
-        assert len(z) == len(a) == 1 and a[0].inputs == (z[0],)
+        h = [n for n in order if n.label == f"h{k}" and n.scope.name == neuron]
+        assert len(z) == len(h) == 1 and h[0].inputs == (z[0],)
     # Products and partial sums are left to their formulas.
     assert any(n.op is not None and n.op.name == "mul" and not n.label for n in order)
 
@@ -160,7 +161,7 @@ def test_every_node_built_for_sample_k_carries_row_k():
     for node in topological_order(loss):
         if id(node) in parameters or node.is_constant:
             continue
-        if node.label in ("temperature", "weekday", "y", "z", "a", "ŷ", "e"):
+        if node.label in ("temperature", "weekday", "y", "z", "h1", "h2", "ŷ", "e"):
             assert node.row is not None, node.label
         if node.row is not None:
             rows_seen.add(node.row)
