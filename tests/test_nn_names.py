@@ -194,3 +194,129 @@ def test_the_icecream_inputs_are_temperature_and_weekday_with_the_coding_stated(
     assert "1 = Monday" in table.descriptions["weekday"] and "7 = Sunday" in table.descriptions["weekday"]
     assert "Celsius" in table.descriptions["temperature"]
     assert data.icecream(scaled=True).feature_names == ("temperature", "weekday")
+
+
+# --- the articles' naming tables (nn.names) ---------------------------------------------------
+
+@pytest.mark.parametrize("key", sorted(nn.names.TABLES))
+def test_within_one_table_no_two_roles_share_a_name(key):
+    table = nn.names.TABLES[key]
+    assert table.article == key
+    names = list(table.roles().values())
+    assert len(names) == len(set(names)), table.roles()
+    # the families h1, h2, ... and x1, x2, ... meet no fixed name either
+    for k in range(1, 20):
+        assert table.hidden_name(k) not in names[:1] + names[2:]
+        assert table.hidden_name(k, "L1") not in names
+        assert f"{table.input_prefix}{k}" not in (table.weighted_sum, table.output, table.target, table.error,
+                                                  table.loss, table.mse)
+
+
+def test_the_tables_say_what_the_articles_write():
+    general, neuron, icecream = (nn.names.TABLES[key] for key in ("general", "neuron", "ice-cream"))
+    assert (general.weighted_sum, general.hidden_name(1), general.output, general.target, general.error,
+            general.loss) == ("z", "h1", "ŷ", "y", "e", "L")
+    assert (neuron.weighted_sum, neuron.hidden_name(2), neuron.output) == ("z", "h2", "y")  # z = Wx + b, y = f(z)
+    assert icecream.output == "r\u0302" and icecream.target == "r"
+    assert icecream.loss_name("mse") == "MSE" and icecream.loss_name() == "L"  # MSE only for the MSE
+    assert icecream.inputs == ("temperature", "weekday")
+
+
+def test_a_naming_that_gives_two_roles_one_name_is_refused():
+    with pytest.raises(ValueError, match="output and target are both 'y'"):
+        nn.Naming("mine", output="y")
+    with pytest.raises(ValueError, match="looks like a hidden name"):
+        nn.Naming("mine", output="h2")
+    with pytest.raises(ValueError, match="hidden must be a non-empty name"):
+        nn.Naming("mine", hidden="")
+    with pytest.raises(TypeError, match="inputs"):
+        nn.Naming("mine", inputs=["a", "b"])
+
+
+def test_an_unknown_table_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="ice-cream"):
+        with nn.naming("icecream"):
+            pass
+    with pytest.raises(TypeError, match="naming"):
+        nn.names.table(3)
+
+
+def _labels(loss):
+    return {node.label for node in topological_order(loss)}
+
+
+def test_the_icecream_table_names_the_graph_as_the_article_does():
+    table = data.icecream()
+    model = nn.icecream_network(output_bias=0.0)
+    with nn.naming("ice-cream") as chosen:
+        assert nn.names.current() is chosen is nn.names.TABLES["ice-cream"]
+        loss = mse_loss(model.forward_batch(table.X), table.y)
+    assert nn.names.current().article == "general"  # restored on exit
+    labels = _labels(loss)
+    assert {"temperature", "weekday", "z", "h1", "h2", "r\u0302", "r", "e", "MSE"} <= labels
+    assert not labels & {"ŷ", "y", "L", "x1", "x2", "a"}
+    assert loss.label == "MSE"
+    # the same numbers as under the general names
+    again = mse_loss(model.forward_batch(table.X), table.y)
+    assert again.data == loss.data and again.label == "L"
+
+
+def test_the_neuron_table_writes_y_for_the_output_and_other_losses_keep_L():
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    with nn.naming("neuron"):
+        output = model([1.0, -2.0])
+        loss = hinge_loss([output], [1])
+    assert output.label == "y"
+    assert {"x1", "x2", "z", "h1", "h2", "y", "t", "L"} <= _labels(loss)
+
+
+def test_hidden_activations_are_distinct_and_layer_qualified_with_several_hidden_layers():
+    one = MLP(2, [3, 1], seed=0)
+    hidden = [n.label for n in topological_order(one([1.0, 2.0])) if n.label.startswith("h")]
+    assert sorted(hidden) == ["h1", "h2", "h3"]
+    deep = MLP(2, [2, 3, 1], seed=0)
+    order = topological_order(deep([1.0, 2.0]))
+    hidden = sorted(n.label for n in order if ".h" in n.label)
+    assert hidden == ["L1.h1", "L1.h2", "L2.h1", "L2.h2", "L2.h3"]
+    by_label = {n.label: n for n in order}
+    assert by_label["L2.h3"].scope.name == "L2.N3" and by_label["L1.h2"].scope.name == "L1.N2"
+
+
+def test_a_linear_layer_is_not_a_hidden_layer_of_activations():
+    model = Sequential(Layer(2, 3, "linear", seed=0), Activation("tanh"), Layer(3, 1, "linear", seed=1))
+    labels = [n.label for n in topological_order(model([1.0, 2.0]))]
+    assert {"h1", "h2", "h3", "ŷ"} <= set(labels) and not any(".h" in label for label in labels)
+
+
+def test_the_naming_is_per_thread():
+    import threading
+
+    seen = {}
+    inside, release = threading.Event(), threading.Event()
+
+    def other():
+        inside.wait()
+        seen["other"] = MLP(1, [1], seed=0)([1.0]).label  # built while the main thread names r̂
+        release.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with nn.naming("ice-cream"):
+        inside.set()
+        release.wait(5)
+        seen["main"] = MLP(1, [1], seed=0)([1.0]).label
+    thread.join()
+    assert seen == {"other": "ŷ", "main": "r\u0302"}
+
+
+def test_deltas_and_the_network_picture_read_any_table():
+    table = data.icecream()
+    model = MLP(2, [2, 1], seed=3)  # a linear output: its z is relabelled r̂
+    with nn.naming("ice-cream"):
+        loss = mse_loss(model.forward_batch(table.X[:3]), table.y[:3])
+    plain = mse_loss(model.forward_batch(table.X[:3]), table.y[:3])
+    assert nn.deltas(loss, model) == pytest.approx(nn.deltas(plain, model))
+    picture = nn.network_picture(model, loss, inputs=("temperature", "weekday"))
+    shown = {label for layer in picture.layers for neuron in layer for rows in neuron.rows.values()
+             for label, _ in rows}
+    assert {"z", "h1", "h2", "r\u0302"} <= shown
