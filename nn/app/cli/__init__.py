@@ -49,7 +49,7 @@ from typing import Callable, Iterator, Sequence, TextIO
 from autograd.i18n import CatalogueMissingWarning, current, language
 
 from ..expression import ExpressionError
-from . import demo, draw, glossary, trace, train
+from . import course, demo, draw, glossary, trace, train
 from .common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -69,7 +69,7 @@ from .outputs import Terminated, terminate_cleanly
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (draw, trace, train, demo, glossary)
+COMMANDS = (draw, trace, train, demo, glossary, course)
 
 
 class _Parser(Parser):
