@@ -29,8 +29,8 @@ def compute_add(a, b):
     out = a + b
     return (
         out,
-        1.0,  # d(a+b)/da = 1
-        1.0,  # d(a+b)/db = 1
+        1.0,  # d(u + v)/du = 1
+        1.0,  # d(u + v)/dv = 1
     )
 
 
@@ -38,8 +38,8 @@ def compute_sub(a, b):
     out = a - b
     return (
         out,
-        1.0,  # d(a-b)/da = 1
-        -1.0,  # d(a-b)/db = -1
+        1.0,  # d(u − v)/du = 1
+        -1.0,  # d(u − v)/dv = −1
     )
 
 
@@ -47,8 +47,8 @@ def compute_mul(a, b):
     out = a * b
     return (
         out,
-        b,  # d(a*b)/da = b
-        a,  # d(a*b)/db = a
+        b,  # d(u·v)/du = v
+        a,  # d(u·v)/dv = u
     )
 
 
@@ -56,8 +56,8 @@ def compute_div(a, b):
     out = ieee_div(a, b)
     return (
         out,
-        ieee_div(1.0, b),  # d(a/b)/da = 1/b
-        ieee_div(-out, b),  # d(a/b)/db = -a/b**2
+        ieee_div(1.0, b),  # d(u/v)/du = 1/v
+        ieee_div(-out, b),  # d(u/v)/dv = −u/v²
     )
 
 
@@ -65,8 +65,8 @@ def compute_pow(a, b):
     out = ieee_pow(a, b)
     return (
         out,
-        b * ieee_pow(a, b - 1.0) if b != 0.0 else 0.0,  # d(a**b)/da = b*a**(b-1)
-        0.0 if (a == 0.0 and b >= 0.0) else out * ieee_log(a),  # d(a**b)/db = a**b*log(a)
+        b * ieee_pow(a, b - 1.0) if b != 0.0 else 0.0,  # d(u^v)/du = v·u^(v − 1)
+        0.0 if (a == 0.0 and b >= 0.0) else out * ieee_log(a),  # d(u^v)/dv = u^v·log(u)
     )
 
 
@@ -74,7 +74,7 @@ def compute_neg(a):
     out = -a
     return (
         out,
-        -1.0,  # d(-a)/da = -1
+        -1.0,  # d(−u)/du = −1
     )
 
 
@@ -82,7 +82,7 @@ def compute_exp(a):
     out = ieee_exp(a)
     return (
         out,
-        out,  # d(exp(a))/da = exp(a)
+        out,  # d exp(u)/du = exp(u)
     )
 
 
@@ -90,7 +90,7 @@ def compute_log(a):
     out = ieee_log(a)
     return (
         out,
-        ieee_div(1.0, a),  # d(log(a))/da = 1/a
+        ieee_div(1.0, a),  # d log(u)/du = 1/u
     )
 
 
@@ -98,7 +98,7 @@ def compute_sqrt(a):
     out = ieee_sqrt(a)
     return (
         out,
-        ieee_div(0.5, out),  # d(sqrt(a))/da = 1/(2*sqrt(a))
+        ieee_div(0.5, out),  # d sqrt(u)/du = 1/(2·sqrt(u))
     )
 
 
@@ -106,7 +106,7 @@ def compute_abs(a):
     out = abs(a)
     return (
         out,
-        1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0,  # d|a|/da = sign(a)
+        1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0,  # d|u|/du = sign(u)
     )
 
 
@@ -114,7 +114,7 @@ def compute_tanh(a):
     out = math.tanh(a)
     return (
         out,
-        (1.0 - out) * (1.0 + out),  # d(tanh(a))/da = 1 - tanh(a)**2
+        (1.0 - out) * (1.0 + out),  # d tanh(u)/du = 1 − tanh(u)²
     )
 
 
@@ -122,7 +122,7 @@ def compute_sigmoid(a):
     out = stable_sigmoid(a)
     return (
         out,
-        out * (1.0 - out),  # d(sigmoid(a))/da = sigmoid(a)*(1 - sigmoid(a))
+        out * (1.0 - out),  # d sigmoid(u)/du = sigmoid(u)·(1 − sigmoid(u))
     )
 
 
@@ -130,7 +130,7 @@ def compute_relu(a):
     out = 0.0 if a <= 0.0 else a
     return (
         out,
-        0.0 if a <= 0.0 else 1.0,  # d(relu(a))/da = 1 if a > 0 else 0
+        0.0 if a <= 0.0 else 1.0,  # d relu(u)/du = 1 (u > 0), 0 (u ≤ 0)
     )
 
 
@@ -139,7 +139,7 @@ def compute_power(a, n):
     out = ieee_pow(a, n)
     return (
         out,
-        n * ieee_pow(a, n - 1) if n != 0 else 0.0,  # d(a**n)/da = n*a**(n-1)
+        n * ieee_pow(a, n - 1) if n != 0 else 0.0,  # d(uⁿ)/du = n·uⁿ⁻¹
     )
 
 
@@ -148,7 +148,7 @@ def compute_leaky_relu(a, slope):
     out = a if a > 0.0 else slope * a
     return (
         out,
-        1.0 if a > 0.0 else slope,  # d(leaky_relu(a))/da = 1 if a > 0 else slope
+        1.0 if a > 0.0 else slope,  # d leaky_relu(u)/du = 1 (u > 0), slope (u ≤ 0)
     )
 
 
@@ -158,7 +158,7 @@ class OpMethods:
     __slots__ = ()
 
     def __add__(self, other: Operand) -> Value:
-        """Sum: ``self + other``; d(a+b)/da = 1, d(a+b)/db = 1."""
+        """Sum: ``self + other``; d(u + v)/du = 1, d(u + v)/dv = 1."""
         if type(other) is not Value:
             other = _operand(other, "+")
             if other is None:
@@ -203,7 +203,7 @@ class OpMethods:
         return node
 
     def __sub__(self, other: Operand) -> Value:
-        """Difference: ``self - other``; d(a-b)/da = 1, d(a-b)/db = -1."""
+        """Difference: ``self - other``; d(u − v)/du = 1, d(u − v)/dv = −1."""
         if type(other) is not Value:
             other = _operand(other, "-")
             if other is None:
@@ -248,7 +248,7 @@ class OpMethods:
         return node
 
     def __mul__(self, other: Operand) -> Value:
-        """Product: ``self * other``; d(a*b)/da = b, d(a*b)/db = a."""
+        """Product: ``self * other``; d(u·v)/du = v, d(u·v)/dv = u."""
         if type(other) is not Value:
             other = _operand(other, "*")
             if other is None:
@@ -293,7 +293,7 @@ class OpMethods:
         return node
 
     def __truediv__(self, other: Operand) -> Value:
-        """Quotient (x/0 is +-inf, 0/0 is nan): ``self / other``; d(a/b)/da = 1/b, d(a/b)/db = -a/b**2."""
+        """Quotient (x/0 is +-inf, 0/0 is nan): ``self / other``; d(u/v)/du = 1/v, d(u/v)/dv = −u/v²."""
         if type(other) is not Value:
             other = _operand(other, "/")
             if other is None:
@@ -360,7 +360,7 @@ class OpMethods:
         return node
 
     def __neg__(self) -> Value:
-        """-self: d(-a)/da = -1."""
+        """-self: d(−u)/du = −1."""
         a = self.data
         out = -a
         modes = state.active and get_modes()
@@ -378,7 +378,7 @@ class OpMethods:
         return node
 
     def exp(self) -> Value:
-        """e ** self: d(exp(a))/da = exp(a)."""
+        """e ** self: d exp(u)/du = exp(u)."""
         a = self.data
         out = ieee_exp(a)
         modes = state.active and get_modes()
@@ -396,7 +396,7 @@ class OpMethods:
         return node
 
     def log(self) -> Value:
-        """Natural logarithm (log 0 = -inf, log of a negative = nan): d(log(a))/da = 1/a."""
+        """Natural logarithm (log 0 = -inf, log of a negative = nan): d log(u)/du = 1/u."""
         a = self.data
         out = ieee_log(a)
         modes = state.active and get_modes()
@@ -414,7 +414,7 @@ class OpMethods:
         return node
 
     def sqrt(self) -> Value:
-        """Square root (nan for a negative): d(sqrt(a))/da = 1/(2*sqrt(a))."""
+        """Square root (nan for a negative): d sqrt(u)/du = 1/(2·sqrt(u))."""
         a = self.data
         out = ieee_sqrt(a)
         modes = state.active and get_modes()
@@ -432,7 +432,7 @@ class OpMethods:
         return node
 
     def __abs__(self) -> Value:
-        """|self|, with derivative sign(self) (0 at 0): d|a|/da = sign(a)."""
+        """|self|, with derivative sign(self) (0 at 0): d|u|/du = sign(u)."""
         a = self.data
         out = abs(a)
         modes = state.active and get_modes()
@@ -452,7 +452,7 @@ class OpMethods:
     abs = __abs__
 
     def tanh(self) -> Value:
-        """(e^x - e^-x) / (e^x + e^-x): d(tanh(a))/da = 1 - tanh(a)**2."""
+        """(e^x - e^-x) / (e^x + e^-x): d tanh(u)/du = 1 − tanh(u)²."""
         a = self.data
         out = math.tanh(a)
         modes = state.active and get_modes()
@@ -470,7 +470,7 @@ class OpMethods:
         return node
 
     def sigmoid(self) -> Value:
-        """1 / (1 + e^-x), stable for any x: d(sigmoid(a))/da = sigmoid(a)*(1 - sigmoid(a))."""
+        """1 / (1 + e^-x), stable for any x: d sigmoid(u)/du = sigmoid(u)·(1 − sigmoid(u))."""
         a = self.data
         out = stable_sigmoid(a)
         modes = state.active and get_modes()
@@ -488,7 +488,7 @@ class OpMethods:
         return node
 
     def relu(self) -> Value:
-        """max(0, x), with derivative 0 at 0: d(relu(a))/da = 1 if a > 0 else 0."""
+        """max(0, x), with derivative 0 at 0: d relu(u)/du = 1 (u > 0), 0 (u ≤ 0)."""
         a = self.data
         out = 0.0 if a <= 0.0 else a
         modes = state.active and get_modes()
@@ -506,7 +506,7 @@ class OpMethods:
         return node
 
     def _power(self, n: float) -> Value:
-        """``self ** n`` for a number n: d(a**n)/da = n*a**(n-1)."""
+        """``self ** n`` for a number n: d(uⁿ)/du = n·uⁿ⁻¹."""
         a = self.data
         out = ieee_pow(a, n)
         modes = state.active and get_modes()
@@ -524,7 +524,7 @@ class OpMethods:
         return node
 
     def _leaky_relu(self, slope: float) -> Value:
-        """x if x > 0 else slope * x: d(leaky_relu(a))/da = 1 if a > 0 else slope."""
+        """x if x > 0 else slope * x: d leaky_relu(u)/du = 1 (u > 0), slope (u ≤ 0)."""
         a = self.data
         out = a if a > 0.0 else slope * a
         modes = state.active and get_modes()

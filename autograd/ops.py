@@ -4,13 +4,14 @@ Each op is one entry of a derivative table (the shape of autodidact's
 ``defvjp(exp, lambda g, ans, x: ans * g)``), written as Python expressions::
 
     MUL = _define("mul", "*", "{0} * {1}", "a * b", ("b", "a"),
-                  ("d(a*b)/da = b", "d(a*b)/db = a"), ("__mul__", "__rmul__"), "Product")
+                  ("d(u·v)/du = v", "d(u·v)/dv = u"), ("__mul__", "__rmul__"), "Product")
 
 * ``forward`` -- the value, an expression in the inputs ``a`` (and ``b``);
 * ``derivatives`` -- the local derivative with respect to each input, an
   expression in ``a``, ``b`` and ``out``, the forward value (``exp``'s is
   ``out``, ``tanh``'s ``(1.0 - out) * (1.0 + out)``);
-* ``rules`` -- the text of each local derivative (``d(a*b)/da = b``);
+* ``rules`` -- the text of each local derivative, written as maths in the
+  letters ``u`` and ``v`` (``d(u·v)/du = v``), which no learner's name collides with;
 * ``methods`` -- how a ``Value`` spells the op (``x * y`` and ``2 * y``; ``x.exp()``);
 * ``doc`` -- what the op is, in a few words (the methods' docstrings);
 * ``symbol`` -- the short name a graph shows (and micrograd's ``_op``);
@@ -324,13 +325,13 @@ def _define(name: str, symbol: str, formula: str, forward: str, derivatives: tup
 # through the helpers, PyTorch's conventions at the kinks and at nan.
 
 ADD = _define("add", "+", "{0} + {1}", "a + b", ("1.0", "1.0"),
-              ("d(a+b)/da = 1", "d(a+b)/db = 1"), ("__add__", "__radd__"), "Sum")
+              ("d(u + v)/du = 1", "d(u + v)/dv = 1"), ("__add__", "__radd__"), "Sum")
 SUB = _define("sub", "-", "{0} - {1}", "a - b", ("1.0", "-1.0"),
-              ("d(a-b)/da = 1", "d(a-b)/db = -1"), ("__sub__", "__rsub__"), "Difference")
+              ("d(u − v)/du = 1", "d(u − v)/dv = −1"), ("__sub__", "__rsub__"), "Difference")
 MUL = _define("mul", "*", "{0} * {1}", "a * b", ("b", "a"),
-              ("d(a*b)/da = b", "d(a*b)/db = a"), ("__mul__", "__rmul__"), "Product")
+              ("d(u·v)/du = v", "d(u·v)/dv = u"), ("__mul__", "__rmul__"), "Product")
 DIV = _define("div", "/", "{0} / {1}", "ieee_div(a, b)", ("ieee_div(1.0, b)", "ieee_div(-out, b)"),
-              ("d(a/b)/da = 1/b", "d(a/b)/db = -a/b**2"), ("__truediv__", "__rtruediv__"),
+              ("d(u/v)/du = 1/v", "d(u/v)/dv = −u/v²"), ("__truediv__", "__rtruediv__"),
               "Quotient (x/0 is +-inf, 0/0 is nan)")
 # As PyTorch: the exponent's gradient is 0 where the base is 0 and b >= 0.
 # A Value raised to a number is the power kind below; Value ** Value goes
@@ -338,30 +339,30 @@ DIV = _define("div", "/", "{0} / {1}", "ieee_div(a, b)", ("ieee_div(1.0, b)", "i
 POW = _define("pow", "**", "{0} ** {1}", "ieee_pow(a, b)",
               ("b * ieee_pow(a, b - 1.0) if b != 0.0 else 0.0",
                "0.0 if (a == 0.0 and b >= 0.0) else out * ieee_log(a)"),
-              ("d(a**b)/da = b*a**(b-1)", "d(a**b)/db = a**b*log(a)"), ("__rpow__",), "Power")
-NEG = _define("neg", "neg", "-{0}", "-a", ("-1.0",), ("d(-a)/da = -1",), ("__neg__",), "-self")
-EXP = _define("exp", "exp", "exp({0})", "ieee_exp(a)", ("out",), ("d(exp(a))/da = exp(a)",),
+              ("d(u^v)/du = v·u^(v − 1)", "d(u^v)/dv = u^v·log(u)"), ("__rpow__",), "Power")
+NEG = _define("neg", "neg", "-{0}", "-a", ("-1.0",), ("d(−u)/du = −1",), ("__neg__",), "-self")
+EXP = _define("exp", "exp", "exp({0})", "ieee_exp(a)", ("out",), ("d exp(u)/du = exp(u)",),
               ("exp",), "e ** self")
-LOG = _define("log", "log", "log({0})", "ieee_log(a)", ("ieee_div(1.0, a)",), ("d(log(a))/da = 1/a",),
+LOG = _define("log", "log", "log({0})", "ieee_log(a)", ("ieee_div(1.0, a)",), ("d log(u)/du = 1/u",),
               ("log",), "Natural logarithm (log 0 = -inf, log of a negative = nan)")
 SQRT = _define("sqrt", "sqrt", "sqrt({0})", "ieee_sqrt(a)", ("ieee_div(0.5, out)",),
-               ("d(sqrt(a))/da = 1/(2*sqrt(a))",), ("sqrt",), "Square root (nan for a negative)")
+               ("d sqrt(u)/du = 1/(2·sqrt(u))",), ("sqrt",), "Square root (nan for a negative)")
 # sign(a), 0 at 0 (and at nan), PyTorch's choice.
 ABS = _define("abs", "abs", "abs({0})", "abs(a)", ("1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0",),
-              ("d|a|/da = sign(a)",), ("__abs__", "abs"), "|self|, with derivative sign(self) (0 at 0)")
+              ("d|u|/du = sign(u)",), ("__abs__", "abs"), "|self|, with derivative sign(self) (0 at 0)")
 # 1 - out**2, factored: 1 - out*out would round out*out first and lose the
 # small difference when |out| is near 1 (PyTorch fuses it into one rounding).
 TANH = _define("tanh", "tanh", "tanh({0})", "math.tanh(a)", ("(1.0 - out) * (1.0 + out)",),
-               ("d(tanh(a))/da = 1 - tanh(a)**2",), ("tanh",), "(e^x - e^-x) / (e^x + e^-x)")
+               ("d tanh(u)/du = 1 − tanh(u)²",), ("tanh",), "(e^x - e^-x) / (e^x + e^-x)")
 SIGMOID = _define("sigmoid", "sigmoid", "sigmoid({0})", "stable_sigmoid(a)", ("out * (1.0 - out)",),
-                  ("d(sigmoid(a))/da = sigmoid(a)*(1 - sigmoid(a))",), ("sigmoid",),
+                  ("d sigmoid(u)/du = sigmoid(u)·(1 − sigmoid(u))",), ("sigmoid",),
                   "1 / (1 + e^-x), stable for any x")
 # The derivative at 0 is taken as 0, PyTorch's choice; "a <= 0.0" is False
 # at nan, so nan passes through with derivative 1, as in PyTorch (whose mask
 # is "output <= 0"). micrograd names this op 'ReLU'; keeping its spelling
 # keeps `_op` compatible.
 RELU = _define("relu", "ReLU", "relu({0})", "0.0 if a <= 0.0 else a", ("0.0 if a <= 0.0 else 1.0",),
-               ("d(relu(a))/da = 1 if a > 0 else 0",), ("relu",), "max(0, x), with derivative 0 at 0")
+               ("d relu(u)/du = 1 (u > 0), 0 (u ≤ 0)",), ("relu",), "max(0, x), with derivative 0 at 0")
 
 OPS: dict[str, Op] = {
     op.name: op
@@ -373,10 +374,10 @@ OPS: dict[str, Op] = {
 
 # n * a**(n-1), written as micrograd writes it so results match to the bit.
 POWER_KIND = OpKind("power", "n", "ieee_pow(a, n)", "n * ieee_pow(a, n - 1) if n != 0 else 0.0",
-                    "d(a**n)/da = n*a**(n-1)", "_power", "``self ** n`` for a number n")
+                    "d(uⁿ)/du = n·uⁿ⁻¹", "_power", "``self ** n`` for a number n")
 # slope at 0 and at nan, as PyTorch (its mask is "input > 0").
 LEAKY_RELU_KIND = OpKind("leaky_relu", "slope", "a if a > 0.0 else slope * a", "1.0 if a > 0.0 else slope",
-                         "d(leaky_relu(a))/da = 1 if a > 0 else slope", "_leaky_relu",
+                         "d leaky_relu(u)/du = 1 (u > 0), slope (u ≤ 0)", "_leaky_relu",
                          "x if x > 0 else slope * x")
 KINDS: dict[str, OpKind] = {kind.name: kind for kind in (POWER_KIND, LEAKY_RELU_KIND)}
 for _kind in KINDS.values():
@@ -406,7 +407,7 @@ def power_op(exponent: float) -> Op:
     """The op ``a ** n`` for a fixed number n (micrograd's ``_op`` is ``'**n'``)."""
     shown = _number_text(exponent)
     return _kind_op(POWER_KIND, exponent, f"pow{shown}", f"**{shown}", "{0}**" + shown,
-                    f"d(a**{shown})/da = {shown}*a**{_number_text(exponent - 1)}")
+                    f"d({_power_text(exponent)})/du = {_power_derivative_text(exponent)}")
 
 
 @lru_cache(maxsize=64)
@@ -414,7 +415,8 @@ def leaky_relu_op(slope: float) -> Op:
     """The op ``leaky_relu(a) = a if a > 0 else slope*a`` for a fixed slope."""
     shown = _number_text(slope)
     return _kind_op(LEAKY_RELU_KIND, slope, "leaky_relu", f"LeakyReLU({shown})",
-                    "leaky_relu({0}, " + shown + ")", f"d(leaky_relu(a))/da = 1 if a > 0 else {shown}")
+                    "leaky_relu({0}, " + shown + ")",
+                    f"d leaky_relu(u)/du = 1 (u > 0), {_maths_number(slope)} (u ≤ 0)")
 
 
 def _number_text(x: float) -> str:
@@ -422,6 +424,38 @@ def _number_text(x: float) -> str:
     if isinstance(x, float) and x.is_integer() and abs(x) < 1e16:
         return str(int(x))
     return repr(x)
+
+
+# --- rule texts of the kinds' ops, written as maths: u², 2·u, u^0.5, −0.5 ---
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _maths_number(x: float) -> str:
+    """A number as maths writes it: 2, 0.7 (not 0.7000000000000002), −1.5 with a minus sign."""
+    x = float(x)
+    text = str(int(x)) if x.is_integer() and abs(x) < 1e16 else format(x, ".15g")
+    return text.replace("-", "−")
+
+
+def _power_text(exponent: float) -> str:
+    """``u`` to the power ``exponent``: ``u²``, ``u⁻¹``, ``u^0.5``, ``u^(−1.5)``."""
+    exponent = float(exponent)
+    if exponent.is_integer() and abs(exponent) < 1e16:
+        return "u" + str(int(exponent)).translate(_SUPERSCRIPTS)
+    shown = _maths_number(exponent)
+    return f"u^({shown})" if shown.startswith("−") else f"u^{shown}"
+
+
+def _power_derivative_text(exponent: float) -> str:
+    """n·uⁿ⁻¹ for one n, simplified as a person would: ``2·u``, ``1``, ``0``, ``−u⁻²``."""
+    if exponent == 0.0:
+        return "0"
+    if exponent == 1.0:
+        return "1"
+    power = "u" if exponent == 2.0 else _power_text(exponent - 1)
+    coefficient = {1.0: "", -1.0: "−"}.get(exponent, _maths_number(exponent) + "·")
+    return coefficient + power
 
 
 # --- the generated code joins the table ---
@@ -470,7 +504,7 @@ def define_op(name: str, forward: str | Callable[..., float],
 
     The same kind of entry the table's ops are made from::
 
-        sin = define_op("sin", "math.sin(a)", ("math.cos(a)",), ("d(sin(a))/da = cos(a)",))
+        sin = define_op("sin", "math.sin(a)", ("math.cos(a)",), ("d sin(u)/du = cos(u)",))
         y = sin(x)      # a Value: it backpropagates, steps, explains, draws and compiles
 
     * ``forward`` -- the value: an expression in the inputs ``a`` (and
@@ -479,7 +513,8 @@ def define_op(name: str, forward: str | Callable[..., float],
       may give a single one): an expression in ``a``, ``b`` and ``out`` (the
       forward value), or a function of the inputs' floats and then ``out``
       (``lambda a, out: math.cos(a)``);
-    * ``rules`` -- the text of each derivative (``d(sin(a))/da = cos(a)``);
+    * ``rules`` -- the text of each derivative (``d sin(u)/du = cos(u)``), in
+      any letters (the table writes its rules in ``u`` and ``v``);
     * ``symbol`` -- the short name a graph shows (default: ``name``);
     * ``formula`` -- how the op is written, ``{0}`` (and ``{1}``) standing for
       the inputs (default ``name({0})`` / ``name({0}, {1})``).

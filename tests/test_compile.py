@@ -131,7 +131,7 @@ def test_a_neuron_reads_as_the_forward_then_the_backward_pass():
     assert len(text.splitlines()) < 40
     forward, backward = text.split("# forward")[1].split("# backward")
     assert "math.tanh(x * w + b)" in forward
-    assert "d(tanh(a))/da = 1 - tanh(a)**2" in backward
+    assert "d tanh(u)/du = 1 − tanh(u)²" in backward
     assert "g_w = " in backward and "g_b = " in backward
     assert "Value" not in text  # no Value objects at run time
     loss, (dw, db) = program([2.0])

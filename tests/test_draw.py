@@ -161,8 +161,8 @@ def test_a_value_used_twice_has_two_edges_each_with_its_local_derivative():
 def test_edge_labels_with_rules_read_the_op_table():
     y = neuron()
     texts = svg_texts(svg_of(draw(y, edge_labels="rules")))
-    assert "d(tanh(a))/da = 1 - tanh(a)**2" in texts
-    assert "d(a*b)/db = a" in texts
+    assert "d tanh(u)/du = 1 − tanh(u)²" in texts
+    assert "d(u·v)/dv = u" in texts
 
 
 def test_hide_constants_folds_numbers_into_the_op():

@@ -26,7 +26,7 @@ def test_neuron_derivation_names_every_factor_and_equals_the_grad():
     assert "        ∂y/∂w = ∂y/∂n · ∂n/∂(x·w) · ∂(x·w)/∂w" in lines
     assert "              = 0.501 · 1 · 2" in lines
     assert "which is w.grad = 1.002, as backward() computed it." in lines
-    assert any("tanh: d(tanh(a))/da = 1 - tanh(a)**2" in line for line in lines)
+    assert any("tanh: d tanh(u)/du = 1 − tanh(u)²" in line for line in lines)
 
 
 def test_a_value_used_twice_opens_two_paths():

@@ -2,7 +2,7 @@
 
 What a Chinese-reading student sees must be Chinese: every generated
 sentence, label, button and hint, with numbers, formulas, op rule texts
-(``d(a*b)/da = b``) and the user's labels left as they are. "No English
+(``d(u·v)/du = v``) and the user's labels left as they are. "No English
 sentence" is checked as: once the user's labels, the op rules and a few names
 of code (``backward()``, ``ReLU``, ``Stepper``) are taken out, no two English
 words follow each other. English stays the default, and the language a step
@@ -79,7 +79,7 @@ def relu_graph() -> Value:
 
 def test_the_english_check_finds_english_and_leaves_formulas_alone():
     assert english_runs("反向传播从 L 开始，初始梯度为 1") == []
-    assert english_runs("记下 ∂(x·w)/∂x = -3   [d(a*b)/da = b]") == []
+    assert english_runs("记下 ∂(x·w)/∂x = -3   [d(u·v)/du = v]") == []
     assert english_runs("L1.N1.w1·x1 + tanh(L1.N1.b) = 0.5；sigmoid 函数") == []
     assert english_runs("反向传播 the initial gradient 1") == ["the initial gradient"]
     assert english_runs("跟踪 loss value：1", labels=["loss value"]) == []
@@ -93,7 +93,7 @@ def test_explain_in_chinese():
     weight = next(n for n in topological_order(loss) if n.label == "L1.N2.w1")
     text = explain(loss, weight, lang="zh")
     assert text.startswith("用链式法则求 ∂loss/∂L1.N2.w1：")
-    assert "局部导数" in text and "d(a*b)/da = b" in text  # the rule text as the op table writes it
+    assert "局部导数" in text and "d(u·v)/du = v" in text  # the rule text as the op table writes it
     assert_chinese(text, labels_of(loss))
     x = Value(2.0, label="x")
     y = x * x + x

@@ -170,38 +170,85 @@ def test_every_op_carries_its_rules_and_formula(op):
 
 
 def test_rule_texts_of_mul_and_micrograd_symbols():
-    assert OPS["mul"].rules == ("d(a*b)/da = b", "d(a*b)/db = a")
+    assert OPS["mul"].rules == ("d(u·v)/du = v", "d(u·v)/dv = u")
     assert OPS["mul"].write("x", "w") == "x * w"
     assert (Value(2.0) ** 3)._op == "**3"
     assert Value(2.0).relu()._op == "ReLU"
     assert (Value(2.0) + 1)._op == "+"
 
 
+def every_rule_text():
+    """The rule texts of the table, of the kinds and of some of the kinds' ops."""
+    made = [ops.power_op(n) for n in (2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 0.5, -1.5, 1.7)]
+    made += [ops.leaky_relu_op(slope) for slope in (0.01, -0.1)]
+    return ([rule for op in [*OPS.values(), *made] for rule in op.rules]
+            + [kind.rule for kind in ops.KINDS.values()])
+
+
+@pytest.mark.parametrize("rule", every_rule_text())
+def test_rule_texts_are_maths_in_u_and_v(rule):
+    # The learner's bias is b and an activation a: a rule in a and b read as if about them.
+    letters = set(re.findall(r"(?<![\w.])[a-z](?![\w(])", rule))
+    assert letters <= {"u", "v", "d", "n"}, rule
+    # Maths, not Python: no ** or * (·, superscripts), no "if"/"else", no ASCII minus (−).
+    assert not re.search(r"\*|\bif\b|\belse\b|-", rule), rule
+    assert "**1" not in rule and "·1" not in rule and "1·" not in rule, rule
+
+
+def test_power_rules_are_simplified_as_a_person_writes_them():
+    assert ops.power_op(2.0).rules == ("d(u²)/du = 2·u",)
+    assert ops.power_op(3.0).rules == ("d(u³)/du = 3·u²",)
+    assert ops.power_op(-1.0).rules == ("d(u⁻¹)/du = −u⁻²",)
+    assert ops.power_op(0.5).rules == ("d(u^0.5)/du = 0.5·u^(−0.5)",)
+    assert ops.power_op(1.7).rules == ("d(u^1.7)/du = 1.7·u^0.7",)  # not 0.7000000000000002
+    assert ops.leaky_relu_op(0.01).rules == ("d leaky_relu(u)/du = 1 (u > 0), 0.01 (u ≤ 0)",)
+
+
 # --- each rule text, evaluated, against the op's derivative and against central differences ---
 
-RULE = re.compile(r"^d(?P<function>\(.+\)|\|a\|)/d(?P<input>[ab]) = (?P<derivative>.+)$")
+RULE = re.compile(r"^d(?P<function>\(.+\)| \w+\(u\)|\|u\|)/d(?P<input>[uv]) = (?P<derivative>.+)$")
 RULE_NAMES = {
     "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh,
     "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)),
     "relu": lambda x: x if x > 0 else 0.0,
     "sign": lambda x: (x > 0) - (x < 0),  # sign(0) = 0: the convention the abs rule states
 }
+SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻ⁿ", "0123456789-n"))
+PIECES = re.compile(r"^(?P<first>.+) \((?P<when>[^()]+)\), (?P<second>.+) \((?P<otherwise>[^()]+)\)$")
 
 
-def evaluate_rule_text(text, op, a, b=None):
-    """A rule's mathematical text (``b*a**(b-1)``, ``|a|``, ``1 if a > 0 else 0``) evaluated at (a, b)."""
+def python_of_maths(text):
+    """A rule's maths (``2·u``, ``uⁿ⁻¹``, ``u^(v − 1)``, ``|u|``, ``1 (u > 0), 0 (u ≤ 0)``) as Python."""
+    pieces = PIECES.match(text)
+    if pieces:  # two cases, each with its condition; a point in neither is nan
+        first, when, second, otherwise = (python_of_maths(part) for part in pieces.groups())
+        return f"(({first}) if ({when}) else ({second}) if ({otherwise}) else nan)"
+    text = re.sub(r"\|([^|]+)\|", r"abs(\1)", text)
+    text = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻ⁿ]+",
+                  lambda run: "**(" + "".join(SUPERSCRIPTS[c] for c in run.group()) + ")", text)
+    return text.replace("·", "*").replace("−", "-").replace("≤", "<=").replace("^", "**")
+
+
+def evaluate_rule_text(text, op, u, v=None):
+    """A rule's mathematical text evaluated at (u, v)."""
     names = dict(RULE_NAMES)
     constants = dict(op.constants)
     if "slope" in constants:
         names["leaky_relu"] = lambda x: x if x > 0 else constants["slope"] * x
-    python = re.sub(r"\|([^|]+)\|", r"abs(\1)", text)
-    return float(eval(python, {"__builtins__": {"abs": abs}, **names}, {"a": a, "b": b}))
+    return float(eval(python_of_maths(text), {"__builtins__": {"abs": abs}, "nan": math.nan, **names},
+                      {"u": u, "v": v, **constants}))
+
+
+def test_the_maths_reader_reads_what_a_rule_writes():
+    assert python_of_maths("n·uⁿ⁻¹") == "n*u**(n-1)"
+    assert python_of_maths("1 (u > 0), 0 (u ≤ 0)") == "((1) if (u > 0) else (0) if (u <= 0) else nan)"
+    assert evaluate_rule_text("−u/v²", OPS["div"], 3.0, 2.0) == -0.75
 
 
 def parse_rule(rule):
     """(the function differentiated, the input, the derivative's text) of ``d(f)/dx = g``."""
     match = RULE.match(rule)
-    assert match, f"rule {rule!r} is not of the form d(f)/da = g"
+    assert match, f"rule {rule!r} is not of the form d(f)/du = g"
     return match["function"], match["input"], match["derivative"]
 
 
@@ -236,7 +283,7 @@ def test_every_op_has_its_rules_checked_numerically():
 def test_rule_texts_are_the_ops_derivatives_numerically(op, points):
     for position, rule in enumerate(op.rules):
         function, input_name, derivative = parse_rule(rule)
-        assert input_name == "ab"[position], rule
+        assert input_name == "uv"[position], rule
         for point in points:
             value, *local_grads = op.compute(*point)
             # The rule differentiates the op's own function...
@@ -255,14 +302,14 @@ def test_rule_texts_are_the_ops_derivatives_numerically(op, points):
     (ops.leaky_relu_op(0.01), 0.0, 0.01), (ops.leaky_relu_op(0.3), -0.0, 0.3),
 ], ids=["relu", "relu-0", "abs", "abs-0", "leaky_relu", "leaky_relu_0.3"])
 def test_rule_texts_state_the_kink_conventions(op, kink, convention):
-    # At the kink there is no derivative; the rule's text decides (1 if a > 0 else 0,
-    # sign(0) = 0, ... else slope) and the op must follow it exactly.
+    # At the kink there is no derivative; the rule's text decides (0 (u ≤ 0),
+    # sign(0) = 0, slope (u ≤ 0)) and the op must follow it exactly.
     _, _, derivative = parse_rule(op.rules[0])
     assert evaluate_rule_text(derivative, op, kink) == convention == op.compute(kink)[1]
 
 
 def test_a_wrong_rule_text_would_be_caught():
-    wrong = Op("mul", "*", 2, OPS["mul"].compute, ("d(a*b)/da = a", "d(a*b)/db = a"), "{0} * {1}")
+    wrong = Op("mul", "*", 2, OPS["mul"].compute, ("d(u·v)/du = u", "d(u·v)/dv = u"), "{0} * {1}")
     _, _, derivative = parse_rule(wrong.rules[0])
     assert evaluate_rule_text(derivative, wrong, 1.5, -2.25) != wrong.compute(1.5, -2.25)[1]
 
@@ -490,8 +537,8 @@ def test_mul_source_reads_like_its_table_entry():
         "    out = a * b\n"
         "    return (\n"
         "        out,\n"
-        "        b,  # d(a*b)/da = b\n"
-        "        a,  # d(a*b)/db = a\n"
+        "        b,  # d(u·v)/du = v\n"
+        "        a,  # d(u·v)/dv = u\n"
         "    )\n"
     )
     assert ops.power_op(3.0).source.startswith("# n = 3.0\ndef compute_power(a, n):\n")

@@ -45,11 +45,11 @@ def test_neuron_steps_by_hand():
     assert only.input is n
     assert only.local_grad == y.local_grads[0]  # the number the engine multiplies
     assert only.local_grad == pytest.approx(1.0 - math.tanh(n.data) ** 2, rel=1e-12)
-    assert only.rule == "d(tanh(a))/da = 1 - tanh(a)**2"
+    assert only.rule == "d tanh(u)/du = 1 − tanh(u)²"
     assert only.product == only.local_grad * 1.0
     assert (only.grad_before, only.grad_after) == (0.0, only.product)
     mul = steps[2]
-    assert [c.rule for c in mul.contributions] == ["d(a*b)/da = b", "d(a*b)/db = a"]
+    assert [c.rule for c in mul.contributions] == ["d(u·v)/du = v", "d(u·v)/dv = u"]
     assert [c.local_grad for c in mul.contributions] == [-3.0, 2.0]
 
 
@@ -106,7 +106,7 @@ def test_step_text_shows_the_arithmetic():
     text = backward_steps(y)[2].text(total=3)
     assert text.splitlines()[0] == "Step 3 of 3: x·w = x * w = 2 * (-3) = -6"  # named by its formula
     assert "upstream ∂y/∂(x·w) = 0.501" in text
-    assert "local ∂(x·w)/∂x = -3   [mul: d(a*b)/da = b]" in text
+    assert "local ∂(x·w)/∂x = -3   [mul: d(u·v)/du = v]" in text
     assert "(-3) × 0.501 = -1.503;  x.grad 0 + (-1.503) = -1.503  (final)" in text
     assert text.splitlines()[-1] == (
         "  A product sends each factor the gradient times the other factor: "
@@ -225,8 +225,8 @@ def test_forward_steps_walk_the_graph_in_topological_order():
     first = forward_steps(y)[0]
     assert first.text(Snapshot(y).names, 3).splitlines() == [
         "Forward 1 of 3: x·w = x * w = 2 * (-3) = -6",
-        "  records ∂(x·w)/∂x = -3   [d(a*b)/da = b]",
-        "  records ∂(x·w)/∂w = 2   [d(a*b)/db = a]",
+        "  records ∂(x·w)/∂x = -3   [d(u·v)/du = v]",
+        "  records ∂(x·w)/∂w = 2   [d(u·v)/dv = u]",
         "  x·w multiplies its inputs and records ∂(x·w)/∂x = -3 and ∂(x·w)/∂w = 2 for backward to multiply by.",
     ]
     assert forward_steps(Value(1.0)) == []

@@ -5,12 +5,12 @@ derivatives it recorded; ``backward_sentence`` says why each input of a
 backward step receives what it receives ("ReLU is off here (z = -0.42 ≤ 0):
 its local derivative is 0, so nothing flows back to z or to L1.N2's
 weights"). Constants are numbers written into a formula: no sentence speaks
-of a derivative with respect to one.
+of a derivative with respect to one. The op table writes its rule texts as
+maths (``d(u²)/du = 2·u``), so a sentence quotes them as they are.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..i18n import N_, Catalogue, current
@@ -34,24 +34,6 @@ _OP_WORDS = {
 
 def _is_cjk(character: str) -> bool:
     return "\u3000" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef"
-
-
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-def maths(rule: str) -> str:
-    """An op's rule text as a sentence writes it: ``2*a**1`` → ``2·a``, ``1 - tanh(a)**2`` → ``1 − tanh(a)²``,
-    ``1 if a > 0 else 0`` → "1 if a > 0, otherwise 0" (in the current language); no Python syntax left."""
-    left, equals, right = rule.rpartition(" = ")
-    conditional = re.fullmatch(r"(.+?) if (.+?) else (.+)", right)
-    if conditional:
-        value, condition, other = (maths(part) for part in conditional.groups())
-        right = _("{value} if {condition}, otherwise {other}").format(value=value, condition=condition, other=other)
-        return f"{maths(left)}{equals}{right}" if equals else right
-    text = re.sub(r"\*\*1(?![\d.])", "", rule)  # a**1 is a
-    text = re.sub(r"\*\*(-?\d+)(?![\d.])", lambda power: power.group(1).translate(_SUPERSCRIPTS), text)
-    text = text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
-    return re.sub(r"\(-(?=[\w(])", "(−", text)
 
 
 def _spaced_before_cjk(name: str, template: str, field: str) -> str:
@@ -146,13 +128,13 @@ def _backward_sentence(step: "BackwardStep", names: Namer) -> str:
         (contribution,) = variables
         return _("{node}'s local derivative is {formula} = {local} here, so {input} gets "
                  "{local} × {upstream} = {product}.").format(
-            node=node_name, formula=maths(contribution.rule.split(" = ", 1)[-1]), local=number(contribution.local_grad),
+            node=node_name, formula=contribution.rule, local=number(contribution.local_grad),
             input=names(contribution.input), upstream=factor(upstream), product=number(contribution.product))
     words = _OP_WORDS.get(op_name, op_name)
     words = _(words) if words != op_name else words
     parts = [_("{input} gets {local} × {upstream} = {product} (local derivative {rule})").format(
         input=names(c.input), local=factor(c.local_grad), upstream=factor(upstream), product=number(c.product),
-        rule=maths(c.rule)) for c in variables]
+        rule=c.rule) for c in variables]
     template = _("{operation} multiplies the gradient {gradient} by its local derivative: {parts}.")
     operation = _spaced_before_cjk(words[0].upper() + words[1:], template, "operation")
     return template.format(operation=operation, gradient=number(upstream), parts=_("; ").join(parts))
