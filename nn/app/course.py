@@ -134,23 +134,25 @@ def front_page(lessons: Sequence[Lesson], lang: str, extras: bool = False) -> st
 
     demo_files = output_files()
     with language(lang):
-        handouts = [_("Handouts:"),
-                    f'<a href="../glossary/glossary.html">{html.escape(_("the Chinese-English glossary"))}</a>',
-                    f'<a href="demo/{demo_files["page"]}">{html.escape(_("the ice-cream walkthrough, step by step"))}</a>',
-                    f'<a href="demo/{demo_files["story"]}">{html.escape(_("its story (text)"))}</a>']
+        handout_words = (_("Handouts:"), _("the Chinese-English glossary"),
+                         _("the ice-cream walkthrough, step by step"), _("its story (text)"))
+    handouts = [handout_words[0]] + [
+        f'<a href="{href}">{html.escape(words)}</a>'
+        for href, words in zip(("../glossary/glossary.html", f"demo/{demo_files['page']}",
+                                f"demo/{demo_files['story']}"), handout_words[1:])]
+    with language(lang):
         heading = _("Backpropagation, node by node")
         intro = ngettext("A course in {count} lesson, an executed notebook: every graph, plot and stepper "
                          "in it was computed when the site was built. The site works offline.",
                          "A course in {count} lessons, each an executed notebook: every graph, plot and stepper "
                          "in them was computed when the site was built. The site works offline.",
                          len(lessons)).format(count=len(lessons))
-        follows_word = _("Articles:")
         goal_word = _("Goal:")
     lines = [f"# {heading}", "", intro, ""]
     for lesson in lessons:
         lines.append(f"- **[{lesson.title}]({lesson.name}.md)**  ")
         if lesson.follows:
-            lines.append(f"  {follows_word} {lesson.follows}  ")
+            lines.append(f"  *{lesson.follows}*  ")
         if lesson.goal:
             lines.append(f"  {goal_word} {lesson.goal}")
         lines.append("")
@@ -391,8 +393,9 @@ def _finish_page(app: "Sphinx", doctree: "nodes.document", docname: str) -> None
             links.append(f'<a class="tg-lang-link" href="../{other}/{docname}.html" hreflang="{_HTML_LANGUAGE[other]}"'
                          f' lang="{_HTML_LANGUAGE[other]}">{_LANGUAGE_NAMES[other]}</a>')
         if config.tracegrad_pdf and docname != "index":
+            words = _("PDF for printing")
             links.append(f'<a class="tg-pdf-link" href="../pdf/{config.tracegrad_lang}/{docname}.pdf">'
-                         f'{html.escape(_("PDF for printing"))}</a>')
+                         f'{html.escape(words)}</a>')
         if links:
             bar = nodes.raw("", f'<nav class="tg-lang-switch">{" · ".join(links)}</nav>\n', format="html")
             first_section = next(iter(doctree.findall(nodes.section)), None)
