@@ -280,7 +280,8 @@ def test_the_page_in_chinese():
     bias = next(n for n in topological_order(loss) if n.label == "L2.N1.b")
     page = html_page(loss, follow=bias, lr=0.1, lang="zh")
     assert '<html lang="zh-CN">' in page
-    assert '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif' in page
+    assert '"Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC",' in page
+    assert '"Microsoft YaHei", "PingFang SC", "SimHei", "Heiti SC", sans-serif' in page
     assert "<title>一步一步走过 loss 的前向传播与反向传播</title>" in page
     data = page_document(page)
     for frame in data["frames"]:

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
     from ..value import Value
 
 FONT = "Noto Sans CJK SC"  # has Latin, Greek, maths symbols and CJK glyphs
+#: Fonts with Chinese glyphs, in order of preference (simplified Chinese first): the one list
+#: that pages (as a CSS stack), plots and notebooks choose a Chinese font from.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+             "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "SimHei", "Heiti SC")
 # The page's fonts: Chinese text needs a family with CJK glyphs wherever the page is opened.
-CJK_FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", '
-                  '"PingFang SC", sans-serif')
+CJK_FONT_STACK = ", ".join(f'"{name}"' for name in CJK_FONTS) + ", sans-serif"
 _ = Catalogue("views").gettext
 DIGITS = 4
 

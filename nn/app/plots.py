@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Se
 
 from autograd.i18n import Catalogue, current, normalise
 from autograd.validation import integer, real
+from autograd.viz.text import CJK_FONTS as TEXT_CJK_FONTS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,9 +41,9 @@ CLASS_COLOURS = ("#1f77b4", "#ff7f0e")
 
 _ = Catalogue("app").gettext
 
-#: Fonts with Chinese glyphs, in order of preference: the first installed one draws Chinese.
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC",
-             "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "SimHei")
+#: Fonts with Chinese glyphs, in order of preference: the first installed one draws Chinese
+#: (the views' one list; a name here so that a test can take the fonts away).
+CJK_FONTS = TEXT_CJK_FONTS
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
 
