@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import ops
+from .graph import backward_pass, pass_edge
 from .ops import Op
 
 if TYPE_CHECKING:
@@ -124,36 +125,47 @@ def measured_local_grads(node: Value) -> tuple[float, ...]:
     return tuple(measured)
 
 
-def propagate(order: list[Value], end: int, checked: bool) -> None:
-    """backward's general loop over ``order[:end]``, in reverse: own ``_backward``s run, anomalies checked.
+def propagate(walk: Iterator[Value], stopped: Value | None, checked: bool) -> None:
+    """backward's general loop over the rest of ``walk``: own ``_backward``s run, anomalies checked.
 
-    ``Value.backward``'s plain loop goes on here from the first node with a
-    backward of its own, or from the start under ``detect_anomaly``. With
-    ``checked`` it stops at the first non-finite gradient, naming the op,
-    its rule and the numbers.
+    ``Value.backward``'s pass (``graph.backward_pass``) stops at a node with
+    a backward of its own and hands it over as ``stopped``: its function
+    runs, and the pass goes on from the next node. Under ``detect_anomaly``
+    (``checked``) every edge is passed on its own, and the loop stops at the
+    first non-finite gradient, naming the op, its rule and the numbers.
     """
-    for index in range(end - 1, -1, -1):
-        node = order[index]
+    if not checked:
+        while stopped is not None:
+            _run_own_backward(stopped, checked=False)
+            stopped = backward_pass(walk)
+        return
+    for node in walk:
         operation = node._operation
         if type(operation) is CustomBackward:
-            if operation.backward is not None:
-                operation.backward()
-            if checked:
-                for position, node_input in enumerate(node.inputs):
-                    if not math.isfinite(node_input.grad):
-                        raise FloatingPointError(
-                            f"backward through {node._op or 'a custom node'}'s _backward gave gradient "
-                            f"{node_input.grad!r} for input {position} (data {node_input.data!r}"
-                            f"{', ' + node_input.label if node_input.label else ''})"
-                        )
+            _run_own_backward(node, checked=True)
             continue
         upstream = node.grad
         for position, (node_input, local_grad) in enumerate(zip(node.inputs, node.local_grads)):
-            node_input.grad += local_grad * upstream
-            if checked and not math.isfinite(node_input.grad):
+            pass_edge(node_input, local_grad, upstream)
+            if not math.isfinite(node_input.grad):
                 raise FloatingPointError(
                     f"backward through op {operation.name!r} ({operation.rules[position]}) gave gradient "
                     f"{node_input.grad!r} for input {position} "
                     f"(data {node_input.data!r}{', ' + node_input.label if node_input.label else ''}): "
                     f"local derivative {local_grad!r} times upstream {upstream!r}"
+                )
+
+
+def _run_own_backward(node: Value, checked: bool) -> None:
+    """Run the ``_backward`` assigned to ``node`` (none assigned: nothing flows back); with ``checked``, refuse inf and nan."""
+    function = node._operation.backward
+    if function is not None:
+        function()
+    if checked:
+        for position, node_input in enumerate(node.inputs):
+            if not math.isfinite(node_input.grad):
+                raise FloatingPointError(
+                    f"backward through {node._op or 'a custom node'}'s _backward gave gradient "
+                    f"{node_input.grad!r} for input {position} (data {node_input.data!r}"
+                    f"{', ' + node_input.label if node_input.label else ''})"
                 )

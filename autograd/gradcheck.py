@@ -12,6 +12,12 @@ from .value import Value
 
 Input = Union[Value, int, float]
 
+# The one definition of gradcheck's defaults: the step of the central
+# difference and the tolerances (``autograd.viz``'s checks use them too).
+EPS = 1e-6
+ATOL = 1e-5
+RTOL = 1e-3
+
 
 class GradcheckError(AssertionError):
     """Backward's gradient and the numerical one disagree beyond the tolerance."""
@@ -54,9 +60,9 @@ def _output_of(f: Callable[..., Value], inputs: list[Value]) -> Value:
 def gradcheck(
     f: Callable[..., Value],
     inputs: Sequence[Input],
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
+    eps: float = EPS,
+    atol: float = ATOL,
+    rtol: float = RTOL,
     raise_on_failure: bool = True,
 ) -> GradcheckResult:
     """Compare backward's d f(*inputs)/d input with central differences.

@@ -43,7 +43,7 @@ from ._generated import OpMethods
 from .custom_backward import (
     CustomBackward, assign_backward, measured_local_grads, micrograd_op, no_backward, propagate,
 )
-from .graph import interior_order
+from .graph import backward_pass, interior_order
 from .modes import DEFAULT_MODES, STATE, Scope, get_modes
 from .ops import Op
 from .validation import instance, is_real, real
@@ -411,9 +411,8 @@ class Value(_GeneratedMethods):
         assign_backward(self, function)
 
     def _backward_step(self) -> None:
-        upstream = self.grad
-        for node_input, local_grad in zip(self.inputs, self.local_grads):
-            node_input.grad += local_grad * upstream
+        if self._a is not None:  # a leaf passes nothing on
+            backward_pass((self,))
 
     # --- arithmetic and functions: generated (copied in below the class), but for these two ---
 
@@ -445,24 +444,13 @@ class Value(_GeneratedMethods):
         initial = _to_float(gradient, "the initial gradient")
         order = interior_order(self)
         self.grad += initial
+        walk = reversed(order)
         if STATE.active and (get_modes() or DEFAULT_MODES).anomaly:
-            propagate(order, len(order), checked=True)
+            propagate(walk, None, checked=True)
             return
-        try:
-            for node in reversed(order):
-                upstream = node.grad
-                node._a.grad += node._da * upstream
-                b = node._b
-                if b is not None:
-                    b.grad += node._db * upstream
-        except TypeError:
-            # A node with its own _backward has None as derivatives (so this
-            # loop needs no test per node); the general loop goes on from it.
-            # Nothing of that node was added yet: the product raised first.
-            position = len(order) - 1
-            while order[position] is not node:
-                position -= 1
-            propagate(order, position + 1, checked=False)
+        stopped = backward_pass(walk)
+        if stopped is not None:  # a node with its own _backward: the general loop runs it, and goes on
+            propagate(walk, stopped, checked=False)
 
     # --- copying and pickling: the whole graph, walked with an explicit stack ---
 

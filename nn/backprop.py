@@ -23,7 +23,7 @@ bias), and ``deltas_by_row`` all of them.
 from __future__ import annotations
 
 from autograd import Value, topological_order
-from autograd.graph import gradients
+from autograd import graph
 from autograd.validation import instance, integer
 
 from .names import known
@@ -38,7 +38,7 @@ def node_gradients(loss: Value) -> dict[Value, float]:
 
     The initial gradient is 1.0; nothing is stored in the nodes' ``grad``.
     """
-    return gradients(topological_order(loss))
+    return graph.gradients(topological_order(loss))
 
 
 def _weighted_sums(loss: Value, model: Module) -> dict[str, list[Value]]:

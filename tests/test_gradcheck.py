@@ -117,3 +117,27 @@ def test_bad_settings_are_refused_before_any_evaluation(settings, error, message
     with pytest.raises(error, match=message):
         gradcheck(f, [1.0], **settings)
     assert calls == []
+
+
+def test_the_views_numeric_check_uses_gradchecks_one_set_of_tolerances():
+    import importlib
+    import inspect
+
+    from autograd.viz import numeric
+
+    gradcheck_module = importlib.import_module("autograd.gradcheck")  # (the package's name is the function)
+
+    defaults = inspect.signature(gradcheck_module.gradcheck).parameters
+    assert (defaults["eps"].default, defaults["atol"].default, defaults["rtol"].default) == (
+        gradcheck_module.EPS, gradcheck_module.ATOL, gradcheck_module.RTOL)
+    assert (numeric.EPS, numeric.ATOL, numeric.RTOL) == (
+        gradcheck_module.EPS, gradcheck_module.ATOL, gradcheck_module.RTOL)
+    # A wrong gradient off by less than gradcheck's tolerance passes both, off by more fails both.
+    x = Value(2.0, label="x")
+    y = x * x  # dy/dx = 4
+    for analytic, verdict in ((4.0 + 0.5e-3 * 4.0, True), (4.0 + 2e-3 * 4.0, False)):
+        check = numeric.check_leaf_grads(y, [x], {id(x): analytic})[id(x)]
+        result = gradcheck_module.gradcheck(lambda v: v * v, [2.0], raise_on_failure=False)
+        assert check.ok is verdict
+        assert (gradcheck_module._scaled_error(analytic, result.numeric[0], gradcheck_module.ATOL,
+                                               gradcheck_module.RTOL) <= 1.0) is verdict

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import os
+import pathlib
+import re
+import struct
 import subprocess
 import sys
 import textwrap
+import tokenize
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, edges, node_ids, topological_order
-from autograd.graph import interior_order
+from autograd.graph import GradCell, backward_pass, gradients, interior_order, pass_edge
 
 
 @st.composite
@@ -136,3 +142,93 @@ def test_graph_walking_needs_no_recursion():
     order = topological_order(v)
     assert len(order) == 200_001 and order[0] is x and order[-1] is v
     assert len(edges(v)) == 400_000
+
+
+# --- backward's accumulation, written once (graph.backward_pass) ---
+
+def _bits(x: float) -> bytes:
+    return b"nan" if x != x else struct.pack("<d", x)
+
+
+@settings(max_examples=100, deadline=None)
+@given(root=random_dags(), initial=st.sampled_from([1.0, -0.5, 3.0]))
+def test_gradients_on_cells_are_backwards_own_bits_and_touch_no_grad(root, initial):
+    order = topological_order(root)
+    for k, node in enumerate(order):
+        node.grad = 0.25 * k  # whatever a node holds stays: the side pass writes only its cells
+    held = [node.grad for node in order]
+    side = gradients(order, initial)
+    assert [node.grad for node in order] == held
+    for node in order:
+        node.grad = 0.0
+    root.backward(initial)
+    assert set(side) == set(order)
+    assert [_bits(side[node]) for node in order] == [_bits(node.grad) for node in order]
+
+
+def test_backward_pass_adds_each_local_gradient_times_the_upstream_one_in_the_order_given():
+    x = Value(0.1)
+    uses = [x * c for c in (0.3, 1e16, 0.7, -1e16)]
+    root = ((uses[0] + uses[1]) + uses[2]) + uses[3]
+    order = interior_order(root)
+    root.grad = 1.0
+    assert backward_pass(reversed(order)) is None
+    # By hand, in the same order (reverse topological: the last use first); float
+    # addition is not associative, so another order shows in the bits.
+    expected = 0.0
+    for c in (-1e16, 0.7, 1e16, 0.3):
+        expected += c * 1.0
+    assert x.grad == expected
+    assert 0.0 + 0.3 + 1e16 + 0.7 - 1e16 != expected  # (the other order differs: the test could fail)
+
+
+def test_backward_pass_stops_before_a_node_with_its_own_backward_and_goes_on_after_it():
+    x = Value(2.0, label="x")
+    own = Value(x.data * 3.0, (x,), "triple")  # micrograd's way: derivatives None until run
+    ran = []
+    own._backward = lambda: ran.append("own")
+    top = own * 5.0
+    order = interior_order(top)
+    top.grad = 1.0
+    walk = reversed(order)
+    assert backward_pass(walk) is own
+    assert own.grad == 5.0 and x.grad == 0.0 and ran == []  # nothing of it added
+    assert backward_pass(walk) is None  # the same walk goes on after it (nothing left here)
+
+
+def test_backward_pass_does_not_hide_a_type_error_of_another_kind():
+    x = Value(1.0)
+    y = x * 2.0
+    y.grad = "not a number"  # type: ignore[assignment]
+    with pytest.raises(TypeError):
+        backward_pass([y])
+
+
+def test_a_single_edge_is_passed_by_the_same_accumulation():
+    cell = GradCell(0.5)
+    pass_edge(cell, 3.0, 0.25)
+    assert cell.grad == 0.5 + 3.0 * 0.25
+
+
+def _code_without_strings_and_comments(source: str) -> str:
+    kept = []
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type in (tokenize.NEWLINE, tokenize.NL):
+            kept.append("\n")
+        elif token.type not in (tokenize.STRING, tokenize.COMMENT):
+            kept.append(token.string)
+    return " ".join(kept)
+
+
+def test_backwards_accumulation_is_written_in_one_place_in_autograd_and_nn():
+    # The check: the accumulation `input.grad += ...` lives in graph.backward_pass
+    # only; Value.backward, custom backward, the steps and nn's δ call it.
+    root = pathlib.Path(__file__).resolve().parent.parent
+    found = {}
+    for package in ("autograd", "nn"):
+        for path in sorted((root / package).rglob("*.py")):
+            code = _code_without_strings_and_comments(path.read_text(encoding="utf-8"))
+            count = len(re.findall(r"\. grad \+=[^\n]*\*", code))  # (the initial gradient is no product)
+            if count:
+                found[path.relative_to(root).as_posix()] = count
+    assert found == {"autograd/graph.py": 2}  # a node's first input, then its second

@@ -10,13 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence, Union
 
-from ..gradcheck import _scaled_error, central_difference
+from ..gradcheck import ATOL, EPS, RTOL, _scaled_error, central_difference
 from ..value import Value
 from .snapshot import Snapshot
-
-EPS = 1e-6
-ATOL = 1e-5
-RTOL = 1e-3
 
 
 def evaluate_graph(order: Sequence[Value], overrides: dict[int, float]) -> dict[int, float]:

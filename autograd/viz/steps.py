@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
+from ..graph import GradCell, grad_cells, pass_edge
 from ..i18n import Catalogue, language
 from ..validation import is_real
 from ..value import Value
@@ -228,15 +229,15 @@ def backward_steps(
 
 def _backward_steps(snapshot: Snapshot, initial: float, apply: bool, lang: str) -> list[BackwardStep]:
     order = snapshot.order
-    if apply:
-        grads = {id(node): (0.0 if node._a is not None else node.grad) for node in order}
-    else:
-        grads = {id(node): 0.0 for node in order}
-    grads[id(snapshot.root)] += initial
-    steps = list(_replay(order, grads, snapshot.names, lang))
+    # A fresh pass starts every gradient at 0; backward itself resets the
+    # interior nodes' and lets the leaves' accumulate.
+    start = {node: node.grad for node in order if node._a is None} if apply else {}
+    start[snapshot.root] = start.get(snapshot.root, 0.0) + initial
+    cells = grad_cells(order, start)
+    steps = list(_replay(order, cells, snapshot.names, lang))
     if apply:
         for node in order:
-            node.grad = grads[id(node)]
+            node.grad = cells[node].grad
     return steps
 
 
@@ -251,29 +252,31 @@ def _initial_gradient(gradient: object) -> float:
         raise ValueError(f"gradient is too large for a float, got {gradient!r}") from None
 
 
-def _replay(order: Sequence[Value], grads: dict[int, float], names: Names, lang: str) -> Iterator[BackwardStep]:
-    """Backward's loop over ``order`` reversed, on the gradients in ``grads``, one step per node."""
+def _replay(order: Sequence[Value], cells: dict[Value, GradCell], names: Names, lang: str) -> Iterator[BackwardStep]:
+    """Backward's pass over ``order`` reversed, on the gradients in ``cells``, one step per node.
+
+    Each edge is passed on its own (``graph.pass_edge``: backward's own
+    accumulation), so a step holds every input's gradient before and after.
+    """
     loss = order[-1]
-    remaining: dict[int, int] = {}  # uses of each node by steps still to come
+    remaining: dict[Value, int] = {}  # uses of each node by steps still to come
     for node in order:
         for node_input in node.inputs:
-            remaining[id(node_input)] = remaining.get(id(node_input), 0) + 1
+            remaining[node_input] = remaining.get(node_input, 0) + 1
     index = 0
     for node in reversed(order):
         if node._a is None:
             continue
         rules = rules_of(node)
-        upstream = grads[id(node)]
+        upstream = cells[node].grad
         contributions = []
         for position, (node_input, local_grad) in enumerate(zip(node.inputs, node.local_grads)):
-            before = grads[id(node_input)]
-            product = local_grad * upstream
-            after = before + product  # the engine's `input.grad += local_grad * upstream`
-            grads[id(node_input)] = after
-            left = remaining[id(node_input)] = remaining[id(node_input)] - 1
-            contributions.append(
-                Contribution(node_input, position, local_grad, rules[position], product, before, after, left)
-            )
+            cell = cells[node_input]
+            before = cell.grad
+            pass_edge(cell, local_grad, upstream)
+            left = remaining[node_input] = remaining[node_input] - 1
+            contributions.append(Contribution(node_input, position, local_grad, rules[position],
+                                              local_grad * upstream, before, cell.grad, left))
         yield BackwardStep(index, node, upstream, tuple(contributions), loss, names, lang)
         index += 1
 
@@ -311,10 +314,12 @@ def forward_steps(root: Union[Value, Snapshot], *, lang: str | None = None) -> l
 
 
 def replay(steps: Sequence[BackwardStep]) -> dict[int, float]:
-    """The gradient each input holds after the steps, keyed by ``id(node)``, recomputed from them."""
-    grads: dict[int, float] = {}
+    """The gradient each input holds after the steps, keyed by ``id(node)``, recomputed from them (by backward's pass)."""
+    cells: dict[Value, GradCell] = {}
     for step in steps:
         for contribution in step.contributions:
-            key = id(contribution.input)
-            grads[key] = grads.get(key, contribution.grad_before) + contribution.local_grad * step.upstream
-    return grads
+            cell = cells.get(contribution.input)
+            if cell is None:
+                cell = cells[contribution.input] = GradCell(contribution.grad_before)
+            pass_edge(cell, contribution.local_grad, step.upstream)
+    return {id(node): cell.grad for node, cell in cells.items()}
