@@ -33,12 +33,13 @@ from pathlib import Path
 from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the shared example graphs
 
 from autograd import Stepper, Value, draw, explain, html_page  # noqa: E402
 from autograd.viz.document import document_json  # noqa: E402
 from autograd.viz.display import mimebundle  # noqa: E402
 from autograd.viz.steps import forward_steps  # noqa: E402
-from autograd.viz.examples import micrograd_demo_loss, scoped_mlp  # noqa: E402
+from graphs import micrograd_demo_loss, scoped_mlp  # noqa: E402
 from autograd.viz.snapshot import Snapshot  # noqa: E402
 
 

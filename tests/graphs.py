@@ -1,4 +1,4 @@
-"""Small graphs to draw and step through: the tests, benchmarks and docs share them.
+"""Small graphs to draw and step through: the tests and the benchmarks share them.
 
 ``scoped_mlp`` builds the graph of an MLP by hand, with the scopes and
 parameter labels that ``nn`` uses (layers ``L1``, neurons ``L1.N1``,
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import random
 
-from ..modes import scope
-from ..value import Value
+from autograd import Value, scope
 
 
 def neuron() -> Value:

@@ -13,7 +13,7 @@ from autograd import Stepper, Value, draw, html_page, topological_order
 from autograd.viz import display
 from autograd.viz.display import INSTALL_HINT, mimebundle
 from autograd.viz.dot import DotFailed, render_svg
-from autograd.viz.examples import micrograd_demo_loss, neuron, scoped_mlp
+from graphs import micrograd_demo_loss, neuron, scoped_mlp
 
 
 def test_a_value_displays_as_the_svg_of_its_graph():

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Value, draw, scope, topological_order
 from autograd.viz.draw import build_scene
-from autograd.viz.examples import neuron, scoped_mlp
+from graphs import neuron, scoped_mlp
 from autograd.viz.palette import HIGHLIGHT
 from autograd.viz.snapshot import Snapshot
 from autograd.viz.explain import explain
@@ -114,7 +114,7 @@ def test_same_program_gives_the_same_dot(options):
 
 def test_dot_is_the_same_across_processes_and_hash_seeds():
     program = textwrap.dedent("""
-        from autograd.viz.examples import scoped_mlp
+        from graphs import scoped_mlp
         from autograd import draw
         loss = scoped_mlp((3, 2, 1)); loss.backward()
         print(draw(loss, collapse=["L1.N2", "L2"], edge_labels=True).source)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import autograd.viz.explain as explain_module
 from autograd import Value, chain_rule, explain, topological_order
-from autograd.viz.examples import neuron, random_graph, scoped_mlp
+from graphs import neuron, random_graph, scoped_mlp
 from autograd.viz.snapshot import Snapshot
 
 

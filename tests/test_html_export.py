@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd import export_html, html_page, topological_order
-from autograd.viz.examples import neuron, scoped_mlp
+from graphs import neuron, scoped_mlp
 from autograd.viz.stepper import paint_svg
 from autograd.viz.timeline import Timeline
 from support import page_document

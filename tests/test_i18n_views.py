@@ -25,7 +25,7 @@ from autograd.i18n import language
 from autograd.ops import OPS
 from autograd.viz.draw import build_scene
 from autograd.viz.dot import render_svg
-from autograd.viz.examples import neuron, scoped_mlp
+from graphs import neuron, scoped_mlp
 from autograd.viz.palette import legend
 from support import page_document
 from autograd.viz.snapshot import Snapshot

@@ -28,7 +28,7 @@ import pytest
 
 from autograd import Value, draw
 from autograd.viz.display import mimebundle
-from autograd.viz.examples import neuron, scoped_mlp
+from graphs import neuron, scoped_mlp
 from nn import MLP, data, icecream_network, l2_penalty, mse_loss, tower_network
 from nn.app import demo
 

@@ -10,7 +10,7 @@ from autograd import (
     topological_order,
 )
 from autograd.viz.display import mimebundle
-from autograd.viz.examples import neuron, scoped_mlp
+from graphs import neuron, scoped_mlp
 from autograd.viz.snapshot import Snapshot
 
 

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd import BackwardStep, Stepper, Value, topological_order
-from autograd.viz.examples import neuron, scoped_mlp
+from graphs import neuron, scoped_mlp
 from autograd.viz.snapshot import Snapshot
 from autograd.viz.steps import replay
 from autograd.viz.text import factor, number
@@ -176,7 +176,7 @@ def test_without_anywidget_the_widget_names_the_extra_to_install():
 import sys
 sys.modules["anywidget"] = None  # import anywidget now fails
 from autograd import Stepper
-from autograd.viz.examples import neuron
+from graphs import neuron
 stepper = Stepper(neuron())
 assert "Forward 1 of 3" in stepper.frame_text() and stepper.frame_svg().startswith("<svg")  # no widget needed
 try:

@@ -19,7 +19,7 @@ import pytest
 
 from autograd import html_page
 from autograd.viz import frontend
-from autograd.viz.examples import neuron, scoped_mlp
+from graphs import neuron, scoped_mlp
 from autograd.viz.stepper import Stepper
 from support import page_document, shown_number
 

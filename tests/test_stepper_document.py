@@ -21,7 +21,7 @@ import pytest
 
 from autograd import Stepper, Value, backward_steps, forward_steps, html_page, topological_order
 from autograd.viz.document import document_json, timeline_document
-from autograd.viz.examples import neuron, scoped_mlp
+from graphs import neuron, scoped_mlp
 from autograd.viz.timeline import Timeline
 from support import page_document, shown_number, value_at
 

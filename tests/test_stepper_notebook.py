@@ -19,7 +19,7 @@ import pytest
 
 from autograd import html_page, topological_order
 from autograd.viz import frontend
-from autograd.viz.examples import neuron, scoped_mlp
+from graphs import neuron, scoped_mlp
 from autograd.viz.stepper import Stepper
 from support import CHROMIUM_ARGS, find_chromium, page_document
 
@@ -83,7 +83,9 @@ def test_moving_in_python_moves_the_frame_trait():
 # --- a saved notebook, converted by nbconvert, in Chromium with the network blocked ---
 
 NOTEBOOK_CELLS = [
-    "from autograd import Stepper\nfrom autograd.viz.examples import neuron",
+    # The kernel runs in a temporary folder: the shared example graphs are found from here.
+    f"import sys\nsys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+    "from autograd import Stepper\nfrom graphs import neuron",
     "Stepper(neuron())",
 ]
 

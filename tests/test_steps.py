@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import BackwardStep, Value, backward_steps, topological_order
-from autograd.viz.examples import neuron, random_graph, scoped_mlp
+from graphs import neuron, random_graph, scoped_mlp
 from autograd.viz.snapshot import Snapshot
 from autograd.viz.steps import forward_steps, replay
 

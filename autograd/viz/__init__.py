@@ -26,7 +26,6 @@ The layer above the engine core (it imports ``autograd``'s root modules, never
 - ``text`` and ``palette``: how numbers and names are written (``w1·x1``,
   ``z [row 3]``, never ``mul#17``); every colour
 - ``numeric``: central-difference checks of drawn gradients
-- ``examples``: small graphs for tests, benchmarks and docs
 - ``optional``: graphviz and ipywidgets, imported when used
 
 Every word the views write goes through the ``views`` message catalogue
