@@ -301,16 +301,18 @@ class OpMethods:
         a = self.data
         b = other.data
         out = ieee_div(a, b)
+        local_a = ieee_div(1.0, b)
+        local_b = ieee_div(-out, b)
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, self, other, ieee_div(1.0, b), ieee_div(-out, b), DIV)
+            return _record(out, self, other, local_a, local_b, DIV)
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = self
         node._b = other
-        node._da = ieee_div(1.0, b)
-        node._db = ieee_div(-out, b)
+        node._da = local_a
+        node._db = local_b
         node._operation = DIV
         node._tag = modes and modes.scope
         return node
@@ -323,16 +325,18 @@ class OpMethods:
         a = constant.data
         b = self.data
         out = ieee_div(a, b)
+        local_a = ieee_div(1.0, b)
+        local_b = ieee_div(-out, b)
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, constant, self, ieee_div(1.0, b), ieee_div(-out, b), DIV)
+            return _record(out, constant, self, local_a, local_b, DIV)
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = constant
         node._b = self
-        node._da = ieee_div(1.0, b)
-        node._db = ieee_div(-out, b)
+        node._da = local_a
+        node._db = local_b
         node._operation = DIV
         node._tag = modes and modes.scope
         return node
@@ -345,16 +349,18 @@ class OpMethods:
         a = constant.data
         b = self.data
         out = ieee_pow(a, b)
+        local_a = b * ieee_pow(a, b - 1.0) if b != 0.0 else 0.0
+        local_b = 0.0 if (a == 0.0 and b >= 0.0) else out * ieee_log(a)
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, constant, self, b * ieee_pow(a, b - 1.0) if b != 0.0 else 0.0, 0.0 if (a == 0.0 and b >= 0.0) else out * ieee_log(a), POW)
+            return _record(out, constant, self, local_a, local_b, POW)
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = constant
         node._b = self
-        node._da = b * ieee_pow(a, b - 1.0) if b != 0.0 else 0.0
-        node._db = 0.0 if (a == 0.0 and b >= 0.0) else out * ieee_log(a)
+        node._da = local_a
+        node._db = local_b
         node._operation = POW
         node._tag = modes and modes.scope
         return node
@@ -399,15 +405,16 @@ class OpMethods:
         """Natural logarithm (log 0 = -inf, log of a negative = nan): d log(u)/du = 1/u."""
         a = self.data
         out = ieee_log(a)
+        local_a = ieee_div(1.0, a)
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, self, None, ieee_div(1.0, a), 0.0, LOG)
+            return _record(out, self, None, local_a, 0.0, LOG)
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = self
         node._b = None
-        node._da = ieee_div(1.0, a)
+        node._da = local_a
         node._db = 0.0
         node._operation = LOG
         node._tag = modes and modes.scope
@@ -417,15 +424,16 @@ class OpMethods:
         """Square root (nan for a negative): d sqrt(u)/du = 1/(2·sqrt(u))."""
         a = self.data
         out = ieee_sqrt(a)
+        local_a = ieee_div(0.5, out)
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, self, None, ieee_div(0.5, out), 0.0, SQRT)
+            return _record(out, self, None, local_a, 0.0, SQRT)
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = self
         node._b = None
-        node._da = ieee_div(0.5, out)
+        node._da = local_a
         node._db = 0.0
         node._operation = SQRT
         node._tag = modes and modes.scope
@@ -435,15 +443,16 @@ class OpMethods:
         """|self|, with derivative sign(self) (0 at 0): d|u|/du = sign(u)."""
         a = self.data
         out = abs(a)
+        local_a = 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, self, None, 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0, 0.0, ABS)
+            return _record(out, self, None, local_a, 0.0, ABS)
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = self
         node._b = None
-        node._da = 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
+        node._da = local_a
         node._db = 0.0
         node._operation = ABS
         node._tag = modes and modes.scope
@@ -455,15 +464,16 @@ class OpMethods:
         """(e^x - e^-x) / (e^x + e^-x): d tanh(u)/du = 1 − tanh(u)²."""
         a = self.data
         out = math.tanh(a)
+        local_a = (1.0 - out) * (1.0 + out)
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, self, None, (1.0 - out) * (1.0 + out), 0.0, TANH)
+            return _record(out, self, None, local_a, 0.0, TANH)
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = self
         node._b = None
-        node._da = (1.0 - out) * (1.0 + out)
+        node._da = local_a
         node._db = 0.0
         node._operation = TANH
         node._tag = modes and modes.scope
@@ -473,15 +483,16 @@ class OpMethods:
         """1 / (1 + e^-x), stable for any x: d sigmoid(u)/du = sigmoid(u)·(1 − sigmoid(u))."""
         a = self.data
         out = stable_sigmoid(a)
+        local_a = out * (1.0 - out)
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, self, None, out * (1.0 - out), 0.0, SIGMOID)
+            return _record(out, self, None, local_a, 0.0, SIGMOID)
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = self
         node._b = None
-        node._da = out * (1.0 - out)
+        node._da = local_a
         node._db = 0.0
         node._operation = SIGMOID
         node._tag = modes and modes.scope
@@ -491,15 +502,16 @@ class OpMethods:
         """max(0, x), with derivative 0 at 0: d relu(u)/du = 1 (u > 0), 0 (u ≤ 0)."""
         a = self.data
         out = 0.0 if a <= 0.0 else a
+        local_a = 0.0 if a <= 0.0 else 1.0
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, self, None, 0.0 if a <= 0.0 else 1.0, 0.0, RELU)
+            return _record(out, self, None, local_a, 0.0, RELU)
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = self
         node._b = None
-        node._da = 0.0 if a <= 0.0 else 1.0
+        node._da = local_a
         node._db = 0.0
         node._operation = RELU
         node._tag = modes and modes.scope
@@ -509,15 +521,16 @@ class OpMethods:
         """``self ** n`` for a number n: d(uⁿ)/du = n·uⁿ⁻¹."""
         a = self.data
         out = ieee_pow(a, n)
+        local_a = n * ieee_pow(a, n - 1) if n != 0 else 0.0
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, self, None, n * ieee_pow(a, n - 1) if n != 0 else 0.0, 0.0, power_op(n))
+            return _record(out, self, None, local_a, 0.0, power_op(n))
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = self
         node._b = None
-        node._da = n * ieee_pow(a, n - 1) if n != 0 else 0.0
+        node._da = local_a
         node._db = 0.0
         node._operation = power_op(n)
         node._tag = modes and modes.scope
@@ -527,15 +540,16 @@ class OpMethods:
         """x if x > 0 else slope * x: d leaky_relu(u)/du = 1 (u > 0), slope (u ≤ 0)."""
         a = self.data
         out = a if a > 0.0 else slope * a
+        local_a = 1.0 if a > 0.0 else slope
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
-            return _record(out, self, None, 1.0 if a > 0.0 else slope, 0.0, leaky_relu_op(slope))
+            return _record(out, self, None, local_a, 0.0, leaky_relu_op(slope))
         node = new(Value)
         node.data = out
         node.grad = 0.0
         node._a = self
         node._b = None
-        node._da = 1.0 if a > 0.0 else slope
+        node._da = local_a
         node._db = 0.0
         node._operation = leaky_relu_op(slope)
         node._tag = modes and modes.scope

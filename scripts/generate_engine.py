@@ -9,7 +9,8 @@ function (the forward value, then one local derivative per input) and
 with the same expressions written inline: the engine's hottest code, one
 function per op, never one per node. Each method also inlines the common
 case of building a node (graph recording on, no anomaly check) and leaves
-the others to ``autograd.value._record``.
+the others to ``autograd.value._record``; both read each local derivative
+from the one line that computes it.
 
 The table is read from ``autograd/ops.py`` loaded on its own, so a stale or
 broken generated module (which ``import autograd`` refuses) never stops
@@ -72,8 +73,11 @@ UNARY = '''\
         a = self.data
 {body}'''
 
+# Each local derivative is written once: a compound expression into a local
+# (``local_a``) that both ways of building the node read; a name or a number as it is.
 BODY = '''\
         out = {forward}
+{locals}\
         modes = state.active and get_modes()
         if modes is not None and not modes.fast:
             return _record(out, {left}, {right}, {d_a}, {d_b}, {op})
@@ -88,6 +92,29 @@ BODY = '''\
         node._tag = modes and modes.scope
         return node
 '''
+
+
+def _body(forward: str, left: str, right: str, derivatives: tuple[str, ...], op: str) -> str:
+    """A method's body: the value, each local derivative once, then the node (fast or general path)."""
+    references, lines = [], []
+    for derivative, local in zip(derivatives, ("local_a", "local_b")):
+        if _is_atom(derivative):
+            references.append(derivative)
+        else:
+            lines.append(f"        {local} = {derivative}\n")
+            references.append(local)
+    if len(references) == 1:
+        references.append("0.0")  # a node of one input records no second derivative
+    return BODY.format(forward=forward, locals="".join(lines), left=left, right=right,
+                       d_a=references[0], d_b=references[1], op=op)
+
+
+def _is_atom(expression: str) -> bool:
+    """A bare name or number (``b``, ``out``, ``1.0``, ``-1.0``): reading it twice computes nothing."""
+    tree = ast.parse(expression, mode="eval").body
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
+        tree = tree.operand
+    return isinstance(tree, (ast.Name, ast.Constant))
 
 
 def load_table() -> types.ModuleType:
@@ -153,14 +180,12 @@ def _op_methods(op: "Op", op_name: str) -> list[str]:
             continue
         written[form] = method
         if form == "unary":
-            body = BODY.format(forward=op.forward, left="self", right="None", d_a=op.derivatives[0],
-                               d_b="0.0", op=op_name)
+            body = _body(op.forward, "self", "None", op.derivatives, op_name)
             parts.append("\n" + UNARY.format(method=method, parameter="", doc=op.doc, rules=op.rules[0],
                                              body=body))
             continue
         left, right = ("self", "other") if form == "binary" else ("constant", "self")
-        body = BODY.format(forward=op.forward, left=left, right=right, d_a=op.derivatives[0],
-                           d_b=op.derivatives[1], op=op_name)
+        body = _body(op.forward, left, right, op.derivatives, op_name)
         doc = (f"{op.doc}: ``self {op.symbol} other``; {', '.join(op.rules)}." if form == "binary"
                else f"``other {op.symbol} self`` for a number ``other``.")
         other_type = "Operand" if form == "binary" else "Number"
@@ -173,8 +198,7 @@ def _op_methods(op: "Op", op_name: str) -> list[str]:
 def _kind_method(kind: "OpKind") -> str:
     """The method of a kind: its number a parameter, its op the kind's op for that number."""
     factory = f"{kind.name}_op"
-    body = BODY.format(forward=kind.forward, left="self", right="None", d_a=kind.derivative, d_b="0.0",
-                       op=f"{factory}({kind.parameter})")
+    body = _body(kind.forward, "self", "None", (kind.derivative,), f"{factory}({kind.parameter})")
     return UNARY.format(method=kind.method, parameter=f", {kind.parameter}: float", doc=kind.doc,
                         rules=kind.rule, body=body)
 

@@ -66,6 +66,26 @@ def test_each_ops_compute_and_methods_are_the_code_on_disk(op):
         assert inspect.getsource(method) in GENERATED.read_text(encoding="utf-8")
 
 
+def methods_and_derivatives():
+    for op in OPS.values():
+        for name in op.methods:
+            yield pytest.param(name, op.derivatives, id=name)
+    for kind in ops.KINDS.values():
+        yield pytest.param(kind.method, (kind.derivative,), id=kind.method)
+
+
+@pytest.mark.parametrize("method, derivatives", list(methods_and_derivatives()))
+def test_each_method_writes_each_derivative_once(method, derivatives):
+    # The node is built on a fast path or through _record: both read the one line that computes it.
+    source = inspect.getsource(getattr(Value, method))
+    if source.lstrip().startswith(f"{method} ="):  # an alias (__rsub__ = ...) of a method checked itself
+        return
+    for derivative in derivatives:
+        if derivative not in ("a", "b", "out") and not derivative.lstrip("-").replace(".", "").isdigit():
+            assert source.count(derivative) == 1, (method, derivative)
+    assert "_record(" in source and "node._da = " in source
+
+
 def test_parameterised_ops_run_their_kinds_code_on_disk():
     for op in (ops.power_op(2.0), ops.power_op(-0.5), ops.leaky_relu_op(0.3)):
         assert pathlib.Path(op.compute.__code__.co_filename) == GENERATED
