@@ -241,7 +241,7 @@ def test_demo_without_dot_writes_the_walkthrough_and_plots_and_says_what_it_skip
     assert "\n" not in message and message.startswith("tracegrad demo: Graphviz's `dot` program is not installed")
     assert message.endswith("skipped walk/icecream_graph.svg, walk/icecream_stepper.html, which need it")
     assert all(hint in message for hint in INSTALL)
-    assert "MSE = mean((predicted - sales)^2) = 0.08650" in (tmp_path / "walk" / "walkthrough.txt").read_text(
+    assert "MSE = mean((r̂ - r)^2) = 0.08650" in (tmp_path / "walk" / "walkthrough.txt").read_text(
         encoding="utf-8")
     for name in written[:3]:
         assert (tmp_path / "walk" / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

@@ -223,7 +223,7 @@ def test_trace_prints_chinese_and_keeps_numbers_and_formulas(tmp_path):
                        "--follow", "b", "--lang", "zh", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("f = (w*x + b - y)**2 = 4\n  df/dw  = -8\n")  # formulas and numbers as they are
+    assert out.startswith("out = (w*x + b - y)**2 = 4\n  dout/dw  = -8\n")  # formulas and numbers as they are
     assert "前向传播，一次一个节点（共 4 步）：" in out
     assert "反向传播，只显示给 b 的梯度做贡献的步骤（4 步中的 1 步；去掉 --follow 可看到每一步）：" in out
     assert out.rstrip().endswith("（加上 -o steps.html 即可写出单步页面）")
@@ -234,7 +234,7 @@ def test_trace_prints_chinese_and_keeps_numbers_and_formulas(tmp_path):
 def test_draw_prints_chinese(tmp_path):
     result = tracegrad("draw", "x*y", "--set", "x=2", "y=3", "--lang", "zh", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["f = x*y = 6", "  df/dx  = 3", "  df/dy  = 2",
+    assert result.stdout.splitlines() == ["out = x*y = 6", "  dout/dx  = 3", "  dout/dy  = 2",
                                           "（加上 -o graph.svg 即可画出计算图）"]
 
 
@@ -243,7 +243,7 @@ def test_demo_tells_the_story_in_chinese(tmp_path):
     assert result.returncode == 0, result.stderr
     story = result.stdout
     # The article's numbers, as in English; the words in Chinese, with the articles' terms.
-    assert "   MSE = mean((预测 - 销售额)^2) = 0.08650" in story
+    assert "   MSE = mean((r̂ - r)^2) = 0.08650" in story and "r̂：网络对它的预测值" in story
     assert "   b = 0.1   MSE = 0.03798" in story
     assert "b = 0.3 时最低" in story
     assert "引擎的反向传播给出 L2.N1.b.grad = -0.585200" in story
