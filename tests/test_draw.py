@@ -1,6 +1,7 @@
 """Drawing graphs: escaping, determinism, edges per use, constants, checks, clusters and collapsing."""
 
 import os
+import pathlib
 import re
 import subprocess
 import sys
@@ -121,7 +122,7 @@ def test_dot_is_the_same_across_processes_and_hash_seeds():
     """)
     outputs = set()
     for seed in ("1", "2", "12345"):
-        env = dict(os.environ, PYTHONHASHSEED=seed)
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(pathlib.Path(__file__).resolve().parent))  # finds graphs.py
         result = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True)
         outputs.add(result.stdout)
     assert len(outputs) == 1
