@@ -59,7 +59,8 @@ __all__ = [
     "GradcheckResult",
     "write_atomically",
     "validation",
-    "compile",
+    # not "compile": ``from autograd import *`` would hide the builtin compile();
+    # it is ``autograd.compile`` (or ``from autograd import compile``).
     "CompiledProgram",
     *_VIEWS,
 ]

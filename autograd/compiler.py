@@ -38,7 +38,6 @@ expressions are written into a program.
 
 from __future__ import annotations
 
-import gc
 import builtins
 import itertools
 import keyword
@@ -47,10 +46,10 @@ import re
 import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Union
 
 from .graph import topological_order
-from .expressions import ATOM, atom, Code, derivative_reads, literal, product, template
+from .expressions import ATOM, Code, atom, derivative_reads, literal, product, template, variable
 from .modes import STATE, current_modes
 from .ops import EXPRESSION_NAMES, made_by_table
 from .validation import instance
@@ -163,25 +162,23 @@ def compile(root: Value, wrt: Iterable[Value] = (), inputs: Iterable[Value] = ()
     ``inputs`` are leaves whose values are passed at each call, in order;
     every other leaf that is not a constant is read from its ``.data`` at
     each call; constants are written into the code.
+
+    Three phases, each returning data: the plan (which values and edges the
+    program needs), the statements (records: what each line assigns, reads
+    and says), and the program made from their text.
     """
     instance(root, "root", Value)
     wrt = _values(wrt, "wrt")
     inputs = _values(inputs, "inputs")
-    # Walking and writing make some 10^5 short-lived tuples and strings and no
-    # cycles: the cycle collector would only rescan the graph's nodes.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        order = topological_order(root)
-        if len(order) > MAX_NODES:
-            raise ValueError(
-                f"root's graph has {len(order)} nodes, more than compile takes ({MAX_NODES}, "
-                f"autograd.compiler.MAX_NODES): call root.backward() instead, which needs no code")
-        _check_graph(order, inputs)
-        return _Writer(root, order, wrt, inputs).program()
-    finally:
-        if collecting:
-            gc.enable()
+    order = topological_order(root)
+    if len(order) > MAX_NODES:
+        raise ValueError(
+            f"root's graph has {len(order)} nodes, more than compile takes ({MAX_NODES}, "
+            f"autograd.compiler.MAX_NODES): call root.backward() instead, which needs no code")
+    _check_graph(order, inputs)
+    writer = _Writer(root, order, wrt, inputs)
+    statements = writer.statements(_plan(root, order, wrt))
+    return _program(statements, writer)
 
 
 def _check_graph(order: list[Value], inputs: list[Value]) -> None:
@@ -260,8 +257,90 @@ MAX_DEPTH = 40
 MAX_TERMS = 200
 
 
+class Statement(NamedTuple):
+    """One line of a program, as data: the variables it assigns, its code, the variables it reads, its comment.
+
+    ``code`` is the whole line's code (``z = x * w + b``), empty for a line
+    that is only a comment; ``comment`` is already escaped to one line.
+    """
+
+    targets: tuple[str, ...]
+    code: str
+    reads: tuple[str, ...] = ()
+    comment: str = ""
+
+    def text(self) -> str:
+        """The line as the program writes it, unindented."""
+        if not self.code:
+            return f"# {self.comment}"
+        return f"{self.code}  # {self.comment}" if self.comment else self.code
+
+
+Edges = Union[tuple[Value, int], list[tuple[Value, int]]]
+
+
+class _Plan(NamedTuple):
+    """What the program needs of the graph, found in one walk before any code is written.
+
+    ``uses``: how many nodes take each node as an input; ``read_by_backward``:
+    the values a local derivative reads; ``contributions``: per node whose
+    gradient is needed, the edges (consumer, input position) that carry it,
+    in backward's order (one edge as a tuple, more in a list: most nodes
+    have one user, and a graph 10^6).
+    """
+
+    uses: dict[Value, int]
+    read_by_backward: set[Value]
+    contributions: dict[Value, Edges]
+
+
+def _plan(root: Value, order: list[Value], wrt: list[Value]) -> _Plan:
+    """The plan of ``root``'s program: uses, the values backward reads, the edges that carry a gradient."""
+    wanted = set(wrt)  # Values hash by identity
+    uses = dict.fromkeys(order, 0)
+    needs_grad: set[Value] = set()
+    for node in order:
+        a, b = node._a, node._b
+        if a is None:
+            if node in wanted:
+                needs_grad.add(node)
+            continue
+        uses[a] += 1
+        if b is not None:
+            uses[b] += 1
+        if node in wanted or a in needs_grad or b in needs_grad:
+            needs_grad.add(node)
+    contributions: dict[Value, Edges] = {}
+    read_by_backward: set[Value] = set()
+    if root in needs_grad:
+        contributions[root] = []
+        for node in reversed(order):
+            if node._a is None or node not in contributions:
+                continue
+            op = node._operation
+            for position, node_input in enumerate((node._a, node._b)):
+                if node_input not in needs_grad:
+                    continue
+                edges = contributions.get(node_input)
+                if edges is None:
+                    contributions[node_input] = (node, position)
+                elif type(edges) is tuple:
+                    contributions[node_input] = [edges, (node, position)]
+                else:
+                    edges.append((node, position))  # type: ignore[union-attr]
+                for name in derivative_reads(op, position):
+                    read_by_backward.add(node if name == "out" else node._a if name == "a" else node._b)
+    return _Plan(uses, read_by_backward, contributions)
+
+
 class _Writer:
-    """Writes the program of one graph: names, forward lines, backward lines."""
+    """Writes the statements of one graph's program: names, the forward lines, the backward lines.
+
+    Its state, all made here: the variable names taken, each value's code
+    and each gradient's code so far, the inlined nodes' positions, the
+    numbers fixed in the program, the leaves read at each call, and the
+    namespace the program runs in.
+    """
 
     def __init__(self, root: Value, order: list[Value], wrt: list[Value], inputs: list[Value]) -> None:
         self.root = root
@@ -269,7 +348,40 @@ class _Writer:
         self.wrt = wrt
         self.inputs = inputs
         self.used: set[str] = set()
+        self.code: dict[Value, Code] = {}  # each value's code: its variable, literal or inlined expression
+        self.grad: dict[Value, Code] = {}  # each gradient's code, while it still has a user
+        self.index: dict[Value, int] = {}  # the position of each node written inline (see _variable)
+        self.constant_names: list[str] = []
+        self.constant_values: list[float] = []
+        self.reads: list[Value] = []  # the leaves read from their .data at each call
         self.namespace: dict[str, object] = {"__name__": __name__, **EXPRESSION_NAMES}
+
+    def statements(self, plan: _Plan) -> list[Statement]:
+        """The program's statements: unpacking, the forward pass, the backward pass, the return."""
+        forward, read_names = self._forward(plan.uses, plan.read_by_backward, set(self.inputs))
+        backward, grads = self._backward(plan.contributions, set(self.wrt))
+        input_names = [self.code[node].text for node in self.inputs]
+        head = []
+        if input_names:
+            head.append(Statement(tuple(input_names), f"{_unpack(input_names)} = inputs"))
+        if read_names:
+            head.append(Statement(tuple(read_names), f"{_unpack(read_names)} = reads"))
+        if self.constant_values:
+            head.append(Statement((), "", (), f"{len(self.constant_values)} number(s) of the graph fixed in "
+                                               "this program: see program.constants"))
+        statements = head + [Statement((), "", (), "forward")] + forward
+        if backward:
+            statements += [Statement((), "", (), "backward")] + backward
+        returned = self.code[self.root]
+        names = returned.names + tuple(read for grad in grads for read in grad.names)
+        if any(grad.names for grad in grads):
+            statements.append(Statement((), "", (), "+ 0.0: backward() adds each gradient into a 0.0, "
+                                                    "which turns a sum of -0.0 into 0.0"))
+        texts = [f"{grad.within(11)} + 0.0" if grad.names else grad.text for grad in grads]
+        statements.append(Statement((), f"return {returned.text}, [{', '.join(texts)}]", names))
+        self.code = {}
+        self.grad = {}  # every statement is written: let go of the expressions
+        return statements
 
     def _name(self, node: Value, index: int) -> str:
         """The node's label as a variable name where it is a fresh identifier, else ``v<index>``."""
@@ -283,68 +395,6 @@ class _Writer:
         self.used.add(name)
         return name
 
-    def program(self) -> CompiledProgram:
-        order = self.order
-        wanted = set(self.wrt)  # Values hash by identity
-        self.index: dict[Value, int] = {}  # of the nodes without a variable (see _variable)
-        uses = dict.fromkeys(order, 0)
-        needs_grad: set[Value] = set()
-        for node in order:
-            a, b = node._a, node._b
-            if a is None:
-                if node in wanted:
-                    needs_grad.add(node)
-                continue
-            uses[a] += 1
-            if b is not None:
-                uses[b] += 1
-            if node in wanted or a in needs_grad or b in needs_grad:
-                needs_grad.add(node)
-
-        # The edges that carry a gradient, in backward's order, and the values they read
-        # (one edge as a tuple, more in a list: most nodes have one user, and a graph 10^6).
-        contributions: dict[Value, tuple[Value, int] | list[tuple[Value, int]]] = {}
-        read_by_backward: set[Value] = set()
-        if self.root in needs_grad:
-            contributions[self.root] = []
-            for node in reversed(order):
-                if node._a is None or node not in contributions:
-                    continue
-                op = node._operation
-                for position, node_input in enumerate((node._a, node._b)):
-                    if node_input not in needs_grad:
-                        continue
-                    edges = contributions.get(node_input)
-                    if edges is None:
-                        contributions[node_input] = (node, position)
-                    elif type(edges) is tuple:
-                        contributions[node_input] = [edges, (node, position)]
-                    else:
-                        edges.append((node, position))
-                    for name in derivative_reads(op, position):
-                        read_by_backward.add(node if name == "out" else node._a if name == "a" else node._b)
-
-        forward, reads, read_names = self._forward(uses, read_by_backward, set(self.inputs))
-        del uses, read_by_backward, needs_grad
-        backward, grads = self._backward(contributions, wanted)
-        input_names = [self.code[node].text for node in self.inputs]
-        statements = self._statements(input_names, read_names, forward, backward, grads)
-        del forward, backward
-        self.code = self.grad = {}  # every statement is written: let go of the expressions
-        filename = f"<tracegrad program {next(_programs)}>"
-        constants = (self.constant_names, self.constant_values)
-        counts = (len(self.inputs), len(self.wrt), len(order))
-        characters = sum(map(len, statements)) + 5 * len(statements)
-        if len(statements) <= STATEMENTS_PER_FUNCTION and characters <= CHARACTERS_PER_FUNCTION:
-            source = "def program(inputs, reads):\n" + "".join(f"    {line}\n" for line in statements)
-            del statements
-            function = _function(source, filename, self.namespace, show_lines=True)
-            program = CompiledProgram(source, function, reads, *counts, constants)
-            weakref.finalize(program, linecache.cache.pop, filename, None)
-            return program
-        parts, function, line_count = _split(statements, filename, self.namespace)
-        return CompiledProgram(parts, function, reads, *counts, constants, line_count)
-
     def _operands(self, node: Value) -> tuple[Code, Code | None, Code | None]:
         """The code of the node's inputs and of its own value (None where there is none yet)."""
         code = self.code
@@ -354,25 +404,21 @@ class _Writer:
     # -- forward --
 
     def _forward(self, uses: dict[Value, int], read_by_backward: set[Value],
-                 input_ids: set[Value]) -> tuple[list[str], list[Value], list[str]]:
-        """One line per value that gets a variable; a value used once is written where it is used."""
-        self.code: dict[Value, Code] = {}
-        lines: list[str] = []
-        reads: list[Value] = []
+                 input_ids: set[Value]) -> tuple[list[Statement], list[str]]:
+        """One statement per value that gets a variable; a value used once is written where it is used."""
+        statements: list[Statement] = []
         read_names: list[str] = []
-        constant_names = self.constant_names = []
-        constant_values = self.constant_values = []
         for index, node in enumerate(self.order):
             if node.is_constant:
                 self.code[node] = atom(literal(node.data))
-                constant_names.append(node.label or f"v{index}")
-                constant_values.append(node.data)
+                self.constant_names.append(node.label or f"v{index}")
+                self.constant_values.append(node.data)
                 continue
             if node.is_leaf:
                 name = self._name(node, index)
-                self.code[node] = atom(name)
+                self.code[node] = variable(name)
                 if node not in input_ids:
-                    reads.append(node)
+                    self.reads.append(node)
                     read_names.append(name)
                 continue
             op = node.op
@@ -383,10 +429,13 @@ class _Writer:
                 name = self._name(node, index)
                 function_name = f"op{index}"
                 self.namespace[function_name] = op.compute
-                outputs = ", ".join([name] + [f"{name}_d{k}" for k in range(op.arity)])
-                call = ", ".join(self.code[i].text for i in node.inputs)
-                lines.append(f"{outputs} = {function_name}({call})  # {_comment(self._formula(node))}")
-                self.code[node] = atom(name)
+                outputs = [name] + [f"{name}_d{k}" for k in range(op.arity)]
+                operands = [self.code[i] for i in node.inputs]
+                call = ", ".join(code.text for code in operands)
+                statements.append(Statement(
+                    tuple(outputs), f"{', '.join(outputs)} = {function_name}({call})",
+                    tuple(read for code in operands for read in code.names), _comment(self._formula(node))))
+                self.code[node] = variable(name)
                 continue
             code = template(op.forward, op.constants).render(*self._operands(node))
             if uses[node] == 1 and node not in read_by_backward and node is not self.root \
@@ -395,9 +444,10 @@ class _Writer:
                 self.index[node] = index
             else:
                 name = self._name(node, index)
-                lines.append(f"{name} = {code.text}  # {_comment(self._formula(node))}")
-                self.code[node] = atom(name)
-        return lines, reads, read_names
+                statements.append(Statement((name,), f"{name} = {code.text}", code.names,
+                                            _comment(self._formula(node))))
+                self.code[node] = variable(name)
+        return statements, read_names
 
     def _formula(self, node: Value) -> str:
         """The comment of a forward line: the node's formula in labels, e.g. ``z = x * w + b``."""
@@ -426,20 +476,20 @@ class _Writer:
 
     # -- backward --
 
-    def _backward(self, contributions: dict[Value, tuple[Value, int] | list[tuple[Value, int]]],
-                  wanted: set[Value]) -> tuple[list[str], list[str]]:
-        """One line per gradient that is used more than once or asked for: the sum of its terms.
+    def _backward(self, contributions: dict[Value, Edges],
+                  wanted: set[Value]) -> tuple[list[Statement], list[Code]]:
+        """One statement per gradient that is used more than once or asked for: the sum of its terms.
 
         The terms are added in the order ``Value.backward`` adds them, so
-        the sums round the same way.
+        the sums round the same way. A gradient asked for always gets its
+        own line (``g_w = ...``); the root's is the initial gradient 1.0.
         """
-        self.grad: dict[Value, Code] = {}
-        lines: list[str] = []
+        statements: list[Statement] = []
         if self.root not in contributions:
-            return lines, ["0.0"] * len(self.wrt)
+            return statements, [atom("0.0")] * len(self.wrt)
         grad_uses: dict[Value, int] = {}
         for edges in contributions.values():
-            for node, _ in ((edges,) if type(edges) is tuple else edges):
+            for node, _ in ((edges,) if type(edges) is tuple else edges):  # type: ignore[attr-defined]
                 grad_uses[node] = grad_uses.get(node, 0) + 1
         term = self._term
         root = self.root
@@ -448,51 +498,48 @@ class _Writer:
             edges = contributions.pop(node, None)
             if edges is None:
                 continue
-            if type(edges) is tuple:
-                edges = [edges]
             if node is root:
-                terms = [atom("1.0")]
-            else:
-                terms = [term(consumer, position) for consumer, position in edges]
-                # A gradient's code is let go once its last user has it (a graph of 10^6
-                # nodes would otherwise keep every nested expression to the end).
-                for consumer, _ in edges:
-                    left = grad_uses[consumer] - 1
-                    if left:
-                        grad_uses[consumer] = left
-                    else:
-                        del grad_uses[consumer]
-                        if consumer not in wanted:
-                            del grad[consumer]
-            if node in wanted:
-                # backward starts each gradient at 0.0: 0.0 + x turns -0.0 into 0.0 as it does.
-                terms.insert(0, atom("0.0"))
-            elif len(terms) == 1:
+                grad[node] = atom("1.0")  # backward's initial gradient
+                continue
+            if type(edges) is tuple:
+                edges = [edges]  # type: ignore[list-item]
+            terms = [term(consumer, position) for consumer, position in edges]  # type: ignore[union-attr]
+            # A gradient's code is let go once its last user has it (a graph of 10^6
+            # nodes would otherwise keep every nested expression to the end).
+            for consumer, _ in edges:  # type: ignore[union-attr]
+                left = grad_uses[consumer] - 1
+                if left:
+                    grad_uses[consumer] = left
+                else:
+                    del grad_uses[consumer]
+                    if consumer not in wanted:
+                        del grad[consumer]
+            if node not in wanted and len(terms) == 1:
                 only = terms[0]
                 if only.precedence == ATOM and only.depth == 0 or (
                         grad_uses.get(node, 0) <= 1 and only.depth < MAX_DEPTH):
-                    self.grad[node] = only  # a copy, or used once: written where it is used
+                    grad[node] = only  # a copy, or used once: written where it is used
                     continue
             name = "g_" + self._variable(node)
-            comment = self._rules(node, edges)
+            comment = _comment(self._rules(edges))  # type: ignore[arg-type]
             for start in range(0, len(terms), MAX_TERMS):
                 chunk = terms[start:start + MAX_TERMS]
-                summed = " + ".join([chunk[0].within(10 if start == 0 else 11)]
-                                    + [code.within(11) for code in chunk[1:]])
                 if start == 0:
-                    lines.append(f"{name} = {summed}  # {_comment(comment)}")
+                    summed = " + ".join([chunk[0].within(10)] + [code.within(11) for code in chunk[1:]])
+                    reads = tuple(read for code in chunk for read in code.names)
+                    statements.append(Statement((name,), f"{name} = {summed}", reads, comment))
                 else:
-                    lines.append(f"{name} = {name} + {summed}")
-            self.grad[node] = atom(name)
-        grads = [self.grad[node].text if node in self.grad else "0.0" for node in self.wrt]
-        return lines, grads
+                    summed = " + ".join(code.within(11) for code in chunk)
+                    reads = (name,) + tuple(read for code in chunk for read in code.names)
+                    statements.append(Statement((name,), f"{name} = {name} + {summed}", reads))
+            grad[node] = variable(name)
+        grads = [grad[node] if node in grad else atom("0.0") for node in self.wrt]
+        return statements, grads
 
-    def _rules(self, node: Value, edges: list[tuple[Value, int]]) -> str:
+    @staticmethod
+    def _rules(edges: list[tuple[Value, int]]) -> str:
         """The comment of a gradient's line: the rules of the local derivatives it sums."""
-        if node is self.root:
-            return f"the initial gradient d{self._shown(node)}/d{self._shown(node)} = 1"
-        rules = dict.fromkeys(consumer._operation.rules[position] for consumer, position in edges)
-        return "; ".join(rules)
+        return "; ".join(dict.fromkeys(consumer._operation.rules[position] for consumer, position in edges))
 
     def _variable(self, node: Value) -> str:
         """The name a gradient's variable is made from: the node's variable, label or index."""
@@ -507,37 +554,38 @@ class _Writer:
         upstream = self.grad[node]
         op = node._operation
         if op.derivatives is None or not made_by_table(op):
-            return product(atom(f"{self.code[node].text}_d{position}"), None, upstream, ())
+            return product(variable(f"{self.code[node].text}_d{position}"), None, upstream, ())
         local = template(op.derivatives[position], op.constants)
         if local.text == "1.0":
             return upstream  # 1.0 * g is g, to the bit
         return product(None, local, upstream, self._operands(node))
 
-    def _statements(self, input_names: list[str], read_names: list[str], forward: list[str],
-                    backward: list[str], grads: list[str]) -> list[str]:
-        """The program's statements, unindented: unpacking, the forward pass, the backward pass, return."""
-        head = []
-        if input_names:
-            head.append(f"{_unpack(input_names)} = inputs")
-        if read_names:
-            head.append(f"{_unpack(read_names)} = reads")
-        if self.constant_values:
-            head.append(f"# {len(self.constant_values)} number(s) of the graph fixed in this program: "
-                        "see program.constants")
-        statements = head + ["# forward"] + forward
-        if backward:
-            statements += ["# backward"] + backward
-        statements.append(f"return {self.code[self.root].text}, [{', '.join(grads)}]")
-        return statements
+
+def _program(statements: list[Statement], writer: _Writer) -> CompiledProgram:
+    """The program of these statements: one function, or a long program's parts (see ``_split``)."""
+    filename = f"<tracegrad program {next(_programs)}>"
+    constants = (writer.constant_names, writer.constant_values)
+    counts = (len(writer.inputs), len(writer.wrt), len(writer.order))
+    lines = [statement.text() for statement in statements]
+    characters = sum(map(len, lines)) + 5 * len(lines)
+    if len(lines) <= STATEMENTS_PER_FUNCTION and characters <= CHARACTERS_PER_FUNCTION:
+        source = "def program(inputs, reads):\n" + "".join(f"    {line}\n" for line in lines)
+        del lines, statements[:]
+        function = _function(source, filename, writer.namespace, show_lines=True)
+        program = CompiledProgram(source, function, writer.reads, *counts, constants)
+        weakref.finalize(program, linecache.cache.pop, filename, None)
+        return program
+    del lines
+    parts, function, line_count = _split(statements, filename, writer.namespace)
+    return CompiledProgram(parts, function, writer.reads, *counts, constants, line_count)
 
 
-_NAME = re.compile(r"[A-Za-z_]\w*")
 _programs = itertools.count(1)
 #: The characters of one ``name = store[k]`` line, counted into a part's size.
 _LOAD_CHARACTERS = 28
 
 
-def _split(statements: list[str], filename: str, namespace: dict[str, object]
+def _split(statements: list[Statement], filename: str, namespace: dict[str, object]
            ) -> tuple[list[bytes], Callable[..., tuple[float, list[float]]], int]:
     """A long program as parts called in turn, each compiled on its own; their compressed text.
 
@@ -545,9 +593,10 @@ def _split(statements: list[str], filename: str, namespace: dict[str, object]
     CHARACTERS_PER_FUNCTION characters, counting the lines that take the
     values it reads from earlier parts out of ``store``, a list with one
     place per value handed on: the part that computes a value puts it there
-    at its end. Each part's text is dropped once it is compiled (only its
-    compressed copy stays, for ``program.source``), so compiling holds one
-    part's text, tree and code at a time, besides the statements.
+    at its end. What a statement reads and assigns is in its record. Each
+    part's statements are dropped once it is compiled (only its compressed
+    text stays, for ``program.source``), so compiling holds one part's text,
+    tree and code at a time, besides the statements.
     """
     starts = [0]
     loads: list[list[str]] = [[]]  # per part: the names it takes from earlier parts
@@ -555,15 +604,11 @@ def _split(statements: list[str], filename: str, namespace: dict[str, object]
     defined_by: dict[str, int] = {}
     loaded: set[str] = set()
     part = count = weight = 0
-    for index, line in enumerate(statements):
-        code = line.split("  # ", 1)[0]
-        if code.startswith("#"):
-            target, equals, expression, read = "", "", "", {}
-        else:
-            target, equals, expression = code.partition(" = ")
-            read = dict.fromkeys(_NAME.findall(expression if equals else code))
+    for index, statement in enumerate(statements):
+        read = dict.fromkeys(statement.reads)
+        length = len(statement.text())
         new = [name for name in read if defined_by.get(name, part) < part and name not in loaded]
-        size = len(line) + _LOAD_CHARACTERS * len(new)
+        size = length + _LOAD_CHARACTERS * len(new)
         if count and (count + 1 + len(new) > STATEMENTS_PER_FUNCTION
                       or weight + size > CHARACTERS_PER_FUNCTION):
             part += 1
@@ -573,18 +618,15 @@ def _split(statements: list[str], filename: str, namespace: dict[str, object]
             loaded = set()
             count = weight = 0
             new = [name for name in read if defined_by.get(name, part) < part]
-            size = len(line) + _LOAD_CHARACTERS * len(new)
+            size = length + _LOAD_CHARACTERS * len(new)
         for name in new:
             loaded.add(name)
             loads[part].append(name)
             handed[defined_by[name]][name] = None
         count += 1 + len(new)
         weight += size
-        if equals:
-            for name in target.split(","):
-                name = name.strip()
-                if name:
-                    defined_by[name] = part
+        for name in statement.targets:
+            defined_by[name] = part
     del defined_by, loaded
     starts.append(len(statements))
 
@@ -594,12 +636,11 @@ def _split(statements: list[str], filename: str, namespace: dict[str, object]
     for part, (start, end) in enumerate(zip(starts, starts[1:])):
         lines = [f"def part{part}(inputs, reads, store):"]
         lines.extend(f"    {name} = store[{place[name]}]" for name in loads[part])
-        lines.extend(f"    {statements[index]}" for index in range(start, end))
+        lines.extend(f"    {statements[index].text()}" for index in range(start, end))
         for name in handed[part]:
             place.setdefault(name, len(place))
         lines.extend(_stores(sorted((place[name], name) for name in handed[part])))
-        for index in range(start, end):
-            statements[index] = ""  # dropped: this part is written
+        statements[start:end] = [_WRITTEN] * (end - start)  # dropped: this part is written
         unit = "\n".join(lines) + "\n"
         del lines
         _function(unit, f"{filename[:-1]} part {part}>", namespace, show_lines=False)
@@ -614,6 +655,9 @@ def _split(statements: list[str], filename: str, namespace: dict[str, object]
     function = _function(unit, filename, namespace, show_lines=False)
     compressed.append(zlib.compress(unit.encode("utf-8"), 1))
     return compressed, function, line_count + unit.count("\n") + len(compressed) - 1  # blank lines between
+
+
+_WRITTEN = Statement((), "")  # what a written part's statements are replaced by
 
 
 def _stores(placed: list[tuple[int, str]]) -> Iterator[str]:

@@ -7,7 +7,9 @@ binds, so that filling in other expressions adds parentheses only where
 they are needed: ``x * w + b``, not ``((x * w) + b)``. ``product`` writes a
 local derivative times an upstream gradient, simplified only where the
 result is the same float (``1.0 * g`` is ``g``; a conditional derivative
-multiplies on each branch).
+multiplies on each branch). Each code also lists the program's variables
+its text reads, so that the compiler's statements say what they read as
+data, never by re-reading their text.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ _BINARY_PRECEDENCE = {ast.Add: 10, ast.Sub: 10, ast.Mult: 20, ast.Div: 20, ast.F
 
 
 class Code(NamedTuple):
-    """An expression's text, how deeply it nests, and the precedence of its outermost operator."""
+    """An expression's text, how deeply it nests, the precedence of its outermost operator, the variables it reads."""
 
     text: str
     depth: int = 0
     precedence: int = ATOM
+    names: tuple[str, ...] = ()
 
     def within(self, required: int) -> str:
         """The text, in parentheses where the surrounding operator binds tighter."""
@@ -40,12 +43,18 @@ class Code(NamedTuple):
 
 
 # Building the tuple directly skips NamedTuple's Python-level __new__ (hot: once per node).
-new_code: Callable[[tuple[str, int, int]], Code] = functools.partial(tuple.__new__, Code)  # type: ignore[assignment]
+new_code: Callable[[tuple[str, int, int, tuple[str, ...]]], Code] = functools.partial(  # type: ignore[assignment]
+    tuple.__new__, Code)
 
 
 def atom(text: str) -> Code:
-    """The code of a name or a literal."""
-    return new_code((text, 0, ATOM))
+    """The code of a literal (or of a name the program does not assign, such as ``NAN``)."""
+    return new_code((text, 0, ATOM, ()))
+
+
+def variable(name: str) -> Code:
+    """The code of one of the program's variables: it reads that variable."""
+    return new_code((name, 0, ATOM, (name,)))
 
 
 def _precedence(node: ast.AST) -> int:
@@ -109,12 +118,14 @@ class Template:
         codes = (a, b, out)
         filled = []
         depth = 0
+        names: tuple[str, ...] = ()
         for slot, required in self.slots:
-            text, inner_depth, precedence = codes[slot]  # type: ignore[misc]
+            text, inner_depth, precedence, inner_names = codes[slot]  # type: ignore[misc]
             filled.append(text if precedence >= required else f"({text})")
             if inner_depth > depth:
                 depth = inner_depth
-        return new_code((self.format(*filled), depth + 1, self.precedence))
+            names += inner_names
+        return new_code((self.format(*filled), depth + 1, self.precedence, names))
 
 
 @functools.lru_cache(maxsize=None)
@@ -150,16 +161,18 @@ def product(local: Code | None, derivative: Template | None, upstream: Code,
         if derivative.text == "1.0":
             return upstream  # 1.0 * g is g, to the bit
         if derivative.text == "-1.0":
-            return new_code((f"-{upstream.within(30)}", depth, 30))  # -1.0 * g is -g, to the bit
+            return new_code((f"-{upstream.within(30)}", depth, 30, upstream.names))  # -1.0 * g is -g, to the bit
         if derivative.branches is not None:
             # (x if c else y) * g is (x * g if c else y * g): the same product on each branch.
-            body, test, orelse = derivative.branches
-            code = " ".join((product(None, body, upstream, operands).within(2), "if",
-                             test.render(*operands).within(2), "else",
-                             product(None, orelse, upstream, operands).within(1)))
-            return new_code((code, depth, 1))
+            branches = (product(None, derivative.branches[0], upstream, operands),
+                        derivative.branches[1].render(*operands),
+                        product(None, derivative.branches[2], upstream, operands))
+            body, test, orelse = branches
+            code = " ".join((body.within(2), "if", test.within(2), "else", orelse.within(1)))
+            return new_code((code, depth, 1, body.names + test.names + orelse.names))
         local = derivative.render(*operands)
     assert local is not None
     if upstream.text == "1.0":
         return local  # x * 1.0 is x, to the bit
-    return new_code((f"{local.within(20)} * {upstream.within(21)}", max(depth, local.depth + 1), 20))
+    return new_code((f"{local.within(20)} * {upstream.within(21)}", max(depth, local.depth + 1), 20,
+                     local.names + upstream.names))

@@ -248,3 +248,55 @@ def test_gradients_of_labelled_nodes_are_named_by_their_labels():
     n.label = "n"
     program = autograd.compile(n.tanh(), wrt=[w, b], inputs=[x])
     assert "g_n = " in program.source
+
+
+def test_a_star_import_keeps_the_builtin_compile():
+    namespace: dict = {}
+    exec("from autograd import *", namespace)
+    assert "compile" not in namespace and "Value" in namespace and "CompiledProgram" in namespace
+    exec("code = compile('1 + 1', '<test>', 'eval')", namespace)  # the builtin, as before the import
+    assert eval(namespace["code"]) == 2
+    from autograd import compile as compile_graph
+
+    assert compile_graph is autograd.compile is compiler_module.compile
+
+
+def test_the_program_sums_gradients_without_a_zero_and_normalises_zeros_once_at_the_return():
+    x, w = Value(-1.0, label="x"), Value(0.0, label="w")
+    loss = (x * w).relu()  # off: relu's 0.0 times a negative upstream is -0.0, backward's sum makes it 0.0
+    program = autograd.compile(loss * -2.0, wrt=[w, x])
+    assert "0.0 + " not in program.source
+    assert program.source.splitlines()[-1].strip() == "return v5, [g_w + 0.0, g_x + 0.0]"
+    _, grads = program()
+    (loss * -2.0).backward()
+    assert [bits(g) for g in grads] == [bits(w.grad), bits(x.grad)] == [bits(0.0), bits(0.0)]
+
+
+def test_compiling_leaves_the_cycle_collector_alone(monkeypatch):
+    # Switching it off would switch it off for every thread of the process.
+    import gc
+
+    switched = []
+    monkeypatch.setattr(gc, "disable", lambda: switched.append("disable"))
+    monkeypatch.setattr(gc, "freeze", lambda: switched.append("freeze"))
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(300):
+        y = (y * 1.0001).tanh()
+    autograd.compile(y, wrt=[x])
+    assert switched == [] and gc.isenabled()
+
+
+def test_statements_are_records_of_what_they_assign_and_read():
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    z = x * w + b
+    z.label = "z"
+    loss = z.tanh() * z
+    order = autograd.topological_order(loss)
+    writer = compiler_module._Writer(loss, order, [w, b], [x])
+    statements = writer.statements(compiler_module._plan(loss, order, [w, b]))
+    by_target = {statement.targets: statement for statement in statements if statement.targets}
+    assert by_target[("z",)].code == "z = x * w + b" and set(by_target[("z",)].reads) == {"x", "w", "b"}
+    assert by_target[("x",)].code == "x, = inputs"
+    assert set(by_target[("g_w",)].reads) == {"x", "g_z"}
+    assert statements[-1].code.startswith("return ") and statements[-1].targets == ()
