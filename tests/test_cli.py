@@ -268,8 +268,8 @@ def test_without_graphviz_what_needs_no_graphviz_still_works(tmp_path, no_dot):
     assert (tmp_path / "graph.dot").read_text(encoding="utf-8").lstrip().startswith("digraph")
     result = tracegrad("trace", "x*w", "--set", "x=1", "w=2", cwd=tmp_path, path=no_dot)
     assert result.returncode == 0, result.stderr
-    assert "Forward 1 of 1: f = x * w = 1 * 2 = 2" in result.stdout
-    assert "Step 1 of 1: f = x * w = 1 * 2 = 2" in result.stdout
+    assert "Forward 1 of 1: out = x * w = 1 * 2 = 2" in result.stdout
+    assert "Step 1 of 1: out = x * w = 1 * 2 = 2" in result.stdout
 
 
 # --- draw -----------------------------------------------------------------------------
@@ -283,10 +283,10 @@ def test_draw_writes_an_svg_and_prints_value_and_gradients(tmp_path):
     y = (x * w + b).tanh()
     y.backward()
     lines = result.stdout.splitlines()
-    assert lines[0] == f"f = tanh(x*w + b) = {y.data:.6g}"
-    assert lines[1].split() == ["df/dx", "=", f"{x.grad:.6g}"]
-    assert lines[2].split() == ["df/dw", "=", f"{w.grad:.6g}"]
-    assert lines[3].split() == ["df/db", "=", f"{b.grad:.6g}"]
+    assert lines[0] == f"out = tanh(x*w + b) = {y.data:.6g}"
+    assert lines[1].split() == ["dout/dx", "=", f"{x.grad:.6g}"]
+    assert lines[2].split() == ["dout/dw", "=", f"{w.grad:.6g}"]
+    assert lines[3].split() == ["dout/db", "=", f"{b.grad:.6g}"]
     assert "neuron.svg" in result.stdout
     text = svg_text(tmp_path / "neuron.svg")
     for label in ("x", "w", "b", "tanh"):
@@ -298,7 +298,7 @@ def test_draw_writes_an_svg_and_prints_value_and_gradients(tmp_path):
 def test_draw_writes_png_and_dot_by_suffix(tmp_path):
     result = tracegrad("draw", "x*x + 2*x", "--set", "x=3", "-o", "square.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "df/dx" in result.stdout and "= 8" in result.stdout
+    assert "dout/dx" in result.stdout and "= 8" in result.stdout
     check_png(tmp_path / "square.png")
     (tmp_path / "sub/dir").mkdir(parents=True)  # -o never makes folders (tests/test_cli_mistakes.py)
     result = tracegrad("draw", "x*x + 2*x", "--set", "x=3", "-o", "sub/dir/square.dot", cwd=tmp_path)
@@ -310,7 +310,7 @@ def test_draw_writes_png_and_dot_by_suffix(tmp_path):
 def test_draw_without_output_only_prints(tmp_path):
     result = tracegrad("draw", "sigmoid(a) * leaky_relu(b, 0.1)", "--set", "a=0", "b=-2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "f = sigmoid(a) * leaky_relu(b, 0.1) = -0.1"
+    assert result.stdout.splitlines()[0] == "out = sigmoid(a) * leaky_relu(b, 0.1) = -0.1"
     assert files_in(tmp_path) == []
 
 
@@ -486,7 +486,7 @@ def test_trace_prints_every_backward_step_and_writes_the_stepper_page(tmp_path):
                        cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "f = x*y + y = 9" in out
+    assert "out = x*y + y = 9" in out
     assert "(2 steps)" in out and "Step 1 of 2" in out and "Step 2 of 2" in out
     assert "2 paths" in out  # --wrt y explains the two paths that add up
     page = (tmp_path / "steps.html").read_text(encoding="utf-8")
@@ -501,7 +501,7 @@ def test_trace_counts_one_step_in_the_singular_and_writes_constants_as_numbers(t
     assert result.returncode == 0, result.stderr
     assert "forward, one node at a time (1 step):" in result.stdout
     assert "backward, one node at a time (1 step):" in result.stdout
-    assert "→ x: local ∂f/∂x = 2" in result.stdout and "→ 2" not in result.stdout  # no step into the 2
+    assert "→ x: local ∂out/∂x = 2" in result.stdout and "→ 2" not in result.stdout  # no step into the 2
     assert "2.grad" not in result.stdout
 
 
@@ -517,13 +517,13 @@ def test_trace_prints_forward_then_backward_each_step_explained(tmp_path):
     from nn.app.expression import build
 
     root, _ = build("tanh(x*w + b)", {"x": 2, "w": -3, "b": 6.88})
-    root.label = "f"
+    root.label = "out"
     for frame in range(len(Stepper(root))):  # every step's text, its explanation included
         assert Stepper(root).frame_text(frame) in out
 
 
 def test_trace_follows_one_name_and_shows_the_update(tmp_path):
-    loss = "(w*x + b - y)**2 + (w*x2 + b - y2)**2"
+    loss = "L = (w*x + b - y)**2 + (w*x2 + b - y2)**2"
     values = ["w=0.5", "x=2", "b=0", "y=3", "x2=1", "y2=1"]
     result = tracegrad("trace", loss, "--set", *values, "--follow", "b", "--lr", "0.1", "--params", "w", "b",
                        "-o", "steps.html", cwd=tmp_path)
@@ -533,7 +533,7 @@ def test_trace_follows_one_name_and_shows_the_update(tmp_path):
     assert out.count("\nStep ") == 2  # exactly the two steps that add to b.grad
     # b's two contributions, 2(w*x2 + b - y2) = -1 and 2(w*x + b - y) = -4, and their running sum
     assert "this step adds contribution 1 of 2 (−1); running sum b.grad = -1 so far." in out
-    assert "this step adds the last of its 2 contributions (−4); the total b.grad = ∂f/∂b = -5." in out
+    assert "this step adds the last of its 2 contributions (−4); the total b.grad = ∂L/∂b = -5." in out
     update = out[out.index("The update (gradient descent, lr = 0.1)"):]
     assert "b ← 0 − 0.1 × (-5) = 0.5" in update and "w ← 0.5 − 0.1 × (-9) = 1.4" in update
     # only the --params move against their gradients (the data stay); the loss after is the expression there
@@ -568,10 +568,11 @@ def test_trace_survives_a_stdout_that_cannot_show_its_symbols(tmp_path, encoding
 @pytest.mark.parametrize(
     "expression, values, first",
     [
-        ("out * 2", ["out=3"], "f = out * 2 = 6"),
+        ("f * 2", ["f=3"], "out = f * 2 = 6"),  # never f, the articles' activation function
+        ("out * 2", ["out=3"], "result = out * 2 = 6"),
         ("f * out", ["f=2", "out=3"], "result = f * out = 6"),
-        ("f * out * result * value", ["f=1", "out=1", "result=1", "value=2"],
-         "f_1 = f * out * result * value = 2"),
+        ("out * result * value", ["out=1", "result=1", "value=2"], "out_1 = out * result * value = 2"),
+        ("L = out * 2", ["out=3"], "L = out * 2 = 6"),  # the name the student gives
     ],
 )
 def test_the_value_of_an_expression_is_never_named_like_one_of_its_variables(tmp_path, expression, values,
@@ -583,6 +584,31 @@ def test_the_value_of_an_expression_is_never_named_like_one_of_its_variables(tmp
     name = first.split()[0]
     assert [line.split()[0] for line in lines[1:len(values) + 1]] == [
         f"d{name}/d{value.partition('=')[0]}" for value in values]
+
+
+def test_trace_takes_the_name_the_student_gives_the_value(tmp_path):
+    result = tracegrad("trace", "L = (relu(w*x + b) - y)**2", "--set", "w=0.5", "x=2", "b=0.1", "y=1",
+                       "--follow", "b", "--lr", "0.1", "--params", "w", "b", "-o", "steps.html", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "L = (relu(w*x + b) - y)**2 = 0.01"
+    assert [line.split()[0] for line in lines[1:5]] == ["dL/dw", "dL/dx", "dL/db", "dL/dy"]
+    assert "Forward 5 of 5: L = (relu(w·x + b) - y)**2" in result.stdout and "f = " not in result.stdout
+    assert "∂L/∂b" in result.stdout and "∂f/" not in result.stdout
+    document = page_document((tmp_path / "steps.html").read_text(encoding="utf-8"))
+    assert document["frames"][-1]["kind"] == "update"
+    assert any("L = " in frame["headline"] for frame in document["frames"])
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("x = x*2", "'x' is a variable of the expression, so it cannot also name its value"),
+    ("2L = x*2", "'2L' cannot name the value"),
+    ("tanh = x*2", "'tanh' is a function, so it cannot name the value"),
+])
+def test_a_bad_name_for_the_value_exits_2_saying_why(tmp_path, expression, message):
+    result = tracegrad("trace", expression, "--set", "x=1", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert message in result.stderr and "^" in result.stderr
 
 
 # --- train ----------------------------------------------------------------------------
@@ -708,7 +734,7 @@ def test_demo_writes_the_walkthrough(tmp_path):
         assert f"walk/{name}" in result.stdout
     # The ice-cream article's numbers: MSE 0.0865 at b = 0, about 0.038 at b = 0.1, lowest near 0.3.
     story = result.stdout
-    assert "MSE = mean((predicted - sales)^2) = 0.08650" in story
+    assert "MSE = mean((r̂ - r)^2) = 0.08650" in story
     assert "b = 0.1   MSE = 0.03798" in story
     assert "Lowest at b = 0.3" in story
     assert "the engine's backward gives L2.N1.b.grad = -0.585200" in story

@@ -68,7 +68,7 @@ def test_demo_tells_the_walkthrough_on_a_csv(tmp_path):
     lesson = demo.lesson_from_table(demo.read_table(tmp_path / "shop.csv"), source="shop.csv")
     state = dict(lesson.state, **{demo.OUTPUT_BIAS: 0.0})
     mse0 = sum((by_hand(state, row[:2]) - row[2]) ** 2 for row in ROWS) / len(ROWS)
-    assert f"MSE = mean((predicted - y)^2) = {mse0:.6g}" in story
+    assert f"MSE = mean((ŷ - y)^2) = {mse0:.6g}" in story
     # every row is on (z > 0), so MSE(b) is a parabola whose bottom is the mean residual
     bottom = sum(row[2] - by_hand(state, row[:2]) for row in ROWS) / len(ROWS)
     assert f"the exact bottom, where the slope is 0, is b = {bottom:.5f})" in story
@@ -101,7 +101,7 @@ def test_demo_tells_it_in_chinese(tmp_path):
     import re
 
     words = set(re.findall(r"(?<![\w.'])[A-Za-z]{3,}(?![\w.(])", story)) - {
-        "weekday", "sales", "shop", "csv", "ReLU", "MSE", "relu", "pred", "dpred", "grad", "dMSE"}
+        "weekday", "sales", "shop", "csv", "ReLU", "MSE", "relu", "grad", "dMSE"}
     assert words <= {"stop"} or not words, sorted(words)
     page = (tmp_path / "walk" / "shop_stepper.html").read_text(encoding="utf-8")
     assert 'lang="zh-CN"' in page and "shop.csv 的 6 行数据在 b = 0 时的损失" in page
@@ -224,3 +224,47 @@ def test_the_command_refuses_a_bad_table_before_writing_anything(tmp_path, lang,
     assert not (tmp_path / "walk").exists()
     missing = tracegrad("demo", "--data", "nowhere.csv", cwd=tmp_path, lang=lang)
     assert missing.returncode == 2 and "nowhere.csv" in missing.stderr
+
+
+# --- the articles' names on the demo's graph and page ----------------------------------------
+
+def _graph_and_page(lang: str, lesson=None) -> tuple[str, str]:
+    from autograd.i18n import language
+
+    with language(lang):
+        files = demo.run_demo("walk", quiet=True, lesson=lesson)
+    by_name = {path.name: content for path, content in files.items()}
+    graph = next(content for name, content in by_name.items() if name.endswith("_graph.svg"))
+    page = next(content for name, content in by_name.items() if name.endswith("_stepper.html"))
+    return graph.decode("utf-8") if isinstance(graph, bytes) else graph, page
+
+
+@pytest.mark.parametrize("lang, inputs, other", [("en", ("temperature", "weekday"), ("温度", "星期几")),
+                                                 ("zh", ("温度", "星期几"), ("temperature", "weekday"))])
+def test_the_icecream_graph_and_page_carry_the_articles_names_in_the_pages_language(lang, inputs, other):
+    import json
+    import re
+
+    graph, page = _graph_and_page(lang)
+    document = page_document(page)
+    text = json.dumps(document, ensure_ascii=False)
+    for name in ("r\u0302", "MSE", "h1", "h2", *inputs):
+        assert name in graph and name in text, name
+    for name in other:
+        assert name not in graph and name not in text, name
+    # no label "a" or "ŷ" is left: the hidden activations are h1, h2 and the prediction r̂
+    assert not re.search(r">a(?: \[row \d+\])?<", graph) and "ŷ" not in graph
+    # the network view: the input circles named in the page's language; each neuron shows z and h1/h2/r̂
+    inputs_column, hidden, output = document["network"]["columns"]
+    assert tuple(circle["name"] for circle in inputs_column) == inputs
+    assert [[label for label, _ in circle["rows"]["1"]] for circle in hidden] == [["z", "h1"], ["z", "h2"]]
+    assert [label for label, _ in output[0]["rows"]["1"]] == ["z", "r\u0302"]
+
+
+def test_a_teachers_table_keeps_its_own_column_names_and_the_common_names(tmp_path):
+    written(tmp_path, SHOP)
+    lesson = demo.lesson_from_table(demo.read_table(tmp_path / "shop.csv"), source="shop.csv")
+    graph, _ = _graph_and_page("zh", lesson)
+    for name in ("气温", "weekday", "ŷ", "MSE", "h1", "h2"):  # the teacher's labels are never translated
+        assert name in graph, name
+    assert "星期几" not in graph and "r\u0302" not in graph

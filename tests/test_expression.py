@@ -212,3 +212,55 @@ def test_names_that_python_would_read_as_other_names_are_refused(source, name, n
 
 def test_names_already_in_normal_form_are_kept_apart():
     assert parse("ŷ - y + 权重 + Ω").names == ("ŷ", "y", "权重", "Ω")
+
+
+# --- NAME = expression: the student names the value ------------------------------------------
+
+def test_a_name_before_equals_names_the_value_and_keeps_the_columns():
+    expression = parse("L = (relu(w*x + b) - y)**2")
+    assert expression.result == "L" and expression.body == "(relu(w*x + b) - y)**2"
+    assert expression.names == ("w", "x", "b", "y")
+    root, _ = expression.build({"w": 0.5, "x": 2, "b": 0.1, "y": 1})
+    assert root.data == pytest.approx((max(0.5 * 2 + 0.1, 0) - 1) ** 2)
+    # an error after "NAME =" still points into the text as written
+    with pytest.raises(ExpressionError) as caught:
+        parse("  loss = x.y")
+    assert caught.value.column == 11 and "loss = x.y" in str(caught.value)
+    with pytest.raises(ExpressionError) as caught:
+        build("L = x * y", {"x": 1.0})
+    assert caught.value.column == 9
+    # no name: as before; = inside a call, ==, <= and := are no assignment
+    assert parse("tanh(x*w + b)").result == ""
+    assert parse("leaky_relu(x, 0.1)").result == ""
+
+
+NAMING_MISTAKES = [
+    # (source, column, a word the message must contain)
+    ("x = x*2", 1, "'x' is a variable of the expression"),
+    ("y = (w*x - y)**2", 1, "e.g. L = ..."),
+    ("2L = x", 1, "cannot name the value"),
+    ("a.b = x", 1, "cannot name the value"),
+    ("if = x", 1, "cannot name the value"),
+    ("tanh = x", 1, "is a function"),
+    ("__L = x", 1, "'__L'"),
+    ("= x", 1, "nothing before ="),
+    ("L =", 4, "nothing after L ="),
+    ("L = y = x", 7, "only one ="),
+    ("ℒ = x", 1, "Unicode NFKC"),
+    ("L ＝ x", 3, "full-width"),
+]
+
+
+@pytest.mark.parametrize("source, column, needle", NAMING_MISTAKES, ids=[case[0] for case in NAMING_MISTAKES])
+def test_a_bad_name_for_the_value_is_refused_with_a_column(source, column, needle):
+    with pytest.raises(ExpressionError) as caught:
+        parse(source)
+    assert needle in caught.value.message and caught.value.column == column
+    assert str(caught.value).splitlines()[-1].strip() == "^"
+
+
+def test_comparisons_stay_comparisons():
+    for source, column in (("x == 2", 3), ("L = x <= 2", 7)):
+        with pytest.raises(ExpressionError) as caught:
+            parse(source)
+        assert "comparison" in caught.value.message and caught.value.column == column

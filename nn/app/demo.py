@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from autograd import Value, no_grad
 from autograd.i18n import N_, Catalogue
 from autograd.validation import instance, integer, real
-from nn import MLP, SGD, History, data, icecream_network, mse_loss, network_picture
+from nn import MLP, SGD, History, Naming, data, icecream_network, mse_loss, names, naming, network_picture
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -55,6 +55,9 @@ OUTPUT_BIAS = "L2.N1.b"
 OUTPUT_WEIGHT = "L2.N1.w2"
 #: The article's first guesses for the bias.
 BRUTE_FORCE_BIASES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+#: The ice-cream table's column names, translated where they are shown (the graph's input leaves
+#: read 温度 and 星期几 on the Chinese page): they are names the app chooses, not a user's labels.
+COLUMN_NAMES = (N_("temperature"), N_("weekday"))
 #: Marked with N_, translated where they are shown.
 WEEKDAYS = ("", N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 #: The learning rate of gradient descent on the bias (step 3), and of the stepper page's update.
@@ -212,6 +215,25 @@ def _lesson(lesson: Lesson | None) -> Lesson:
     return icecream_lesson() if lesson is None else instance(lesson, "lesson", Lesson)
 
 
+def lesson_naming(lesson: Lesson | None = None) -> Naming:
+    """The names the lesson's graph carries: the ice-cream article's (r̂, r, MSE) for its table.
+
+    A teacher's table keeps the common names (ŷ for the prediction of its
+    target y), with the loss called MSE as the story calls it.
+    """
+    if _lesson(lesson).source is None:
+        return names.TABLES["ice-cream"]
+    return Naming("table", source="a teacher's table", mse="MSE")
+
+
+def input_names(lesson: Lesson | None = None) -> tuple[str, ...]:
+    """The input leaves' labels: the ice-cream columns in the current language, a teacher's as written."""
+    chosen = _lesson(lesson)
+    if chosen.source is None:
+        return tuple(_(name) for name in COLUMN_NAMES)
+    return tuple(chosen.table.feature_names)
+
+
 def lesson_from_table(table: data.DataSet, source: str = "table.csv") -> Lesson:
     """The walkthrough on a teacher's table: nin -> 2 ReLU -> 1 ReLU started from the least-squares line.
 
@@ -302,7 +324,7 @@ def _safe_lr(model: MLP, table: data.DataSet, names: Sequence[str] | None) -> fl
     gradients = []
     for row in table.X:
         model.zero_grad()
-        prediction = model.forward_batch([row], input_names=table.feature_names)[0]
+        prediction = model.forward_batch([row])[0]
         prediction.backward()
         gradients.append([p.grad for p in followed])
     model.zero_grad()
@@ -349,11 +371,15 @@ def mse(model: MLP, X: Sequence[Sequence[float]] | None = None, y: Sequence[floa
         lesson: Lesson | None = None) -> Value:
     """The MSE of ``model`` on the lesson's table (or on X, y): a Value with its whole graph.
 
-    On the table, the input leaves carry its column names (temperature, weekday)."""
-    if X is None or y is None:
-        table = _lesson(lesson).table
-        return mse_loss(model.forward_batch(table.X, input_names=table.feature_names), table.y)
-    return mse_loss(model.forward_batch(X), y)
+    Its nodes carry the lesson's names (``lesson_naming``: r̂, r, MSE for the
+    ice-cream table); on the table, the input leaves carry its column names
+    (temperature, weekday; 温度, 星期几 in Chinese)."""
+    chosen = _lesson(lesson)
+    with naming(lesson_naming(chosen)):
+        if X is None or y is None:
+            table = chosen.table
+            return mse_loss(model.forward_batch(table.X, input_names=input_names(chosen)), table.y)
+        return mse_loss(model.forward_batch(X), y)
 
 
 def mse_at(*, lesson: Lesson | None = None, **values: float) -> float:
@@ -396,8 +422,9 @@ def bias_gradient(bias: float, *, lesson: Lesson | None = None) -> BiasStep:
     X, y = table
     model = chosen.model(**{OUTPUT_BIAS: bias})
     bias_node = parameter(model, OUTPUT_BIAS)
-    predictions = model.forward_batch(X, input_names=table.feature_names)
-    loss = mse_loss(predictions, y)
+    with naming(lesson_naming(chosen)):
+        predictions = model.forward_batch(X, input_names=input_names(chosen))
+        loss = mse_loss(predictions, y)
     loss.backward()
     n = len(X)
     terms = []
@@ -486,8 +513,9 @@ class Walkthrough:
 
 
 def _columns(text: str) -> int:
-    """How many terminal columns ``text`` takes (a Chinese character takes two)."""
-    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+    """How many terminal columns ``text`` takes (a Chinese character takes two, the hat of r̂ none)."""
+    return sum(0 if unicodedata.combining(character) else 2 if unicodedata.east_asian_width(character) in "WF"
+               else 1 for character in text)
 
 
 def _row_text(row: Sequence[float]) -> str:
@@ -514,10 +542,9 @@ def _padded(text: str, width: int) -> str:
 
 
 def _table_header(lesson: Lesson) -> str:
-    """Step 1's column heads for a teacher's table: row, each input's name, y, predicted."""
+    """Step 1's column heads for a teacher's table: row, each input's name, y, the prediction ŷ."""
     names = [_padded(name, max(10, _columns(name))) for name in lesson.table.feature_names]
-    return "   " + _padded(_("row"), 3) + "  " + "  ".join(names) + "  " + _padded("y", 10) + "  " + \
-        _padded(_("predicted"), 9)
+    return "   " + _padded(_("row"), 3) + "  " + "  ".join(names) + "  " + _padded("y", 10) + "  " + _padded("ŷ", 9)
 
 
 def _table_row(term: RowTerm, row: Sequence[float], lesson: Lesson) -> str:
@@ -559,13 +586,15 @@ def walkthrough(say: Callable[[str], None] = print, *, lesson: Lesson | None = N
         say(_table_header(chosen))
         for term, row in zip(zero.terms, X):
             say(_table_row(term, row, chosen))
-        say(_("   MSE = mean((predicted - y)^2) = {mse}").format(mse=f"{zero.mse:.6g}"))
+        say(_("   MSE = mean((ŷ - y)^2) = {mse}   (ŷ: the network's prediction of y)").format(
+            mse=f"{zero.mse:.6g}"))
     else:
         say(_("1. Forget the output bias: set L2.N1.b = 0 and forward the 10 rows."))
-        say(_("   row  input        sales  predicted"))
+        say(_("   r: the day's sales, r̂: the network's prediction of it (the article's names)"))
+        say(_("   row  input            r          r̂"))
         for term, row in zip(zero.terms, X):
             say(f"   {term.row:>3}  {_row_text(row)}  {term.sales:5.2f}  {term.prediction:9.3f}")
-        say(_("   MSE = mean((predicted - sales)^2) = {mse}").format(mse=f"{zero.mse:.5f}"))
+        say(_("   MSE = mean((r̂ - r)^2) = {mse}").format(mse=f"{zero.mse:.5f}"))
 
     say("")
     say(_("2. Brute force: try other values of the bias."))
@@ -583,11 +612,12 @@ def walkthrough(say: Callable[[str], None] = print, *, lesson: Lesson | None = N
     say("")
     rows = len(X)
     say(_("3. Gradient descent on the bias, lr = {lr}: b <- b - lr * dMSE/db.").format(lr=f"{BIAS_LR:g}"))
-    say(_("   Chain rule: dMSE/db = sum over rows of dMSE/dpred * dpred/dz * dz/db"))
+    output = lesson_naming(chosen).output
+    say(_("   Chain rule: dMSE/db = sum over rows of dMSE/d{output} * d{output}/dz * dz/db").format(output=output))
     if mine:
-        say(_("                       = sum of (2/{rows})(pred - y) * relu'(z) * 1").format(rows=rows))
+        say(_("                       = sum of (2/{rows})(ŷ - y) * relu'(z) * 1").format(rows=rows))
     else:
-        say(_("                       = sum of (2/10)(pred - sales) * relu'(z) * 1"))
+        say(_("                       = sum of (2/10)(r̂ - r) * relu'(z) * 1"))
     say(_("   at b = 0, row by row:"))
     for term in zero.terms:
         say(_("     row {row}: {factor} * {slope} * 1 = {term}").format(
@@ -600,10 +630,10 @@ def walkthrough(say: Callable[[str], None] = print, *, lesson: Lesson | None = N
     say(_("   Every step the same way: the rows' sum by the chain rule, checked against the engine,"))
     say(_("   then the update. 'rows on' counts the rows with z > 0, where relu'(z) = 1 (else 0)."))
     if mine:
-        say(_("   step        b        MSE  rows on  sum (pred-y)*relu'      dMSE/db = (2/{rows})*sum"
+        say(_("   step        b        MSE  rows on  sum of (ŷ-y)*relu'      dMSE/db = (2/{rows})*sum"
               "  engine's grad  b - {lr}*grad").format(rows=rows, lr=f"{BIAS_LR:g}"))
     else:
-        say(_("   step        b        MSE  rows on  sum (pred-sales)*relu'  dMSE/db = (2/10)*sum"
+        say(_("   step        b        MSE  rows on  sum of (r̂-r)*relu'      dMSE/db = (2/10)*sum"
               "  engine's grad  b - {lr}*grad").format(lr=f"{BIAS_LR:g}"))
     for step in steps:
         say("   " + _step_row(step, taken=step is not steps[-1]))
@@ -824,7 +854,7 @@ def run_demo(out: str | os.PathLike[str], quiet: bool = False, graphviz: bool = 
     outputs[out / names["graph"]] = graph.pipe(format="svg")
     outputs[out / names["page"]] = with_language(
         html_page, loss, follow=bias, lr=BIAS_LR, params=[bias],
-        network=network_picture(model, loss, inputs=chosen.table.feature_names),
+        network=network_picture(model, loss, inputs=input_names(chosen)),
         title=title)
     outputs.update(needs_no_graphviz)
     return outputs

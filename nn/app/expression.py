@@ -9,6 +9,10 @@ whitelist; nothing is ever passed to ``eval``. Allowed are
 * calls of the engine's functions: ``exp log sqrt abs tanh sigmoid relu`` and
   ``leaky_relu(x)`` / ``leaky_relu(x, 0.1)`` (the slope, a number).
 
+An expression may name its value, ``L = (relu(w*x + b) - y)**2``: the name
+before a single ``=`` labels the result (so the steps read ``dL/dw``); it must
+be a name that is none of the expression's variables nor a function.
+
 Anything else (attribute access, subscripts, lambdas, comprehensions, strings,
 comparisons, calls of other names ...) is refused with an
 :class:`ExpressionError` that names the column where the problem starts, in
@@ -161,7 +165,15 @@ class Expression:
     names: tuple[str, ...]
     """The variables, in order of first appearance."""
     indent: int = 0
-    """How many leading spaces ``source`` has (the tree's columns start after them)."""
+    """Where the expression starts in ``source``: after its leading spaces and ``NAME =`` (the tree's columns
+    start there)."""
+    result: str = ""
+    """The name the text gives the value (``L`` in ``L = (w*x - y)**2``); '' when it gives none."""
+
+    @property
+    def body(self) -> str:
+        """The expression itself, without its ``NAME =`` and surrounding spaces."""
+        return self.source[self.indent:].strip()
 
     def build(self, values: Mapping[str, Number]) -> tuple[Value, dict[str, Value]]:
         """The expression's graph for these variable values: ``(root, {name: leaf})``.
@@ -200,8 +212,12 @@ def parse(source: str) -> Expression:
         if not (character.isprintable() or character == " "):
             raise ExpressionError(_("unexpected character {character!r} (the expression is one line)").format(
                 character=character), source, index + 1)
-    stripped = source.lstrip()
+    result, start = _result_name(source)
+    stripped = source[start:].lstrip()
     if not stripped.strip():
+        if result:
+            raise ExpressionError(_("nothing after {name} =: write the expression, e.g. {name} = x*w + b").format(
+                name=result), source, len(source) + 1)
         raise ExpressionError(_("the expression is empty"), source, 1)
     indent = len(source) - len(stripped)
     try:
@@ -229,7 +245,64 @@ def parse(source: str) -> Expression:
     # Fold the constants once now, so a huge exponent such as 10**10**10 is
     # refused at parse time, whatever values are given later.
     _Builder(source, {name: Value(1.0) for name in names}, indent).visit(module.body)
-    return Expression(source=source, tree=module.body, names=tuple(names), indent=indent)
+    if result in names:
+        raise ExpressionError(
+            _("{name!r} is a variable of the expression, so it cannot also name its value: "
+              "choose another name, e.g. {other} = ...").format(name=result, other=_other_name(result, names)),
+            source, len(source) - len(source.lstrip()) + 1)
+    return Expression(source=source, tree=module.body, names=tuple(names), indent=indent, result=result)
+
+
+def _top_level_equals(source: str) -> int | None:
+    """The index of the first ``=`` outside parentheses that is not part of ``==``, ``<=``, ``>=``, ``!=``."""
+    depth = 0
+    for index, character in enumerate(source):
+        if character in "([{":
+            depth += 1
+        elif character in ")]}":
+            depth -= 1
+        elif character == "=" and depth == 0:
+            before = source[index - 1] if index > 0 else ""
+            after = source[index + 1] if index + 1 < len(source) else ""
+            if (not before or before not in "=<>!:") and after != "=":
+                return index
+            return None
+    return None
+
+
+def _result_name(source: str) -> tuple[str, int]:
+    """The name before ``NAME =`` and where the expression after it starts; ('', 0) when there is none."""
+    equals = _top_level_equals(source)
+    if equals is None:
+        return "", 0
+    written = source[:equals].strip()
+    column = len(source) - len(source.lstrip()) + 1
+    second = _top_level_equals(source[equals + 1:])
+    if second is not None:
+        raise ExpressionError(_("only one = is allowed: NAME = expression, e.g. L = (w*x - y)**2"),
+                              source, equals + 1 + second + 1)
+    if not written:
+        raise ExpressionError(_("nothing before =: write the name of the value, e.g. L = (w*x - y)**2"),
+                              source, equals + 1)
+    if not written.isidentifier() or keyword.iskeyword(written):
+        raise ExpressionError(
+            _("{written!r} cannot name the value: before = write one name such as L, loss or out "
+              "(letters, digits and _, not starting with a digit)").format(written=written), source, column)
+    name = unicodedata.normalize("NFKC", written)
+    if name != written:
+        raise ExpressionError(_not_normal(written, name), source, column)
+    if name in FUNCTIONS:
+        raise ExpressionError(_("{name!r} is a function, so it cannot name the value: choose another name, "
+                                "e.g. out = ...").format(name=name), source, column)
+    if name.startswith("__"):
+        raise ExpressionError(_("the name {name!r} is not allowed (names may not start with '__')").format(
+            name=name), source, column)
+    return name, equals + 1
+
+
+def _other_name(taken: str, names: Sequence[str]) -> str:
+    """A name for the value that the expression does not use (for the hint)."""
+    return next(name for name in ("L", "out", "result", "value", "out_1") if name != taken and name not in names)
 
 
 #: Characters a Chinese input method types in place of the ASCII ones the language reads (besides U+FF01-U+FF5E).

@@ -377,7 +377,8 @@ def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
         "expression",
         help=_("an expression such as 'tanh(x*w + b)': numbers, names, + - * / **, unary -, "
                "and exp log sqrt abs tanh sigmoid relu leaky_relu (quote it for the shell; "
-               "put -- before an expression that starts with '-')"))
+               "put -- before an expression that starts with '-'); 'L = ...' names its value L "
+               "(default: out)"))
     parser.add_argument(
         "--set", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
         help=_("the value of each name in the expression, e.g. --set x=2 w=-3 b=6.88"))
@@ -397,26 +398,28 @@ def build_expression(args: argparse.Namespace) -> tuple["Expression", "Value", d
                          .format(unused=", ".join(unused), names=names))
     root, leaves = expression.build(values)
     if not root.is_leaf:
-        root.label = result_name(leaves)  # so steps read df/dx
+        root.label = expression.result or result_name(leaves)  # so steps read dL/dx
     root.backward()
     return expression, root, leaves
 
 
-#: The names the expression's value is given, the first that no variable has.
-RESULT_NAMES = ("f", "out", "result", "value")
+#: The names an unnamed expression's value is given, the first that no variable has (micrograd's ``out``;
+#: never ``f``, the articles' name for an activation function). ``L = EXPR`` names it ``L``.
+RESULT_NAMES = ("out", "result", "value")
 
 
 def result_name(variables: Iterable[str]) -> str:
-    """A name for the expression's value that is none of its variables' (``df/dx``, never ``dout/dout``)."""
+    """A name for an unnamed expression's value that is none of its variables' (``dout/dx``, never ``dx/dx``)."""
     taken = set(variables)
-    candidates = itertools.chain(RESULT_NAMES, (f"f_{index}" for index in itertools.count(1)))
+    candidates = itertools.chain(RESULT_NAMES, (f"out_{index}" for index in itertools.count(1)))
     return next(name for name in candidates if name not in taken)
 
 
-def print_value_and_grads(source: str, root: "Value", leaves: dict[str, "Value"]) -> None:
-    """``f = EXPR = value``, then df/dx for every name."""
-    name = result_name(leaves)
-    print(f"{name} = {source.strip()} = {root.data:.6g}")
+def print_value_and_grads(source: "str | Expression", root: "Value", leaves: dict[str, "Value"]) -> None:
+    """``L = EXPR = value`` (``out`` when the expression names no value), then dL/dx for every name."""
+    expression = parse(source) if isinstance(source, str) else source
+    name = expression.result or result_name(leaves)
+    print(f"{name} = {expression.body} = {root.data:.6g}")
     if not leaves:
         return
     width = max(len(leaf_name) for leaf_name in leaves) + len(name) + 4

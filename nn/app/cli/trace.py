@@ -48,7 +48,8 @@ def add_parser(commands: "Subcommands") -> argparse.ArgumentParser:
                       "those names; the other names are data and keep their values."),
         epilog=_("examples:") + "\n"
                "  tracegrad trace \"tanh(x*w + b)\" --set x=2 w=-3 b=6.88 -o steps.html\n"
-               "  tracegrad trace \"(w*x + b - y)**2\" --set w=0.5 x=2 b=0 y=3 --follow b --lr 0.1 --params w b")
+               "  tracegrad trace \"L = (relu(w*x + b) - y)**2\" --set w=0.5 x=2 b=0 y=3 --follow b\n"
+               "  tracegrad trace \"L = (w*x + b - y)**2\" --set w=0.5 x=2 b=0 y=3 --lr 0.1 --params w b")
     add_expression_arguments(parser)
     parser.add_argument("-o", "--output", metavar="FILE.html", help=_("the stepper page to write"))
     parser.add_argument("--follow", metavar="NAME",
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     params = chosen_params(args, leaves)
     if output is not None:
         require_graphviz(GRAPHVIZ_HINT)
-    print_value_and_grads(expression.source, root, leaves)
+    print_value_and_grads(expression, root, leaves)
     from autograd import Stepper, explain
 
     stepper = Stepper(root, follow=follow, lr=args.lr, params=params)
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     print(ngettext("forward, one node at a time ({count} step):",
                    "forward, one node at a time ({count} steps):", forward).format(count=forward))
     if not frames["forward"]:
-        print(_("  {expression} is a single name: nothing to compute").format(expression=expression.source.strip()))
+        print(_("  {expression} is a single name: nothing to compute").format(expression=expression.body))
     print_frames(stepper, frames["forward"])
     print()
     backward = len(frames["backward"])
