@@ -18,24 +18,12 @@ from .value import Value
 
 __version__ = "0.1.0"
 
-# The views' public names and the module of autograd.viz each lives in.
-_VIEWS = {
-    "draw": "draw",
-    "backward_steps": "steps",
-    "forward_steps": "steps",
-    "ForwardStep": "steps",
-    "Update": "update",
-    "DotFailed": "dot",
-    "BackwardStep": "steps",
-    "Contribution": "steps",
-    "explain": "explain",
-    "chain_rule": "explain",
-    "Stepper": "stepper",
-    "export_html": "html",
-    "html_page": "html",
-    "NetworkPicture": "network",
-    "NeuronPicture": "network",
-}
+# The views' public names, loaded from autograd.viz on first use (see __getattr__).
+_VIEWS = (
+    "draw", "backward_steps", "forward_steps", "ForwardStep", "Update", "DotFailed", "BackwardStep",
+    "Contribution", "explain", "chain_rule", "Stepper", "export_html", "html_page", "NetworkPicture",
+    "NeuronPicture",
+)
 
 __all__ = [
     "Value",
@@ -67,13 +55,30 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """Load a view's public name from ``autograd.viz`` on first use."""
-    module_name = _VIEWS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
-    import importlib
+    """Load a view's public name from ``autograd.viz`` on first use.
 
-    found = getattr(importlib.import_module(f"{__name__}.viz.{module_name}"), name)
+    Plain imports, one module at a time, so that import-linter sees them and
+    drawing never loads the widget's dependencies.
+    """
+    if name in ("draw",):
+        from .viz import draw as module
+    elif name in ("backward_steps", "forward_steps", "ForwardStep", "BackwardStep", "Contribution"):
+        from .viz import steps as module
+    elif name == "Update":
+        from .viz import update as module
+    elif name == "DotFailed":
+        from .viz import dot as module
+    elif name in ("explain", "chain_rule"):
+        from .viz import explain as module
+    elif name == "Stepper":
+        from .viz import stepper as module
+    elif name in ("export_html", "html_page"):
+        from .viz import html as module
+    elif name in ("NetworkPicture", "NeuronPicture"):
+        from .viz import network as module
+    else:
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+    found = getattr(module, name)
     globals()[name] = found  # later lookups skip this function
     return found
 
