@@ -2,9 +2,10 @@
 
 A newcomer reads the README in ten minutes: at most 200 lines in each
 language, the reference in ``docs/`` pages that the README links, the speed
-figures in ``benchmarks/README.md``. Every relative link (and image) in those
-pages resolves to a file of the checkout, and a ``#anchor`` to a heading of
-the page it names (GitHub's heading slugs). Each docs page says in its first
+figures in ``benchmarks/README.md``. Every link (and image) of those pages
+into the checkout, relative or by the repository's GitHub address, resolves
+to a file, and a ``#anchor`` to a heading of the page it names (GitHub's
+heading slugs). Each docs page says in its first
 line what it covers and links back to the README. The Chinese README reads as
 Chinese: one line per paragraph, full-width punctuation, the glossary's terms
 (the checks of tests/test_notebook_prose.py and the glossary's variants).
@@ -34,6 +35,9 @@ CODE_SPAN = re.compile(r"`[^`\n]*`")
 # [text](target) and ![alt](target), an optional "title" after the target.
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+# A link into the repository by address (a README published on a package index needs them):
+# https://github.com/OWNER/NAME/blob/BRANCH/docs/engine.md is docs/engine.md of the checkout.
+REPOSITORY_FILE = re.compile(r"https://github\.com/[^/]+/[^/]+/(?:blob|raw)/[^/]+/([^?#]+)(#.*)?\Z")
 
 
 def page_id(path: Path) -> str:
@@ -68,14 +72,25 @@ def anchors(markdown: str) -> set[str]:
     return found
 
 
+def linked_file(page: Path, target: str) -> Path | None:
+    """The checkout's file a link of ``page`` leads to (relative, or by the repository's address); else None."""
+    in_repository = REPOSITORY_FILE.match(target)
+    if in_repository:
+        return (ROOT / in_repository.group(1)).resolve()
+    if re.match(r"[a-z][a-z0-9+.-]*:", target, re.I):  # https:, mailto: — not the checkout's
+        return None
+    file_part = target.partition("#")[0]
+    return (page.parent / file_part).resolve() if file_part else page.resolve()
+
+
 def broken_links(path: Path) -> list[str]:
-    """The relative links of a page that lead to no file, or to no heading of the page they name."""
+    """The links of a page into the checkout that lead to no file, or to no heading of the page they name."""
     broken = []
     for target in links(path.read_text(encoding="utf-8")):
-        if re.match(r"[a-z][a-z0-9+.-]*:", target, re.I):  # https:, mailto: — not the checkout's
+        destination = linked_file(path, target)
+        anchor = target.partition("#")[2]
+        if destination is None:
             continue
-        file_part, _, anchor = target.partition("#")
-        destination = (path.parent / file_part).resolve() if file_part else path
         if not destination.exists():
             broken.append(f"{target}: no such file")
         elif anchor and destination.suffix == ".md" and anchor not in anchors(destination.read_text(encoding="utf-8")):
@@ -90,14 +105,13 @@ def test_a_readme_is_read_in_ten_minutes(readme):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
-def test_every_relative_link_resolves(page):
+def test_every_link_into_the_checkout_resolves(page):
     assert broken_links(page) == []
 
 
 @pytest.mark.parametrize("readme", [README, README_ZH], ids=page_id)
 def test_the_readme_links_every_docs_page_and_the_benchmarks(readme):
-    targets = {(readme.parent / target.partition("#")[0]).resolve()
-               for target in links(readme.read_text(encoding="utf-8")) if "://" not in target}
+    targets = {linked_file(readme, target) for target in links(readme.read_text(encoding="utf-8"))}
     expected = {path.resolve() for path in DOCS} | {(ROOT / "benchmarks" / "README.md").resolve()}
     assert DOCS, "docs/ has no pages"
     assert sorted(map(str, expected - targets)) == []
@@ -117,14 +131,22 @@ def test_the_chinese_readme_has_one_line_per_paragraph():
     assert broken == [], "a Chinese paragraph wrapped inside a sentence renders a stray space"
 
 
+def chinese_sentences(markdown: str) -> str:
+    """The prose of a Chinese page (tests/test_notebook_prose.prose); an image's ! is Markdown, not a sentence's."""
+    return prose(markdown.replace("![", "["))
+
+
+def variants_used(text: str) -> list[tuple[str, str]]:
+    """(glossary term, variant) for every variant not to use that ``text`` contains."""
+    return [(chinese, variant) for _, chinese, variants in TERMS for variant in variants if variant in text]
+
+
 def test_the_chinese_readme_uses_full_width_punctuation():
-    text = README_ZH.read_text(encoding="utf-8").replace("![", "[")  # an image's ! is Markdown, not a sentence's
-    assert half_width_in_chinese(prose(text)) == []
+    assert half_width_in_chinese(chinese_sentences(README_ZH.read_text(encoding="utf-8"))) == []
 
 
 def test_the_chinese_readme_uses_no_variant_of_a_glossary_term():
-    text = README_ZH.read_text(encoding="utf-8")
-    assert [(chinese, variant) for _, chinese, variants in TERMS for variant in variants if variant in text] == []
+    assert variants_used(README_ZH.read_text(encoding="utf-8")) == []
 
 
 def test_the_checks_can_fail(tmp_path):
@@ -138,3 +160,11 @@ def test_the_checks_can_fail(tmp_path):
     page.write_text("[a](other.md#part-two) [b](other.md#part-three) [c](missing.md) [d](#here)\n\n## Here\n",
                     encoding="utf-8")
     assert broken_links(page) == ["other.md#part-three: no heading #part-three in other.md", "missing.md: no such file"]
+    address = "https://github.com/someone/tracegrad/blob/main/"
+    page.write_text(f"[a]({address}docs/nowhere.md) [b]({address}LICENSE) [c](https://example.org/x.md)\n",
+                    encoding="utf-8")
+    assert broken_links(page) == [f"{address}docs/nowhere.md: no such file"]
+    assert linked_file(page, f"{address}LICENSE") == (ROOT / "LICENSE").resolve()
+    assert not half_width_in_chinese(chinese_sentences("一步一步地看到。\n\n![单步页面](a.png)"))
+    assert half_width_in_chinese(chinese_sentences("一步一步地看到, 然后"))
+    assert variants_used("一个批次的第 3 行") == [("批量", "批次")]
