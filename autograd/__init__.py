@@ -9,7 +9,6 @@ and works without graphviz or ipywidgets.
 
 from . import validation
 from .compiler import CompiledProgram, compile
-from .files import write_atomically
 from .gradcheck import GradcheckError, GradcheckResult, central_difference, gradcheck
 from .graph import Edge, edges, node_ids, topological_order
 from .modes import Scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, row, scope
@@ -22,7 +21,7 @@ __version__ = "0.1.0"
 _VIEWS = (
     "draw", "backward_steps", "forward_steps", "ForwardStep", "Update", "DotFailed", "BackwardStep",
     "Contribution", "explain", "chain_rule", "Stepper", "export_html", "html_page", "NetworkPicture",
-    "NeuronPicture",
+    "NeuronPicture", "write_atomically",
 )
 
 __all__ = [
@@ -45,7 +44,6 @@ __all__ = [
     "central_difference",
     "GradcheckError",
     "GradcheckResult",
-    "write_atomically",
     "validation",
     # not "compile": ``from autograd import *`` would hide the builtin compile();
     # it is ``autograd.compile`` (or ``from autograd import compile``).
@@ -76,6 +74,8 @@ def __getattr__(name: str) -> object:
         from .viz import html as module
     elif name in ("NetworkPicture", "NeuronPicture"):
         from .viz import network as module
+    elif name == "write_atomically":
+        from .viz import files as module
     else:
         raise AttributeError(f"module 'autograd' has no attribute {name!r}")
     found = getattr(module, name)

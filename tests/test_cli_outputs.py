@@ -152,7 +152,7 @@ def test_a_run_killed_while_staging_changes_nothing_and_its_files_are_removed_by
 
 
 def test_temporary_files_of_a_running_process_and_other_files_are_left_alone(tmp_path):
-    from autograd.files import temporary_path
+    from autograd.viz.files import temporary_path
 
     run = tmp_path / "run"
     run.mkdir()
@@ -172,7 +172,7 @@ def finished_process_id() -> int:
 
 
 def test_a_journal_cannot_move_what_is_not_its_own_temporary_file(tmp_path):
-    from autograd.files import temporary_prefix
+    from autograd.viz.files import temporary_prefix
     from nn.app.cli import outputs
 
     run = tmp_path / "run"
@@ -193,7 +193,7 @@ def test_a_journal_cannot_move_what_is_not_its_own_temporary_file(tmp_path):
 
 
 def test_a_half_written_journal_is_a_commit_that_never_began(tmp_path):
-    from autograd.files import temporary_prefix
+    from autograd.viz.files import temporary_prefix
     from nn.app.cli import outputs
 
     run = tmp_path / "run"

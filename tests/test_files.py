@@ -123,7 +123,7 @@ def temporaries(directory):
 
 
 def test_the_next_save_clears_temporary_files_left_by_ended_processes(tmp_path):
-    from autograd.files import temporary_prefix
+    from autograd.viz.files import temporary_prefix
 
     target = tmp_path / "model.json"
     other = tmp_path / "other.json"

@@ -16,7 +16,7 @@ import pytest
 
 import nn
 from autograd import Value, export_html, write_atomically
-from autograd.files import NotARegularFileError
+from autograd.viz.files import NotARegularFileError
 
 
 @pytest.fixture

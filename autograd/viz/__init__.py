@@ -27,6 +27,8 @@ The layer above the engine core (it imports ``autograd``'s root modules, never
   ``z [row 3]``, never ``mul#17``); every colour
 - ``numeric``: central-difference checks of drawn gradients
 - ``optional``: graphviz and ipywidgets, imported when used
+- ``files``: ``write_atomically``, every page and save written all or nothing (the
+  engine core writes no file, so it holds no signal handler)
 
 Every word the views write goes through the ``views`` message catalogue
 (``autograd.i18n``): ``lang="zh"`` on ``draw``, ``explain``, ``backward_steps``,

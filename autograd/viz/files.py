@@ -13,7 +13,7 @@ import stat
 import threading
 from typing import Callable, Iterator, TextIO, Union
 
-from .validation import instance
+from ..validation import instance
 
 Content = Union[str, bytes, Callable[[TextIO], None]]
 

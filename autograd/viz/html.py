@@ -24,7 +24,7 @@ import os
 import pathlib
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
-from ..files import write_atomically
+from .files import write_atomically
 from ..i18n import Catalogue, language
 from ..validation import instance
 from ..value import Value

@@ -45,7 +45,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from autograd.files import (
+from autograd.viz.files import (
     NAME_LIMIT,
     file_mode,
     process_runs,
@@ -208,7 +208,7 @@ def _make_folders(folder: Path) -> list[Path]:
 
 
 def _new_temporary(target: Path) -> Path:
-    """A new, empty temporary file beside ``target``, named for this process (see ``autograd.files``)."""
+    """A new, empty temporary file beside ``target``, named for this process (see ``autograd.viz.files``)."""
     temporary = temporary_path(target)
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     return temporary
