@@ -14,6 +14,7 @@ Chinese: one line per paragraph, full-width punctuation, the glossary's terms
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,32 @@ def test_the_chinese_readme_has_one_line_per_paragraph():
     broken = [f"{a.strip()[-15:]}⏎{b.strip()[:15]}" for a, b in paragraph_lines(text)
               if a.strip() and is_cjk(a.strip()[-1]) and is_cjk(b.strip()[0])]
     assert broken == [], "a Chinese paragraph wrapped inside a sentence renders a stray space"
+
+
+@pytest.mark.parametrize("readme", [README, README_ZH], ids=page_id)
+def test_the_readmes_python_examples_run(readme, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # they write neuron.svg and icecream.html
+    examples = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
+    assert len(examples) == 2
+    for example in examples:
+        exec(compile(example, f"{readme.name} example", "exec"), {})
+    assert (tmp_path / "neuron.svg").read_text(encoding="utf-8").startswith("<?xml")
+    assert "L2.N1.b" in (tmp_path / "icecream.html").read_text(encoding="utf-8")
+
+
+def test_the_readmes_command_line_example_prints_what_it_shows(tmp_path, monkeypatch, capsys):
+    """The lines the README shows under its ``$ tracegrad …`` (… for lines left out) are printed, in that order."""
+    from nn.app.cli import main
+
+    example = re.search(r"```console\n\$ (tracegrad .*?)\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert example, "README.md shows no tracegrad command with its output"
+    command, shown = example.groups()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRACEGRAD_LANG", "en")
+    assert main(shlex.split(command)[1:]) == 0
+    printed = iter(capsys.readouterr().out.splitlines())
+    # `line in printed` consumes the iterator up to the match: each shown line must come after the last.
+    assert [line for line in shown.splitlines() if line != "…" and line not in printed] == []
 
 
 def chinese_sentences(markdown: str) -> str:
