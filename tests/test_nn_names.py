@@ -320,3 +320,15 @@ def test_deltas_and_the_network_picture_read_any_table():
     shown = {label for layer in picture.layers for neuron in layer for rows in neuron.rows.values()
              for label, _ in rows}
     assert {"z", "h1", "h2", "r\u0302"} <= shown
+
+
+def test_the_icecream_inputs_are_named_once_for_the_data_the_table_and_the_demo():
+    from nn.app import demo
+
+    inputs = nn.names.TABLES["ice-cream"].inputs
+    assert data.icecream().feature_names == inputs == demo.COLUMN_NAMES
+    # so under the ice-cream table the numbers alone get the article's input names
+    with nn.naming("ice-cream"):
+        prediction = nn.icecream_network()(data.icecream().X[0])
+    leaves = [node.label for node in topological_order(prediction) if node.is_leaf and "." not in node.label]
+    assert leaves == ["temperature", "weekday"]
