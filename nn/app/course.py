@@ -232,13 +232,17 @@ def build_site(notebooks: Path, site: Path, languages: Sequence[str], only: Sequ
                    "-D", f"tracegrad_pdf={1 if pdf else 0}",
                    "-d", str(work / lang / "doctrees"), str(source), str(work / lang / "build" / "html")]
         environment = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [str(COURSE_CONFIGURATION.parent), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-            MPLBACKEND="Agg")
+            [str(COURSE_CONFIGURATION.parent), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+        environment.pop("MPLBACKEND", None)  # the kernel's inline backend turns figures into pictures
         if log:
             log(lang, all_lessons[lang])
+        # Sphinx saves a crash's traceback in the temporary folder: ours, removed with the rest.
+        (work / lang / "tmp").mkdir(parents=True, exist_ok=True)
+        environment["TMPDIR"] = str(work / lang / "tmp")
         finished = subprocess.run(command, capture_output=True, text=True, env=environment)
         if finished.returncode != 0:
-            raise CourseBuildError(f"sphinx-build ({lang}) failed:\n{_tail(finished.stderr or finished.stdout)}")
+            raise CourseBuildError(_why_sphinx_failed(finished.stderr or finished.stdout, lang, source,
+                                                      lesson_folder(notebooks, lang)))
         # myst-nb keeps the executed notebooks beside the output folder (build/jupyter_execute), out of the site.
         shutil.copytree(work / lang / "build" / "html", site / lang)
         notebook_copies = site / lang / "_notebooks"
@@ -287,6 +291,29 @@ def _drop_source_maps(folder: Path) -> None:
     """Remove the theme's ``.map`` files: only a browser's developer tools read them, and they are most of its size."""
     for source_map in folder.rglob("*.map"):
         source_map.unlink()
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _why_sphinx_failed(output: str, lang: str, source: Path, folder: Path) -> str:
+    """What went wrong, for the reader: the failing cell and its error when a notebook failed, else Sphinx's last lines.
+
+    Sphinx ends a crash with the path of a log holding the whole traceback;
+    nbclient's CellExecutionError there shows the cell and the error.
+    """
+    saved = re.search(r"The full traceback has been saved in:\s*(\S+)", output)
+    if saved and Path(saved.group(1)).is_file():
+        log = _ANSI.sub("", Path(saved.group(1)).read_text(encoding="utf-8", errors="replace"))
+        cell = re.search(r"CellExecutionError: (An error occurred while executing the following cell:.*?)"
+                         r"(?:\n\s*\n\s*The above exception|\Z)", log, re.DOTALL)
+        notebook = re.search(r"ExecutionError: (\S+\.md)", log)
+        if cell:
+            where = notebook.group(1).replace(str(source), str(folder)) if notebook else lang
+            lines = [line.strip() for line in cell.group(1).splitlines()]
+            text = "\n".join(line for line in lines if line and not set(line) <= {"-"})
+            return f"{where}: {_tail(text, 30)}"
+    return f"sphinx-build ({lang}) failed:\n{_tail(output)}"
 
 
 def _tail(text: str, lines: int = 40) -> str:
