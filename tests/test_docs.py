@@ -136,7 +136,7 @@ def test_the_chinese_readme_has_one_line_per_paragraph():
 def test_the_readmes_python_examples_run(readme, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # they write neuron.svg and icecream.html
     examples = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
-    assert len(examples) == 2
+    assert len(examples) >= 2  # the engine and the stepper (and the Names section's, merged in)
     for example in examples:
         exec(compile(example, f"{readme.name} example", "exec"), {})
     assert (tmp_path / "neuron.svg").read_text(encoding="utf-8").startswith("<?xml")
