@@ -83,6 +83,7 @@ class Template:
     def __init__(self, expression: str, constants: tuple[tuple[str, float], ...]) -> None:
         names = {*INPUT_NAMES, "out"}
         bound = dict(constants)
+        expression = _decided(expression, bound)
         tree = ast.parse(expression, mode="eval")
         self.places: list[tuple[str, int]] = []  # (operand name, required precedence) per marker
         parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
@@ -126,6 +127,26 @@ class Template:
                 depth = inner_depth
             names += inner_names
         return new_code((self.format(*filled), depth + 1, self.precedence, names))
+
+
+def _decided(expression: str, bound: dict[str, float]) -> str:
+    """A conditional whose test reads only the op's bound numbers, as the branch it takes for them.
+
+    ``n * ieee_pow(a, n - 1) if n != 0 else 0.0`` for n = 2 is written
+    ``n * ieee_pow(a, n - 1)``: the test is the same for every call, so the
+    program says only what it computes (and computes what the eager op does).
+    """
+    tree = ast.parse(expression, mode="eval").body
+    if not bound or not isinstance(tree, ast.IfExp):
+        return expression
+    test = tree.test
+    if not all(isinstance(node, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Constant, ast.Load,
+                                 ast.cmpop, ast.boolop, ast.unaryop, ast.operator))
+               or isinstance(node, ast.Name) and node.id in bound for node in ast.walk(test)):
+        return expression
+    taken = tree.body if eval(compile(ast.Expression(test), "<test>", "eval"), {"__builtins__": {}}, bound) \
+        else tree.orelse  # noqa: S307 (numbers and operators only, checked above)
+    return _decided(ast.unparse(taken), bound)
 
 
 @functools.lru_cache(maxsize=None)

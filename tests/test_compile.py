@@ -300,3 +300,14 @@ def test_statements_are_records_of_what_they_assign_and_read():
     assert by_target[("x",)].code == "x, = inputs"
     assert set(by_target[("g_w",)].reads) == {"x", "g_z"}
     assert statements[-1].code.startswith("return ") and statements[-1].targets == ()
+
+
+@pytest.mark.parametrize("exponent", [2.0, 0.0, -0.5])
+def test_a_powers_program_writes_only_the_branch_its_exponent_takes(exponent):
+    x = Value(3.0, label="x")
+    y = (x ** exponent) * 2.0
+    program = autograd.compile(y, wrt=[x])
+    assert " if " not in program.source and "!= 0" not in program.source
+    loss, grads = program()
+    y.backward()
+    assert (bits(loss), [bits(g) for g in grads]) == (bits(y.data), [bits(x.grad)])
