@@ -60,6 +60,20 @@ def test_existing_permissions_are_kept_and_new_files_follow_the_umask(tmp_path):
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
 
 
+def test_saving_never_changes_the_process_umask_that_other_threads_share(tmp_path, monkeypatch):
+    mask = os.umask(0o077)
+    try:
+        def refused(*args):
+            raise AssertionError("os.umask changes the mask of every thread of the process")
+
+        monkeypatch.setattr(os, "umask", refused)
+        fresh = write_atomically(tmp_path / "fresh", "z")
+        monkeypatch.undo()
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600  # 0o666 less the umask 0o077, by the system
+
+
 def test_a_missing_directory_is_an_error_not_a_silent_success(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_atomically(tmp_path / "nowhere" / "file.txt", "text")

@@ -60,7 +60,8 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
     with _sigterm_cleans_up():
         clear_stale_temporaries(target)
         temporary = temporary_path(target)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        mode = file_mode(target)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, creation_mode(target))
         try:
             binary = isinstance(content, bytes)
             with os.fdopen(descriptor, "wb" if binary else "w",
@@ -71,7 +72,8 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
                     handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temporary, file_mode(target))
+            if mode is not None:
+                os.chmod(temporary, mode)
             # Asked again just before the rename: what the path names may have changed while writing.
             regular_target(given)
             os.replace(temporary, target)
@@ -214,14 +216,22 @@ def _sigterm_cleans_up() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def file_mode(target: pathlib.Path) -> int:
-    """The existing file's permissions, or those of a new file (0o666 minus the umask)."""
+def file_mode(target: pathlib.Path) -> int | None:
+    """The existing file's permissions; None for a new file."""
     try:
         return target.stat().st_mode & 0o7777
     except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
+        return None
+
+
+def creation_mode(target: pathlib.Path) -> int:
+    """The mode to create ``target``'s temporary file with.
+
+    A new file gets 0o666 and the system takes the umask off, as for any new
+    file (asking ``os.umask`` would change it for every thread for a moment);
+    a replacement starts private, then gets the old file's permissions.
+    """
+    return 0o666 if file_mode(target) is None else 0o600
 
 
 def sync_directory(directory: pathlib.Path) -> None:

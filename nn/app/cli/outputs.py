@@ -47,6 +47,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from autograd.viz.files import (
     NAME_LIMIT,
+    creation_mode,
     file_mode,
     process_runs,
     regular_target,
@@ -210,7 +211,7 @@ def _make_folders(folder: Path) -> list[Path]:
 def _new_temporary(target: Path) -> Path:
     """A new, empty temporary file beside ``target``, named for this process (see ``autograd.viz.files``)."""
     temporary = temporary_path(target)
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, creation_mode(target)))
     return temporary
 
 
@@ -221,7 +222,9 @@ def _write_file(temporary: Path, content: bytes | str, target: Path) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.chmod(temporary, file_mode(target))
+    mode = file_mode(target)
+    if mode is not None:  # a replaced file keeps its permissions; a new one has the umask's
+        os.chmod(temporary, mode)
 
 
 def _commit(staged: Mapping[Path, Path]) -> None:
