@@ -119,8 +119,9 @@ class Naming:
 
 
 def _check_name(value: object, what: str) -> None:
-    instance(value, what, str)
-    if not value or value != value.strip():
+    """Refuse a name that is not a string (TypeError) or is empty or padded with spaces (ValueError)."""
+    text = instance(value, what, str)
+    if not text or text != text.strip():
         raise ValueError(f"{what} must be a non-empty name without surrounding spaces, got {value!r}")
 
 

@@ -268,3 +268,24 @@ def test_a_teachers_table_keeps_its_own_column_names_and_the_common_names(tmp_pa
     for name in ("气温", "weekday", "ŷ", "MSE", "h1", "h2"):  # the teacher's labels are never translated
         assert name in graph, name
     assert "星期几" not in graph and "r\u0302" not in graph
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_story_heads_its_columns_r_and_r_hat_over_their_numbers(lang):
+    import re
+    import unicodedata
+
+    from autograd.i18n import language
+
+    def columns(text: str) -> int:  # a Chinese character takes two, the hat of r̂ none
+        return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+                   for c in text)
+
+    lines: list[str] = []
+    with language(lang):
+        demo.walkthrough(lines.append)
+    head = next(index for index, line in enumerate(lines) if line.rstrip().endswith("r\u0302") and " r " in line)
+    header, first = lines[head], lines[head + 1]
+    assert columns(header[:header.index(" r ") + 2]) == columns(first[:first.index("0.43") + 4])  # r over the sales
+    assert columns(header.rstrip()) == columns(first.rstrip())  # r̂ over the prediction
+    assert "mean((r\u0302 - r)^2)" in "\n".join(lines) and not re.search(r"\bd?pred\b", "\n".join(lines))
