@@ -493,7 +493,9 @@ export function mount(root, doc, options = {}) {
     const from = { ...camera };
     const started = performance.now();
     const step = (now) => {
-      const t = Math.min(1, (now - started) / 280);
+      // A frame's timestamp can precede performance.now() read in the same frame: t < 0 would overshoot
+      // backwards (a negative viewBox height, a console error).
+      const t = Math.min(1, Math.max(0, (now - started) / 280));
       const ease = t * (2 - t);
       setViewBox({
         x: from.x + (goal.x - from.x) * ease, y: from.y + (goal.y - from.y) * ease,
