@@ -46,6 +46,14 @@ class CustomBackward:
         self.text = text
 
 
+def record_of(node: Value) -> CustomBackward:
+    """The ``CustomBackward`` record of a node made the micrograd way, or given its own ``_backward``."""
+    operation = node._operation
+    if type(operation) is not CustomBackward:
+        raise TypeError(f"node {node!r} has no backward of its own: its op is {operation!r}")
+    return operation
+
+
 def no_backward() -> None:
     """micrograd's default ``_backward``: nothing flows back."""
 
@@ -90,7 +98,7 @@ def assign_backward(node: Value, function: Callable[[], None]) -> None:
     if type(operation) is CustomBackward:
         operation.backward = function
         return
-    if node._a is None:
+    if node._a is None or type(operation) is not Op:  # a leaf (a constant's op is no Op)
         node._operation = CustomBackward(None, function, node._op)
         return
     node._operation = CustomBackward(operation, function, operation.symbol)
@@ -106,7 +114,7 @@ def measured_local_grads(node: Value) -> tuple[float, ...]:
     nothing flows back: 0.0 each.
     """
     inputs = node.inputs
-    backward = node._operation.backward
+    backward = record_of(node).backward
     if not inputs or backward is None:
         return (0.0,) * len(inputs)
     saved_grad, saved_inputs = node.grad, [node_input.grad for node_input in inputs]
@@ -141,7 +149,7 @@ def propagate(walk: Iterator[Value], stopped: Value | None, checked: bool) -> No
         return
     for node in walk:
         operation = node._operation
-        if type(operation) is CustomBackward:
+        if type(operation) is not Op:  # a CustomBackward record: its own _backward
             _run_own_backward(node, checked=True)
             continue
         upstream = node.grad
@@ -158,7 +166,7 @@ def propagate(walk: Iterator[Value], stopped: Value | None, checked: bool) -> No
 
 def _run_own_backward(node: Value, checked: bool) -> None:
     """Run the ``_backward`` assigned to ``node`` (none assigned: nothing flows back); with ``checked``, refuse inf and nan."""
-    function = node._operation.backward
+    function = record_of(node).backward
     if function is not None:
         function()
     if checked:

@@ -84,8 +84,8 @@ def gradcheck(
         for i, x in enumerate(inputs)
     ]
     leaves = [
-        Value(x, label=inputs[i].label if isinstance(inputs[i], Value) else f"x{i}")
-        for i, x in enumerate(point)
+        Value(x, label=given.label if isinstance(given, Value) else f"x{i}")
+        for i, (x, given) in enumerate(zip(point, inputs))
     ]
     _output_of(f, leaves).backward()
     analytic = tuple(leaf.grad for leaf in leaves)

@@ -124,7 +124,7 @@ def interior_order(root: "Value") -> list["Value"]:
         # Go straight on to the first input still to walk (the other one
         # waits on the stack above the node); emit at once if there is none.
         while True:
-            a = node._a
+            a: Value = node._a  # type: ignore[assignment]  # (an interior node: never None)
             b = node._b
             if b is not None and b._a is not None and b.grad is not done:
                 node.grad = entered
@@ -250,10 +250,11 @@ def grad_cells(order: Sequence["Value"], initial: dict["Value", float] | None = 
             cells[node] = GradCell(start.get(node, 0.0))
             continue
         b = node._b
-        da, db = node._da, node._db
-        if da is None:  # its backward is its own function: the derivatives it measures
+        if node._da is None:  # its backward is its own function: the derivatives it measures
             local_grads = node.local_grads
             da, db = local_grads[0], (local_grads[1] if b is not None else 0.0)
+        else:
+            da, db = node._da, node._db or 0.0
         cells[node] = GradCell(start.get(node, 0.0), cells[a], None if b is None else cells[b], da, db)
     return cells
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from contextlib import AbstractContextManager, ContextDecorator
 from contextvars import ContextVar
-from typing import Callable
+from typing import Any, Callable
 
 from .validation import instance, integer
 
@@ -144,7 +144,7 @@ class _Block(ContextDecorator):
     def _recreate_cm(self) -> "_Block":  # each decorated call gets a block of its own
         return _Block(self._field, self._value, self._make)
 
-    def __enter__(self) -> object:
+    def __enter__(self) -> Any:
         found = _modes.get()
         value = self._value if self._make is None else self._make(found or DEFAULT_MODES)
         setting = _Setting(self._field, value)

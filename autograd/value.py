@@ -36,7 +36,7 @@ import math
 import threading
 import types
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Union
+from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Union, cast
 
 from . import _generated, ops
 from ._generated import OpMethods
@@ -74,11 +74,15 @@ class _ConstantMarker:
 
 CONSTANT = _ConstantMarker()
 
+# What a node's ``_operation`` slot holds: the op that made it, the record of
+# a node with its own backward, the constant marker, or None for a leaf.
+Operation = Union[Op, CustomBackward, _ConstantMarker, None]
+
 
 def _current_scope() -> Scope | None:
     """The scope (and row) this thread tags new nodes with (inlined where an op is built)."""
     modes = STATE.active and get_modes()
-    return modes and modes.scope
+    return modes.scope if modes else None
 
 
 def _to_float(x: object, what: str) -> float:
@@ -117,7 +121,7 @@ def _constant(data: float) -> "Value":
     node._da = node._db = 0.0
     node._operation = CONSTANT
     modes = STATE.active and get_modes()
-    node._tag = modes and modes.scope
+    node._tag = modes.scope if modes else None
     return node
 
 
@@ -224,6 +228,16 @@ class Value(_GeneratedMethods):
     # loop then meet two classes at each input, and CPython 3.11 specialises
     # an attribute access for one class only.
     __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_operation", "_tag", "__dict__")
+
+    # The slots' types (annotations only: a slot takes no class-level value).
+    data: float
+    grad: float
+    _a: Value | None  # the first input; None for a leaf
+    _b: Value | None  # the second input; None for a leaf or a node of one input
+    _da: float | None  # d(self)/d(_a), recorded when built; None when its backward is its own _backward
+    _db: float | None  # d(self)/d(_b), likewise (0.0 without a second input)
+    _operation: Operation  # what made it; None for a leaf
+    _tag: str | Scope | tuple[str, Scope] | None  # its label, its scope (and row), or both
 
     def __init__(self, data: Number, _children: Iterable["Value"] = (), _op: str = "",
                  label: str = "") -> None:
@@ -484,7 +498,8 @@ class Value(_GeneratedMethods):
             for name, value in own_slots.items():
                 setattr(self, name, value)
 
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Container[str] | None = None,
+                          exclude: Container[str] | None = None) -> dict[str, str]:
         """Jupyter shows a Value as its graph (text when Graphviz is missing)."""
         from .viz.display import mimebundle
 
@@ -534,7 +549,8 @@ def _user_state(node: "Value") -> tuple[dict[str, Any] | None, dict[str, Any] | 
         attributes, slots = state if type(state) is tuple else (state, None)
     else:  # Python 3.10: reading __dict__ makes it
         attributes = getattr(node, "__dict__", None)
-        slots = {name: getattr(node, name) for name in copyreg._slotnames(type(node)) if hasattr(node, name)}
+        slot_names = copyreg._slotnames(type(node))  # type: ignore[attr-defined]  # (private, but what pickle reads)
+        slots = {name: getattr(node, name) for name in slot_names if hasattr(node, name)}
     if type(node) is Value or not slots:  # (a plain node has no slots of a subclass)
         own_slots = None
     else:
@@ -672,13 +688,14 @@ def _op_reference(op: Op) -> object:
     return op
 
 
-def _operation_from(reference: object) -> object:
+def _operation_from(reference: object) -> Operation:
     """The op (or op record) a reference from ``_operation_reference`` names."""
     if type(reference) is not tuple:
-        return reference
+        return cast(Operation, reference)  # None, CONSTANT or an op of the user's own, pickled as it is
     kind = reference[0]
     if kind == "custom":
-        return CustomBackward(None if reference[1] is None else _operation_from(reference[1]), None, reference[2])
+        shown = None if reference[1] is None else cast(Op, _operation_from(reference[1]))
+        return CustomBackward(shown, None, reference[2])
     if kind == "op":
         return ops.OPS[reference[1]]
     if kind == "power":
@@ -702,7 +719,7 @@ del _name, _method
 
 # The generated methods build nodes of this class, which exists only now
 # (they are part of it), and call the two node builders above.
-_generated.Value = Value  # type: ignore[attr-defined]
-_generated._operand = _operand  # type: ignore[attr-defined]
-_generated._record = _record  # type: ignore[attr-defined]
+setattr(_generated, "Value", Value)
+setattr(_generated, "_operand", _operand)
+setattr(_generated, "_record", _record)
 ops._apply_op = _apply_op  # Op.__call__ builds its node here

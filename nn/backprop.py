@@ -59,10 +59,10 @@ def _weighted_sums(loss: Value, model: Module) -> dict[str, list[Value]]:
             continue
         path = node.scope.path if node.scope is not None else ()
         for length in range(len(path), -1, -1):  # the neuron's path is a suffix of the node's
-            name = by_path.get(path[len(path) - length:])
-            if name is not None:
-                if node.label in labels[name]:
-                    found[name].append(node)
+            neuron_name = by_path.get(path[len(path) - length:])
+            if neuron_name is not None:
+                if node.label in labels[neuron_name]:
+                    found[neuron_name].append(node)
                 break
     missing = [name for name, nodes in found.items() if not nodes]
     if missing:

@@ -41,9 +41,9 @@ def test_a_snapshot_holds_the_order_ids_and_names_of_its_graph():
     assert snapshot.order == topological_order(y)
     assert snapshot.ids == node_ids(y)  # the engine's ids, the same on every run
     named = by_label(y)
-    assert snapshot.id_of(named["x"]) == "n0" and snapshot.id_of(y) == "n5"
+    assert snapshot.ids[id(named["x"])] == "n0" and snapshot.ids[id(y)] == "n5"
     product = named["n"].inputs[0]
-    assert [snapshot.name(node) for node in (named["w"], product, y)] == ["w", "x·w", "y"]
+    assert [snapshot.names(node) for node in (named["w"], product, y)] == ["w", "x·w", "y"]
     assert snapshot.names is snapshot.names and snapshot.names(product) == "x·w"
     assert repr(snapshot) == "Snapshot(6 nodes, root 'y')"
 
@@ -62,18 +62,18 @@ def test_steps_are_computed_once_on_first_use(monkeypatch):
     import autograd.viz.steps as steps_module
 
     calls = []
-    real = steps_module.backward_steps
+    real = steps_module.numbers_only_steps
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(steps_module, "backward_steps", counting)
+    monkeypatch.setattr(steps_module, "numbers_only_steps", counting)
     snapshot = Snapshot(neuron())
     assert calls == []
     steps = snapshot.steps
     assert snapshot.steps is steps and len(calls) == 1
-    assert [step.node for step in steps] == [step.node for step in real(snapshot.root)]
+    assert [step.node for step in steps] == [step.node for step in steps_module.backward_steps(snapshot.root)]
 
 
 def test_the_steps_are_those_of_a_fresh_pass_whatever_the_grads():
@@ -222,9 +222,18 @@ def test_no_fallback_name_in_the_drawing_of_nn_networks_and_data_sets():
     losses.append(nn.losses.hinge_loss([scorer(x) for x in X[:2]], [1, -1]))
     for loss in losses:
         snapshot = Snapshot(loss)
-        names = [snapshot.name(node) for node in snapshot.order]
+        names = [snapshot.names(node) for node in snapshot.order]
         assert not any(re.search(r"[a-z_]+#\d+", name) for name in names), names
         texts = " ".join(backward_steps(snapshot)[index].text(snapshot.names) for index in range(3))
         assert not re.search(r"[a-z_]+#\d+", texts)
         svg = draw(snapshot, collapse=(), hide_constants=True).pipe(format="svg", encoding="utf-8")
         assert not re.search(r"[a-z_]+#\d+", svg)
+
+
+def test_the_second_accessors_of_ids_and_names_are_deprecated_and_say_the_same():
+    y = neuron()
+    snapshot = Snapshot(y)
+    with pytest.warns(DeprecationWarning, match=r"snapshot\.ids\[id\(node\)\]"):
+        assert snapshot.id_of(y) == snapshot.ids[id(y)] == f"n{len(snapshot) - 1}"
+    with pytest.warns(DeprecationWarning, match=r"snapshot\.names\(node\)"):
+        assert snapshot.name(y) == snapshot.names(y) == "y"

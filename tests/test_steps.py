@@ -1,6 +1,7 @@
 """backward_steps: the engine's order and arithmetic, replayed exactly."""
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,9 @@ from autograd import BackwardStep, Value, backward_steps, topological_order
 from graphs import neuron, random_graph, scoped_mlp
 from autograd.viz.snapshot import Snapshot
 from autograd.viz.steps import forward_steps, replay
+
+
+CHINESE_TEXT = re.compile(r"[\u4e00-\u9fff]")
 
 
 def same(a: float, b: float) -> bool:
@@ -232,3 +236,57 @@ def test_forward_steps_walk_the_graph_in_topological_order():
     assert forward_steps(Value(1.0)) == []
     with pytest.raises(TypeError, match="root must be Value or Snapshot, got int"):
         forward_steps(3)
+
+
+# --- steps are plain data, their texts written by the function that makes them ---
+
+def test_a_step_is_frozen_and_holds_its_texts_in_the_language_it_was_made_in():
+    import dataclasses
+
+    y = neuron()
+    english, chinese = backward_steps(y, lang="en"), backward_steps(y, lang="zh")
+    step = english[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.explanation = "changed"  # type: ignore[misc]
+    assert not hasattr(step, "__dict__") or "_explanation" not in vars(step)  # no cache set aside
+    assert step.lang == "en" and chinese[0].lang == "zh"
+    assert step.explanation and step.text().endswith(step.explanation)
+    assert chinese[0].text().endswith(chinese[0].explanation) and chinese[0].explanation != step.explanation
+    # Written once: the text needs no snapshot (no graph walk) to be read.
+    calls = []
+    original = Snapshot.__init__
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        original(self, *args, **kwargs)
+
+    try:
+        Snapshot.__init__ = counting  # type: ignore[method-assign]
+        texts = [s.text(total=len(english)) for s in english] + [str(s) for s in chinese]
+    finally:
+        Snapshot.__init__ = original  # type: ignore[method-assign]
+    assert calls == [] and texts[0].startswith("Step 1 of 3: y")
+    # The same text as writing it again from the snapshot's names.
+    snapshot = Snapshot(y)
+    assert [s.text(total=3) for s in english] == [s.text(snapshot.names, 3, "en") for s in english]
+
+
+def test_a_forward_steps_explanation_is_part_of_the_step_when_it_is_made():
+    y = neuron()
+    forward = forward_steps(y, lang="en")
+    assert all(step.explanation and step.text().endswith(step.explanation) for step in forward)
+    assert forward == forward_steps(y, lang="en")  # the same numbers, the same step
+    with pytest.raises(TypeError, match="names"):
+        forward[0].text(lang="zh")  # another language needs the snapshot's names...
+    assert CHINESE_TEXT.search(forward[0].text(Snapshot(y).names, lang="zh"))  # ...given, it is written again
+
+
+def test_a_snapshots_steps_hold_numbers_only_and_equal_the_written_ones():
+    y = neuron()
+    snapshot = Snapshot(y)
+    assert snapshot.steps == backward_steps(snapshot)  # texts are not compared: the numbers are the same
+    assert all(step.explanation == "" and step.lang == "" for step in snapshot.steps)
+    written = snapshot.steps[0].text(snapshot.names, 3)
+    assert written == backward_steps(snapshot, lang="en")[0].text(total=3)
+    with pytest.warns(DeprecationWarning, match="without names"):
+        assert snapshot.steps[0].text(total=3) == written

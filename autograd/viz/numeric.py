@@ -27,7 +27,7 @@ def evaluate_graph(order: Sequence[Value], overrides: dict[int, float]) -> dict[
         key = id(node)
         if key in overrides:
             values[key] = overrides[key]
-        elif node._a is None or node.op is None:
+        elif node.is_leaf or node.op is None:
             values[key] = node.data
         else:
             values[key] = node.op.compute(*(values[id(x)] for x in node.inputs))[0]

@@ -17,6 +17,7 @@ A snapshot records the graph's structure, which never changes once built;
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 from typing import TYPE_CHECKING, Union
 
@@ -54,12 +55,19 @@ class Snapshot:
     def __repr__(self) -> str:
         return f"Snapshot({len(self.order)} nodes, root {self.names(self.root)!r})"
 
+    # One accessor per fact: ``ids[id(node)]`` and ``names(node)``. These two
+    # said the same again; kept, deprecated, for code written against them.
+
     def id_of(self, node: Value) -> str:
-        """The node's stable id, ``n<k>`` for the k-th node in topological order."""
+        """Deprecated: ``snapshot.ids[id(node)]``, the node's stable id."""
+        warnings.warn("Snapshot.id_of(node) is deprecated: use snapshot.ids[id(node)]", DeprecationWarning,
+                      stacklevel=2)
         return self.ids[id(node)]
 
     def name(self, node: Value) -> str:
-        """The node's readable name: its label, its number if a constant, else its formula (``w1·x1``)."""
+        """Deprecated: ``snapshot.names(node)``, the node's readable name."""
+        warnings.warn("Snapshot.name(node) is deprecated: use snapshot.names(node)", DeprecationWarning,
+                      stacklevel=2)
         return self.names(node)
 
     @cached_property
@@ -73,7 +81,10 @@ class Snapshot:
 
     @cached_property
     def steps(self) -> list["BackwardStep"]:
-        """The steps of a fresh ``root.backward()`` (see ``backward_steps``), computed on first use."""
-        from .steps import backward_steps  # steps takes snapshots: imported here, not in a circle
+        """The steps of a fresh ``root.backward()``, numbers only (no texts), computed on first use.
 
-        return backward_steps(self)
+        ``backward_steps(snapshot, lang=...)`` makes them with their texts.
+        """
+        from .steps import numbers_only_steps  # steps takes snapshots: imported here, not in a circle
+
+        return numbers_only_steps(self)

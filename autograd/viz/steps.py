@@ -22,7 +22,8 @@ values), and returns its steps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Sequence, Union
 
 from ..graph import GradCell, grad_cells, pass_edge
@@ -54,7 +55,11 @@ class Contribution:
 
 @dataclass(frozen=True)
 class ForwardStep:
-    """One step of forward: ``node = op(inputs)``, and the local derivatives recorded for backward."""
+    """One step of forward: ``node = op(inputs)``, the local derivatives recorded for backward, and its text.
+
+    Plain data: :func:`forward_steps` writes the text (in the language
+    chosen there, ``lang``) when it makes the step.
+    """
 
     index: int
     node: Value
@@ -62,8 +67,11 @@ class ForwardStep:
     result: float
     local_grads: tuple[float, ...]
     rules: tuple[str, ...]
-    explanation: str
-    lang: str = "en"  # the language of ``explanation``, chosen when the step was made
+    explanation: str = ""  # the step in one sentence
+    lang: str = "en"  # the language of the texts
+    name: str = field(default="", compare=False)  # the node's name in its graph
+    equation: str = field(default="", repr=False, compare=False)  # `` = x * w = 2 * 3 = 6``: the first line's end
+    details: tuple[str, ...] = field(default=(), repr=False, compare=False)  # the lines below it, sentence last
 
     @property
     def inputs(self) -> tuple[Value, ...]:
@@ -72,34 +80,53 @@ class ForwardStep:
     @property
     def op_name(self) -> str:
         """The name of the op that made ``node`` (``mul``, ``relu``, ...)."""
-        op = self.node.op
-        return op.name if op is not None else (getattr(self.node, "_op", "") or "op")
+        return _op_name(self.node)
 
-    def text(self, names: Names, total: int | None = None, lang: str | None = None) -> str:
+    def text(self, names: Names | None = None, total: int | None = None, lang: str | None = None) -> str:
         """The step as a few lines of text: the computation, then what backward will need.
 
-        Written in ``lang``, by default the language the step was made in.
+        As written when the step was made; ``names`` or another ``lang``
+        write it again (``names`` is then needed: the snapshot's).
         """
+        if names is None and lang in (None, self.lang):
+            with language(self.lang):
+                return _joined(_counter(_("Forward {index} of {total}: {node}"), _("Forward {index}: {node}"),
+                                        self.index, total, self.name), self)
+        if names is None:
+            raise TypeError("names is needed to write a forward step in another language: pass the snapshot's "
+                            "names, or make the steps in that language (forward_steps(root, lang=...))")
         with language(lang or self.lang) as chosen:
-            return self._text(names, total, chosen)
+            return _joined(_counter(_("Forward {index} of {total}: {node}"), _("Forward {index}: {node}"),
+                                    self.index, total, names(self.node)), _written_forward(self, names, chosen))
 
-    def _text(self, names: Names, total: int | None, chosen: str) -> str:
-        node = self.node
-        operands = [names.within(x, node) for x in self.inputs]
-        head = _counter(_("Forward {index} of {total}: {node}"), _("Forward {index}: {node}"),
-                        self.index, total, names(node))
-        lines = [_equation(head, names, node, self.op_name, operands, self.input_values, self.result)]
-        # Below the first line, the row (said there) is left out of the names that share it.
-        short = names.base(node)[0]
-        for node_input, operand, local_grad, rule in zip(self.inputs, operands, self.local_grads, self.rules):
-            if node_input.is_constant:
-                continue  # a number in the formula: no derivative is taken with respect to it
-            recorded = _("records {derivative} = {value}").format(
-                derivative=partial(short, operand), value=number(local_grad))
-            lines.append(f"  {recorded}   [{rule}]")
-        explanation = self.explanation if chosen == self.lang else forward_sentence(self, names)
-        lines.append(f"  {explanation}")
-        return "\n".join(lines)
+
+def _written_forward(step: ForwardStep, names: Names, lang: str) -> ForwardStep:
+    """``step`` with its texts written with ``names``, in ``lang`` (the current language)."""
+    node = step.node
+    operands = [names.within(x, node) for x in step.inputs]
+    equation = _equation("", names, node, step.op_name, operands, step.input_values, step.result)
+    # Below the first line, the row (said there) is left out of the names that share it.
+    short = names.base(node)[0]
+    details = []
+    for node_input, operand, local_grad, rule in zip(step.inputs, operands, step.local_grads, step.rules):
+        if node_input.is_constant:
+            continue  # a number in the formula: no derivative is taken with respect to it
+        recorded = _("records {derivative} = {value}").format(
+            derivative=partial(short, operand), value=number(local_grad))
+        details.append(f"  {recorded}   [{rule}]")
+    explanation = forward_sentence(step, names)
+    details.append(f"  {explanation}")
+    return replace(step, explanation=explanation, lang=lang, name=names(node), equation=equation,
+                   details=tuple(details))
+
+
+def _joined(head: str, step: Union[ForwardStep, "BackwardStep"]) -> str:
+    return "\n".join((head + step.equation, *step.details))
+
+
+def _op_name(node: Value) -> str:
+    op = node.op
+    return op.name if op is not None else (getattr(node, "_op", "") or "op")
 
 
 def _equation(head: str, names: Names, node: Value, op_name: str, operands: Sequence[str],
@@ -130,82 +157,87 @@ def _counter(of_total: str, alone: str, index: int, total: int | None, node_name
 
 @dataclass(frozen=True)
 class BackwardStep:
-    """One step of backward: ``node`` passes its gradient ``upstream`` to its inputs."""
+    """One step of backward: ``node`` passes its gradient ``upstream`` to its inputs; and its text.
+
+    Plain data: :func:`backward_steps` writes the text (in the language
+    chosen there, ``lang``) when it makes the step. ``loss`` is the node
+    backward started from. A snapshot's steps (``Snapshot.steps``) hold
+    the numbers only: writing the texts of a 100k-node graph's steps costs
+    ~50x the pass, and ``explain`` reads only their gradients.
+    """
 
     index: int
     node: Value
     upstream: float
     contributions: tuple[Contribution, ...]
     loss: Value = field(repr=False, compare=False)
-    names: Names | None = field(default=None, repr=False, compare=False)
-    lang: str = field(default="en", compare=False)  # the language of its texts, chosen when it was made
-
-    @property
-    def explanation(self) -> str:
-        """The step in one sentence, generated from the op and the numbers (made when first read,
-        in the language the step was made in)."""
-        cached = self.__dict__.get("_explanation")
-        if cached is None:
-            with language(self.lang):
-                cached = backward_sentence(self, self.names or Snapshot(self.loss).names)
-            object.__setattr__(self, "_explanation", cached)
-        return cached
+    explanation: str = field(default="", compare=False)  # the step in one sentence ('' if not written)
+    lang: str = field(default="", compare=False)  # the language of the texts ('' if not written)
+    name: str = field(default="", compare=False)  # the node's name in its graph
+    equation: str = field(default="", repr=False, compare=False)  # `` = x * w = 2 * 3 = 6``: the first line's end
+    details: tuple[str, ...] = field(default=(), repr=False, compare=False)  # the lines below it, sentence last
 
     @property
     def op_name(self) -> str:
         """The name of the op that made ``node`` (``mul``, ``tanh``, ...; a micrograd-style node's ``_op``)."""
-        op = self.node.op
-        return op.name if op is not None else (getattr(self.node, "_op", "") or "op")
+        return _op_name(self.node)
 
     def text(self, names: Names | None = None, total: int | None = None, lang: str | None = None) -> str:
         """The step's arithmetic as a few lines of text (what the stepper shows), then its sentence.
 
-        Unlabelled nodes are named by their formula (``w1·x1``); ``names``
-        may pass in the names of the loss's graph (a snapshot's), computed once.
-        Constants are numbers in the formula: no line takes a derivative with
-        respect to one. Each gradient is marked partial (uses still to come)
-        or final. Written in ``lang``, by default the language the step was made in.
+        As written when the step was made: unlabelled nodes named by their
+        formula (``w1·x1``), no line for a constant, each gradient marked
+        partial (uses still to come) or final. ``names`` or another ``lang``
+        write it again (``names``: the snapshot's names of the loss's graph).
         """
-        with language(lang or self.lang) as chosen:
-            return self._text(names or Snapshot(self.loss).names, total, chosen)
-
-    def _text(self, names: Names, total: int | None, chosen: str) -> str:
-        loss_name = names(self.loss)
-        node = self.node
-        node_name = names(node)
-        operands = [names.within(c.input, node) for c in self.contributions]
-        head = _counter(_("Step {index} of {total}: {node}"), _("Step {index}: {node}"),
-                        self.index, total, node_name)
-        upstream = _("upstream {derivative} = {value}").format(
-            derivative=partial(loss_name, node_name), value=number(self.upstream))
-        lines = [
-            _equation(head, names, node, self.op_name, operands,
-                      [c.input.data for c in self.contributions], node.data),
-            f"  {upstream}" + ("  " + _("(the initial gradient of backward)") if node is self.loss else ""),
-        ]
-        short = names.base(node)[0] if row_of(node) is not None else node_name
-        for contribution, input_name in zip(self.contributions, operands):
-            if contribution.input.is_constant:
-                continue  # a number written into the formula: nothing learns from its gradient
-            local = partial(short, input_name)
-            rule = contribution.rule
-            received = _("{input}: local {derivative} = {value}").format(
-                input=input_name, derivative=local, value=number(contribution.local_grad))
-            lines.append(f"  → {received}   [{self.op_name}: {rule}]")
-            state = (_("(final)") if contribution.remaining == 0 else
-                     ngettext("(partial: {count} more use to come)", "(partial: {count} more uses to come)",
-                              contribution.remaining).format(count=contribution.remaining))
-            lines.append(
-                f"      {factor(contribution.local_grad)} × {factor(self.upstream)} = {number(contribution.product)};"
-                f"  {grad_of(input_name)} {number(contribution.grad_before)}"
-                f" + {factor(contribution.product)} = {number(contribution.grad_after)}  {state}"
-            )
-        same = self.names is names and chosen == self.lang
-        lines.append(f"  {self.explanation if same else backward_sentence(self, names)}")
-        return "\n".join(lines)
+        if names is None and self.details and lang in (None, self.lang):
+            with language(self.lang):
+                return _joined(_counter(_("Step {index} of {total}: {node}"), _("Step {index}: {node}"),
+                                        self.index, total, self.name), self)
+        if names is None:
+            warnings.warn("writing a backward step without names (in another language, or a snapshot's step, "
+                          "which holds numbers only) walks its graph again; pass the snapshot's names, or make "
+                          "the steps with backward_steps(loss, lang=...)", DeprecationWarning, stacklevel=2)
+            names = Snapshot(self.loss).names
+        with language(lang or self.lang or None) as chosen:  # (a step of numbers only: the current language)
+            return _joined(_counter(_("Step {index} of {total}: {node}"), _("Step {index}: {node}"),
+                                    self.index, total, names(self.node)), _written_backward(self, names, chosen))
 
     def __str__(self) -> str:
         return self.text()
+
+
+def _written_backward(step: BackwardStep, names: Names, lang: str) -> BackwardStep:
+    """``step`` with its texts written with ``names``, in ``lang`` (the current language)."""
+    loss_name = names(step.loss)
+    node = step.node
+    node_name = names(node)
+    operands = [names.within(c.input, node) for c in step.contributions]
+    upstream = _("upstream {derivative} = {value}").format(
+        derivative=partial(loss_name, node_name), value=number(step.upstream))
+    details = [f"  {upstream}" + ("  " + _("(the initial gradient of backward)") if node is step.loss else "")]
+    short = names.base(node)[0] if row_of(node) is not None else node_name
+    for contribution, input_name in zip(step.contributions, operands):
+        if contribution.input.is_constant:
+            continue  # a number written into the formula: nothing learns from its gradient
+        local = partial(short, input_name)
+        received = _("{input}: local {derivative} = {value}").format(
+            input=input_name, derivative=local, value=number(contribution.local_grad))
+        details.append(f"  → {received}   [{step.op_name}: {contribution.rule}]")
+        state = (_("(final)") if contribution.remaining == 0 else
+                 ngettext("(partial: {count} more use to come)", "(partial: {count} more uses to come)",
+                          contribution.remaining).format(count=contribution.remaining))
+        details.append(
+            f"      {factor(contribution.local_grad)} × {factor(step.upstream)} = {number(contribution.product)};"
+            f"  {grad_of(input_name)} {number(contribution.grad_before)}"
+            f" + {factor(contribution.product)} = {number(contribution.grad_after)}  {state}"
+        )
+    explanation = backward_sentence(step, names)
+    details.append(f"  {explanation}")
+    equation = _equation("", names, node, step.op_name, operands, [c.input.data for c in step.contributions],
+                         node.data)
+    return replace(step, explanation=explanation, lang=lang, name=node_name, equation=equation,
+                   details=tuple(details))
 
 
 def backward_steps(
@@ -227,11 +259,12 @@ def backward_steps(
         return _backward_steps(snapshot, initial, apply, chosen)
 
 
-def _backward_steps(snapshot: Snapshot, initial: float, apply: bool, lang: str) -> list[BackwardStep]:
+def _backward_steps(snapshot: Snapshot, initial: float, apply: bool, lang: str | None) -> list[BackwardStep]:
+    """The steps; their texts written in ``lang`` (None: numbers only)."""
     order = snapshot.order
     # A fresh pass starts every gradient at 0; backward itself resets the
     # interior nodes' and lets the leaves' accumulate.
-    start = {node: node.grad for node in order if node._a is None} if apply else {}
+    start = {node: node.grad for node in order if node.is_leaf} if apply else {}
     start[snapshot.root] = start.get(snapshot.root, 0.0) + initial
     cells = grad_cells(order, start)
     steps = list(_replay(order, cells, snapshot.names, lang))
@@ -239,6 +272,11 @@ def _backward_steps(snapshot: Snapshot, initial: float, apply: bool, lang: str) 
         for node in order:
             node.grad = cells[node].grad
     return steps
+
+
+def numbers_only_steps(snapshot: Snapshot) -> list[BackwardStep]:
+    """The steps of a fresh ``root.backward()`` without their texts (``Snapshot.steps``)."""
+    return _backward_steps(snapshot, 1.0, False, None)
 
 
 def _initial_gradient(gradient: object) -> float:
@@ -252,7 +290,8 @@ def _initial_gradient(gradient: object) -> float:
         raise ValueError(f"gradient is too large for a float, got {gradient!r}") from None
 
 
-def _replay(order: Sequence[Value], cells: dict[Value, GradCell], names: Names, lang: str) -> Iterator[BackwardStep]:
+def _replay(order: Sequence[Value], cells: dict[Value, GradCell], names: Names,
+            lang: str | None) -> Iterator[BackwardStep]:
     """Backward's pass over ``order`` reversed, on the gradients in ``cells``, one step per node.
 
     Each edge is passed on its own (``graph.pass_edge``: backward's own
@@ -265,7 +304,7 @@ def _replay(order: Sequence[Value], cells: dict[Value, GradCell], names: Names, 
             remaining[node_input] = remaining.get(node_input, 0) + 1
     index = 0
     for node in reversed(order):
-        if node._a is None:
+        if node.is_leaf:
             continue
         rules = rules_of(node)
         upstream = cells[node].grad
@@ -277,7 +316,8 @@ def _replay(order: Sequence[Value], cells: dict[Value, GradCell], names: Names, 
             left = remaining[node_input] = remaining[node_input] - 1
             contributions.append(Contribution(node_input, position, local_grad, rules[position],
                                               local_grad * upstream, before, cell.grad, left))
-        yield BackwardStep(index, node, upstream, tuple(contributions), loss, names, lang)
+        step = BackwardStep(index, node, upstream, tuple(contributions), loss)
+        yield step if lang is None else _written_backward(step, names, lang)
         index += 1
 
 
@@ -301,15 +341,14 @@ def forward_steps(root: Union[Value, Snapshot], *, lang: str | None = None) -> l
     """
     snapshot = Snapshot.of(root)
     names = snapshot.names
-    steps = []
+    steps: list[ForwardStep] = []
     with language(lang) as chosen:
         for node in snapshot.order:
-            if node._a is None:
+            if node.is_leaf:
                 continue
-            step = ForwardStep(len(steps), node, tuple(x.data for x in node.inputs), node.data,
-                               node.local_grads, rules_of(node), "", chosen)
-            object.__setattr__(step, "explanation", forward_sentence(step, names))
-            steps.append(step)
+            measured = ForwardStep(len(steps), node, tuple(x.data for x in node.inputs), node.data,
+                                   node.local_grads, rules_of(node))
+            steps.append(_written_forward(measured, names, chosen))
     return steps
 
 

@@ -22,8 +22,8 @@ from ..i18n import Catalogue, language
 from ..validation import instance
 from ..value import Value
 from .snapshot import Snapshot
-from .steps import BackwardStep, ForwardStep, forward_steps
-from .text import grad_of, number, partial
+from .steps import BackwardStep, ForwardStep, backward_steps, forward_steps
+from .text import Names, grad_of, number, partial
 from .update import Update, chosen_params, sgd_update
 
 BEFORE_FIRST_STEP = -1  # the loss's initial gradient, set before backward's first step
@@ -43,7 +43,8 @@ class Timeline:
             self.lang = chosen  # every text of the frames is written in it
         self.snapshot = snapshot
         self.loss = loss = snapshot.root
-        self.steps: list[BackwardStep] = snapshot.steps
+        # With their texts, in the timeline's language (every frame shows one).
+        self.steps: list[BackwardStep] = backward_steps(snapshot, lang=self.lang)
         self.forward: list[ForwardStep] = forward_steps(snapshot, lang=self.lang) if forward else []
         self.backward_start = len(self.forward)  # the frame of backward's first step
         self.step_of: dict[int, int] = {}
@@ -162,7 +163,7 @@ class Timeline:
         names = self.snapshot.names
         kind = self.kind(frame)
         if kind == "forward":
-            text = self.forward[frame].text(names, len(self.forward), self.lang)
+            text = _step_text(self.forward[frame], names, len(self.forward), self.lang)
             if frame == self.backward_start - 1:
                 text += "\n  " + _("Forward is done: {loss} = {value}. Next, backward.").format(
                     loss=names(self.loss), value=number(self.loss.data))
@@ -174,7 +175,7 @@ class Timeline:
             return _("{loss} is a leaf: backward has no steps; its grad is the initial gradient, 1.").format(
                 loss=names(self.loss))
         index = self.backward_index(frame)
-        text = self.steps[index].text(names, len(self.steps), self.lang)
+        text = _step_text(self.steps[index], names, len(self.steps), self.lang)
         follow_line = self.follow_text(frame)
         return f"{text}\n{follow_line}" if follow_line else text
 
@@ -235,3 +236,8 @@ def frame_title(timeline: Timeline, frame: int) -> str:
         index = timeline.backward_index(frame)
         return _("Backward {index} of {total}: {node}").format(
             index=index + 1, total=len(timeline.steps), node=names(timeline.steps[index].node))
+
+
+def _step_text(step: Union[ForwardStep, BackwardStep], names: Names, total: int, lang: str) -> str:
+    """The step's text as written when it was made, or written again if it was made in another language."""
+    return step.text(total=total) if step.lang == lang else step.text(names, total, lang)
