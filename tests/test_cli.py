@@ -611,6 +611,14 @@ def test_a_bad_name_for_the_value_exits_2_saying_why(tmp_path, expression, messa
     assert message in result.stderr and "^" in result.stderr
 
 
+def test_a_bad_name_for_the_value_is_explained_in_chinese(tmp_path):
+    result = tracegrad("trace", "x = x*y", "--set", "x=2", "y=3", "--lang", "zh", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "'x' 是表达式里的变量，不能再用作它的值的名字：请换一个名字，例如 L = ...，位于第 1 列" in result.stderr
+    result = tracegrad("draw", "L = x*y", "--set", "x=2", "y=3", "--lang", "zh", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.splitlines()[:3] == ["L = x*y = 6", "  dL/dx  = 3", "  dL/dy  = 2"]
+
+
 # --- train ----------------------------------------------------------------------------
 
 
