@@ -33,7 +33,6 @@ from .names import Naming, naming
 from .module import History, Module, StateError, build
 from .optim import OPTIMIZERS, SGD, Adam, Optimizer
 from .picture import network_picture
-# Importing these two also hands Module its fit, save and load (``nn.module.implements``).
 from .serialization import load_model
 from .training import evaluate, fit
 from .torch_bridge import from_torch  # (torch itself is imported only when it is called)

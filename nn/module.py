@@ -23,9 +23,9 @@ registered type without a list of types to switch over, so a learner's own
 module can be saved and rebuilt like nn's.
 
 This module sits at the bottom of ``nn``: it imports no other part of nn but
-``functional`` and ``names``. ``fit``, ``save`` and ``load`` run code of the modules above
-it (``nn.training``, ``nn.serialization``), which hand their functions over
-with ``@implements`` when imported (``import nn`` imports both).
+``functional`` and ``names`` at import. ``fit``, ``save``, ``load`` and ``to_torch`` run code of
+the modules above it (``nn.training``, ``nn.serialization``, ``nn.torch_bridge``), imported
+inside those methods when they are called.
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ Config = dict[str, JSONValue]
 #: A file path, as ``open`` accepts it.
 Path = Union[str, os.PathLike[str]]
 
-Implementation = TypeVar("Implementation", bound=Callable[..., Any])
 
 
 class StateError(ValueError):
@@ -101,37 +100,6 @@ class History:
             "val_accuracy": self.val_accuracy,
         }
         return {name: list(values) for name, values in series.items() if values}
-
-
-# --- the methods implemented above this module ----------------------------------------------
-
-# Functions of different signatures and results (a History, None, a Module, a torch module):
-# each Module method that calls one states its own types.
-_IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {}
-
-
-def implements(method: str) -> Callable[[Implementation], Implementation]:
-    """Decorator: ``Module.<method>(...)`` calls the decorated ``function(module, ...)``.
-
-    ``nn.training`` provides ``fit``, ``nn.serialization`` ``save`` and ``load``:
-    the base class calls them without importing the modules that build on it.
-    """
-    if method not in ("fit", "save", "load", "to_torch"):
-        raise ValueError(f"Module has no method {method!r} implemented elsewhere")
-
-    def register(function: Implementation) -> Implementation:
-        _IMPLEMENTATIONS[method] = function
-        return function
-
-    return register
-
-
-def _implementation(method: str) -> Callable[..., Any]:
-    try:
-        return _IMPLEMENTATIONS[method]
-    except KeyError:
-        where = {"fit": "nn.training", "to_torch": "nn.torch_bridge"}.get(method, "nn.serialization")
-        raise RuntimeError(f"Module.{method} needs {where}; import nn to load it") from None
 
 
 #: Every Module subclass by class name (the ``"type"`` of its ``config()``).
@@ -455,25 +423,35 @@ class Module:
             for key, _ in module._own_buffers():
                 module._set_buffer(key, values[prefix + key])
 
+    # The methods below run code of the modules above this one, imported when called (the
+    # layers contract lists these upward edges): never missing, whatever the caller imported.
+
     def save(self, path: Path) -> None:
         """Write architecture and state to ``path`` as JSON, atomically (see ``nn.serialization``)."""
-        _implementation("save")(self, path)
+        from .serialization import save
+
+        save(self, path)
 
     def load(self, path: Path) -> "Module":
         """Read a file written by ``save`` into this model; refuses any mismatch untouched."""
-        _implementation("load")(self, path)
+        from .serialization import load_into
+
+        load_into(self, path)
         return self
 
     # --- training -------------------------------------------------------------------------
 
     def fit(self, X: Sequence[Sample], y: Sequence[Target], **options: object) -> History:
         """Train on (X, y); see ``nn.training.fit`` for the options. Returns the History."""
-        history: History = _implementation("fit")(self, X, y, **options)
-        return history
+        from .training import fit
+
+        return fit(self, X, y, **options)  # type: ignore[arg-type]
 
     def to_torch(self) -> "torch.nn.Module":
         """The equivalent ``torch.nn.Module`` in float64 (see ``nn.torch_bridge``; needs torch)."""
-        return _implementation("to_torch")(self)
+        from .torch_bridge import to_torch
+
+        return to_torch(self)  # type: ignore[no-any-return]
 
     # --- errors for typos -----------------------------------------------------------------
 

@@ -51,7 +51,6 @@ from .module import (
     Path,
     StateError,
     build,
-    implements,
     implied_entries,
     validated_state,
 )
@@ -128,7 +127,6 @@ def to_json(model: Module) -> str:
     return json.dumps(model_document(model), allow_nan=False, indent=1) + "\n"
 
 
-@implements("save")
 def save(model: Module, path: Path) -> None:
     """Write ``model``'s architecture and state to ``path`` (JSON, atomic, exact floats)."""
     write_atomically(path, to_json(model))
@@ -237,7 +235,6 @@ def _same_leaf(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
-@implements("load")
 def load_into(model: Module, path: Path) -> None:
     """Read ``path`` into ``model``: architecture must match, state must be exact and valid."""
     document = read_document(path)

@@ -28,7 +28,7 @@ from .dropout import Dropout
 from .batchnorm import BatchNorm
 from .functional import LEAKY_RELU_SLOPE
 from .layers import MLP, Activation, Layer, Sequential
-from .module import Module, implements
+from .module import Module
 
 __all__ = ["to_torch", "from_torch", "INSTALL_HINT"]
 
@@ -89,7 +89,6 @@ def _parts(torch: Any, module: Module) -> list[Any]:
                     f"not {type(module).__name__}")
 
 
-@implements("to_torch")
 def to_torch(model: Module) -> Any:
     """An equivalent ``torch.nn.Sequential`` (float64), in the model's train/eval mode."""
     torch = _torch()

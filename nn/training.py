@@ -29,7 +29,7 @@ from .data import batches, check_batching
 from .functional import in_row, is_list_like
 from .names import current as current_naming
 from .losses import Loss, signed_label
-from .module import History, Module, Output, Sample, Target, implements
+from .module import History, Module, Output, Sample, Target
 from .optim import SGD, Optimizer
 
 __all__ = [
@@ -240,7 +240,6 @@ class _CompiledSteps:
             parameter.grad = gradient
 
 
-@implements("fit")
 def fit(
     model: Module,
     X: Sequence[Sample],
