@@ -11,7 +11,8 @@ Each op is one entry of a derivative table (the shape of autodidact's
   expression in ``a``, ``b`` and ``out``, the forward value (``exp``'s is
   ``out``, ``tanh``'s ``(1.0 - out) * (1.0 + out)``);
 * ``rules`` -- the text of each local derivative, written as maths in the
-  letters ``u`` and ``v`` (``d(u·v)/du = v``), which no learner's name collides with;
+  letters ``u`` and ``v`` (``d(u·v)/du = v``), which the articles give to no value
+  (their ``b`` is a bias, their ``a`` an activation);
 * ``methods`` -- how a ``Value`` spells the op (``x * y`` and ``2 * y``; ``x.exp()``);
 * ``doc`` -- what the op is, in a few words (the methods' docstrings);
 * ``symbol`` -- the short name a graph shows (and micrograd's ``_op``);
