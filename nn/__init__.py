@@ -12,7 +12,7 @@ produces can be drawn and its backward stepped node by node::
 """
 
 from . import data, models, names
-from .backprop import deltas, deltas_by_row
+from .backprop import deltas, deltas_by_row, weighted_sums
 from .batchnorm import BatchNorm
 from .dropout import Dropout
 from .functional import ACTIVATIONS, activation, log_softmax, mean, softmax, total
@@ -81,5 +81,6 @@ __all__ = [
     "tower_network",
     "deltas",
     "deltas_by_row",
+    "weighted_sums",
     "from_torch",
 ]

@@ -30,7 +30,7 @@ from .names import known
 from .layers import Neuron
 from .module import Module
 
-__all__ = ["deltas", "deltas_by_row", "node_gradients"]
+__all__ = ["deltas", "deltas_by_row", "node_gradients", "weighted_sums"]
 
 
 def node_gradients(loss: Value) -> dict[Value, float]:
@@ -73,6 +73,16 @@ def _weighted_sums(loss: Value, model: Module) -> dict[str, list[Value]]:
     for nodes in found.values():
         nodes.sort(key=lambda node: _row(node) or 0)
     return found
+
+
+def weighted_sums(loss: Value, model: Module) -> list[Value]:
+    """Every neuron's weighted sum ``z`` in the graph of ``loss``: the nodes whose gradient is δ.
+
+    For a drawing's δ badges: ``draw(loss, deltas=nn.weighted_sums(loss, model))``.
+    """
+    instance(loss, "loss", Value)
+    instance(model, "model", Module)
+    return [node for nodes in _weighted_sums(loss, model).values() for node in nodes]
 
 
 def _row(node: Value) -> int | None:

@@ -218,7 +218,7 @@ def test_bad_options_are_rejected_with_a_clear_message():
     ({"hide_constants": None}, TypeError, "hide_constants must be bool, got NoneType"),
     ({"check_grads": 1}, TypeError, "check_grads must be bool, got int"),
     ({"group_scopes": 0}, TypeError, "group_scopes must be bool, got int"),
-    ({"highlight": [1.0]}, TypeError, "each highlighted node must be Value, got float"),
+    ({"highlight": [1.0]}, TypeError, "highlight[0] must be Value, got float"),
     ({"collapse": [3]}, TypeError, "collapse takes scope names or path tuples, got 3"),
     ({"collapse": 3}, TypeError, "collapse must be a scope name or a collection of them, got int"),
     ({"highlight": 3}, TypeError, "highlight must be a Value or Values, got int"),
@@ -406,7 +406,7 @@ def test_square_brackets_alone_in_a_label_render(label):
     assert label in texts
 
 
-def test_show_deltas_badges_each_weighted_sum_with_its_gradient():
+def test_deltas_badge_the_nodes_the_caller_names_with_their_gradient():
     x, w, b = Value(2.0, label="x"), Value(-0.5, label="w"), Value(0.25, label="b")
     z = w * x + b
     z.label = "z"
@@ -418,10 +418,16 @@ def test_show_deltas_badges_each_weighted_sum_with_its_gradient():
     loss.backward()
     plain = svg_texts(svg_of(draw(loss)))
     assert not any(text.startswith("δ") for text in plain)  # off by default
-    texts = svg_texts(svg_of(draw(loss, show_deltas=True)))
+    # The views do not guess a weighted sum from its name: the caller lists the nodes.
+    texts = svg_texts(svg_of(draw(loss, deltas=[z, scoped])))
     badges = [text for text in texts if text.startswith("δ")]
-    assert badges == [f"δ = ∂L/∂z = {number(z.grad)}", f"δ = ∂L/∂z = {number(scoped.grad)}"]
-    with pytest.raises(TypeError, match="show_deltas must be bool"):
-        draw(loss, show_deltas="yes")
+    assert badges == [f"δ = ∂L/∂z = {number(z.grad)}", f"δ = ∂L/∂L1.N1.z = {number(scoped.grad)}"]
+    assert [text for text in svg_texts(svg_of(draw(loss, deltas=z))) if text.startswith("δ")] == badges[:1]
+    with pytest.raises(TypeError, match=r"deltas\[0\] must be .*Value"):
+        draw(loss, deltas=["z"])
+    with pytest.raises(ValueError, match=r"deltas\[0\] .* is not a node of the drawn graph"):
+        draw(loss, deltas=[Value(1.0)])
+    with pytest.raises(TypeError, match="show_deltas is gone: pass deltas="):
+        draw(loss, show_deltas=True)
     with pytest.raises(TypeError, match="unexpected keyword argument 'show_delta'"):
         build_scene(loss, show_delta=True)

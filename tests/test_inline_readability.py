@@ -29,7 +29,7 @@ import pytest
 from autograd import Value, draw
 from autograd.viz.display import mimebundle
 from graphs import neuron, scoped_mlp
-from nn import MLP, data, icecream_network, l2_penalty, mse_loss, tower_network
+from nn import MLP, data, icecream_network, l2_penalty, mse_loss, tower_network, weighted_sums
 from nn.app import demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,11 +141,12 @@ def tower_inside() -> Value:
     return inside
 
 
-def deltas_loss() -> Value:
+def deltas_loss() -> tuple[Value, list[Value]]:
+    """Notebook 10's loss and its neurons' weighted sums (the nodes that wear δ)."""
     model = MLP(2, [3, 2, 1], activation="tanh", seed=1)
     loss = mse_loss(model([0.5, -1.2]), 0.8)
     loss.backward()
-    return loss
+    return loss, weighted_sums(loss, model)
 
 
 def _drawings():
@@ -161,8 +162,9 @@ def _drawings():
         ("07_overfitting_regularisation", 'draw(total_loss, collapse="neurons", rankdir="TB")',
          lambda lang: draw(penalised_tiny_model(), collapse="neurons", rankdir="TB", lang=lang)),
         ("08_universal_approximation", "draw(inside)", lambda lang: draw(tower_inside(), lang=lang)),
-        ("10_deltas", 'draw(loss, show_deltas=True, group_scopes=False, rankdir="TB")',
-         lambda lang: draw(deltas_loss(), show_deltas=True, group_scopes=False, rankdir="TB", lang=lang)),
+        ("10_deltas", 'draw(loss, deltas=nn.weighted_sums(loss, model), group_scopes=False, rankdir="TB")',
+         lambda lang: (lambda loss, sums: draw(loss, deltas=sums, group_scopes=False, rankdir="TB", lang=lang))(
+             *deltas_loss())),
     ]
 
 

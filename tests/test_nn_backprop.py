@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
 
 import pytest
 
 import nn
 from autograd import Value
-from nn import MLP, data, mse_loss
+from nn import MLP, data, deltas, mse_loss
 from tests.support import assert_floats_match
 
 
@@ -106,3 +108,17 @@ def test_deltas_refuse_a_loss_the_model_did_not_build():
         nn.deltas(loss, model)
     with pytest.raises(TypeError):
         nn.deltas(Value(1.0) * 2, "model")
+
+
+def test_the_drawings_delta_badges_are_nn_deltas_on_the_weighted_sums_nn_names():
+    from autograd import draw
+    from nn import weighted_sums
+
+    model = MLP(2, [3, 1], activation="tanh", seed=4)
+    loss = mse_loss(model([0.3, -0.7]), 0.5)
+    loss.backward()
+    sums = weighted_sums(loss, model)
+    assert [node.label for node in sums] == ["z", "z", "z", "ŷ"]  # three hidden z, the linear output's z is ŷ
+    svg = html.unescape(draw(loss, deltas=sums).pipe(format="svg").decode())
+    badges = re.findall(r"δ = ∂L/∂[^ ]+ = ([-0-9.e]+)", svg)
+    assert sorted(float(b) for b in badges) == pytest.approx(sorted(deltas(loss, model).values()), rel=1e-3)

@@ -29,7 +29,7 @@ from ..i18n import language
 from ..validation import choice, instance
 from ..value import Value
 from .inline import inline
-from .labels import edge_label, group_label, is_weighted_sum, op_label, value_label
+from .labels import edge_label, group_label, op_label, value_label
 from .numeric import LeafCheck, check_leaf_grads
 from .optional import import_graphviz
 from .palette import BORDER, CLUSTER_FILLS, CONTROL_BORDER, EDGE_COLOR, EDGE_LABEL_COLOR, FILL, HIGHLIGHT, INK, MUTED
@@ -51,7 +51,7 @@ class DrawOptions(TypedDict, total=False):
     hide_constants: bool
     edge_labels: Union[bool, str]
     rankdir: str
-    show_deltas: bool
+    deltas: Iterable[Value] | Value
 
 
 BIG_GRAPH = 400  # nodes
@@ -92,8 +92,9 @@ def draw(
     edge_labels: bool | str = False,
     check_grads: bool = False,
     rankdir: str = "LR",
-    show_deltas: bool = False,
+    deltas: Iterable[Value] | Value = (),
     lang: str | None = None,
+    show_deltas: None = None,
 ) -> "graphviz.Digraph":
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (render it to SVG).
 
@@ -111,8 +112,9 @@ def draw(
     - ``check_grads``: each leaf's gradient is checked by central differences
       (the root is evaluated again around the leaf) and marked ✓ or ✗.
     - ``rankdir``: ``"LR"`` (left to right), ``"TB"``, ``"RL"`` or ``"BT"``.
-    - ``show_deltas``: every node labelled ``z`` (a neuron's weighted sum,
-      also ``L1.N2.z``) carries a badge δ = ∂L/∂z, its gradient.
+    - ``deltas``: the nodes that carry a badge δ = ∂L/∂z, their gradient
+      (``z`` and ``L`` as the drawing names them); the caller says which:
+      a network's weighted sums are ``nn.weighted_sums(loss, model)``.
     - ``lang``: the language of the words the drawing adds (``data``,
       ``grad``, ``[row k]``, a collapsed box's summary): ``"en"`` or ``"zh"``;
       None, the current language. Labels, numbers and formulas are as given.
@@ -133,8 +135,9 @@ def draw(
         edge_labels=edge_labels,
         check_grads=check_grads,
         rankdir=rankdir,
-        show_deltas=show_deltas,
+        deltas=deltas,
         lang=lang,
+        show_deltas=show_deltas,
     ).graph)
 
 
@@ -162,6 +165,10 @@ def build_scene(
     if unknown:
         raise TypeError(f"draw() got an unexpected keyword argument {unknown[0]!r}")
     settings.update(options)
+    if settings.pop("show_deltas") is not None:
+        # The drawing cannot tell a weighted sum from its name: the caller lists the nodes.
+        raise TypeError("show_deltas is gone: pass deltas=[the nodes to badge], "
+                        "e.g. deltas=nn.weighted_sums(loss, model) for a network's weighted sums")
     with language(settings.pop("lang")):  # type: ignore[arg-type]
         return _build_scene(root, grads, only, settings)
 
@@ -169,13 +176,12 @@ def build_scene(
 def _build_scene(
     root: Union[Value, Snapshot], grads: dict[int, float] | None, only: set[int] | None, settings: dict[str, object]
 ) -> Scene:
-    show_grads, highlight, group_scopes, collapse, hide_constants, edge_labels, check_grads, rankdir, show_deltas = (
+    show_grads, highlight, group_scopes, collapse, hide_constants, edge_labels, check_grads, rankdir, deltas = (
         settings[name] for name in ("show_grads", "highlight", "group_scopes", "collapse", "hide_constants",
-                                    "edge_labels", "check_grads", "rankdir", "show_deltas"))
+                                    "edge_labels", "check_grads", "rankdir", "deltas"))
     snapshot = Snapshot.of(root)
     for flag, given in (("show_grads", show_grads), ("group_scopes", group_scopes),
-                        ("hide_constants", hide_constants), ("check_grads", check_grads),
-                        ("show_deltas", show_deltas)):
+                        ("hide_constants", hide_constants), ("check_grads", check_grads)):
         instance(given, flag, bool)
     choice(rankdir, "rankdir", RANKDIRS)
     if not isinstance(edge_labels, bool):
@@ -185,9 +191,9 @@ def _build_scene(
     graphviz = import_graphviz()
     order = snapshot.order
     builder = _Builder(
-        snapshot, show_grads, _highlighted(highlight), group_scopes, hide_constants, edge_labels, grads, only,
+        snapshot, show_grads, _chosen(highlight, "highlight"), group_scopes, hide_constants, edge_labels, grads, only,
     )
-    builder.show_deltas = show_deltas
+    builder.deltas = _chosen(deltas, "deltas", snapshot)
     builder.fold(_collapsed_paths(order, collapse))
     if check_grads:
         builder.check()
@@ -219,14 +225,17 @@ def _build_scene(
     return Scene(dot, snapshot, builder.elements, builder.value_element, builder.op_element, builder.edge_consumers)
 
 
-def _highlighted(highlight: Iterable[Value] | Value) -> set[int]:
-    if isinstance(highlight, Value):
-        return {id(highlight)}
-    if not isinstance(highlight, Iterable):
-        raise TypeError(f"highlight must be a Value or Values, got {type(highlight).__name__}")
+def _chosen(nodes: Iterable[Value] | Value, what: str, snapshot: Snapshot | None = None) -> set[int]:
+    """The ids of the nodes given as ``what`` (a Value or Values); with ``snapshot``, each must be in its graph."""
+    if isinstance(nodes, Value):
+        nodes = (nodes,)
+    if not isinstance(nodes, Iterable) or isinstance(nodes, (str, bytes)):
+        raise TypeError(f"{what} must be a Value or Values, got {type(nodes).__name__}")
     chosen = set()
-    for node in highlight:
-        instance(node, "each highlighted node", Value)
+    for position, node in enumerate(nodes):
+        instance(node, f"{what}[{position}]", Value)
+        if snapshot is not None and id(node) not in snapshot.ids:
+            raise ValueError(f"{what}[{position}] ({node!r}) is not a node of the drawn graph")
         chosen.add(id(node))
     return chosen
 
@@ -298,7 +307,7 @@ class _Builder:
         self.op_element: dict[int, str] = {}
         self.edge_consumers: dict[str, list[Value]] = {}
         self.cluster_count = 0
-        self.show_deltas = False
+        self.deltas: set[int] = set()  # id(node) of the nodes wearing a δ badge
         self.consumers = snapshot.consumers
         # Where each node is drawn: its scope; a leaf built outside any scope
         # (nn makes parameters before it runs them in their neuron's scope)
@@ -427,7 +436,8 @@ class _Builder:
                 self.elements.append(Element(node_id, kind, [node]))
             else:
                 kind = "root" if node is self.root else "leaf" if node.is_leaf else "inner"
-                label = value_label(node, self.names(node), self.grad(node), self.show_grads, self.show_deltas,
+                delta = self.names(self.root) if key in self.deltas else None
+                label = value_label(node, self.names(node), self.grad(node), self.show_grads, delta,
                                     self.checks.get(key))
                 highlighted = key in self.highlight
                 attrs = {
@@ -437,7 +447,7 @@ class _Builder:
                     "penwidth": "3" if highlighted else "1.6" if kind == "root" else "1.2",
                     "margin": "0.06,0.03",
                 }
-                trailing = int(self.show_deltas and is_weighted_sum(node)) + int(key in self.checks)
+                trailing = int(key in self.deltas) + int(key in self.checks)
                 self.elements.append(Element(node_id, "value", [node], [node] if self.show_grads else [], [node],
                                              trailing))
             self.value_element[key] = node_id

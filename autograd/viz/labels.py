@@ -26,12 +26,6 @@ ngettext = _catalogue.ngettext
 GRAD_CELL_WIDTH = 78
 
 
-def is_weighted_sum(node: Value) -> bool:
-    """A neuron's weighted sum: a node labelled ``z`` (or ``<scope>.z``)."""
-    label = shown_label(node).strip()
-    return label == "z" or label.endswith(".z")
-
-
 def data_cell(data: float) -> str:
     """``data 0.5`` in the data colour."""
     text = _("data {value}").format(value=number(data))
@@ -45,12 +39,12 @@ def grad_cell(grad: float) -> str:
 
 
 def value_label(
-    node: Value, name: str, grad: float, show_grads: bool, show_deltas: bool, check: LeafCheck | None,
+    node: Value, name: str, grad: float, show_grads: bool, delta_of: str | None, check: LeafCheck | None,
 ) -> str:
     """A value's box: its label (else ``name``, muted), data, ``grad`` if ``show_grads``, δ badge, check mark.
 
-    With ``show_deltas`` a weighted sum ``z`` carries the badge δ = ∂L/∂z,
-    its ``grad``; ``check`` is the leaf's central-difference check, if any.
+    With ``delta_of`` (the root's name, ``L``) the node carries the badge
+    δ = ∂L/∂z, its ``grad``; ``check`` is the leaf's central-difference check, if any.
     """
     rows = []
     label = shown_label(node)
@@ -61,8 +55,9 @@ def value_label(
     rows.append(data_cell(node.data))
     if show_grads:
         rows.append(grad_cell(grad))
-    if show_deltas and is_weighted_sum(node):
-        rows.append(f'<FONT COLOR="{DELTA_COLOR}"><B>δ = ∂L/∂z = {html_label_text(number(grad))}</B></FONT>')
+    if delta_of is not None:
+        badge = f"δ = {partial(delta_of, name)} = {number(grad)}"
+        rows.append(f'<FONT COLOR="{DELTA_COLOR}"><B>{html_label_text(badge)}</B></FONT>')
     if check is not None:
         if check.ok:
             text = _("✓ numeric {value}").format(value=number(check.numeric))
