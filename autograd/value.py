@@ -3,7 +3,8 @@
 A Value holds its float ``data``, its ``grad``, up to two inputs, the op that
 made it and the local derivative with respect to each input, computed when
 the node is built. Backward is then a plain loop over the graph in reverse
-topological order: ``input.grad += local_grad * node.grad``.
+topological order: ``input.grad += local_grad * node.grad``, written once, in
+``autograd.graph.backward_pass``.
 
 There are no closures per node and no reference cycles (a node points only to
 its inputs), so the garbage collector never has to untangle a graph, and
