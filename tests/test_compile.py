@@ -223,8 +223,8 @@ def test_repr_says_what_the_program_is():
     assert "1 gradients" in repr(program) or "1 gradient" in repr(program)
 
 
-def test_the_readme_shows_the_program_compile_writes():
-    readme = (__import__("pathlib").Path(__file__).resolve().parent.parent / "README.md").read_text()
+def test_the_engine_page_shows_the_program_compile_writes():
+    readme = (__import__("pathlib").Path(__file__).resolve().parent.parent / "docs" / "engine.md").read_text()
     x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
     program = autograd.compile((x * w + b).tanh(), wrt=[w, b], inputs=[x])
     assert "```\n" + program.source + "```" in readme

@@ -349,8 +349,8 @@ def test_a_programs_lines_leave_linecache_with_it():
     assert len([name for name in linecache.cache if name.startswith("<tracegrad program")]) == before - 1
 
 
-def test_the_readme_shows_the_mini_batch_trap_and_its_fix():
-    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def test_the_engine_page_shows_the_mini_batch_trap_and_its_fix():
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "engine.md").read_text(encoding="utf-8")
     trap, fix = re.findall(r"```python\n(.*?)```", readme.split("**The mini-batch trap.**")[1], re.S)[:2]
     namespace = {"Value": Value, "compile": autograd.compile,
                  "w": Value(0.4, label="w"), "x": Value(2.0, label="x")}

@@ -23,7 +23,6 @@ from test_glossary_terms import TERMS
 from test_notebook_prose import half_width_in_chinese, is_cjk, paragraph_lines, prose
 
 ROOT = Path(__file__).resolve().parent.parent
-# The README files checked; point them at README.new.md / README.zh.new.md to check drafts before the swap.
 README = ROOT / "README.md"
 README_ZH = ROOT / "README.zh.md"
 MAX_README_LINES = 200
