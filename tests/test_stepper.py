@@ -2,10 +2,12 @@
 
 import json
 import math
+import os
 import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -191,7 +193,9 @@ assert "pip install tracegrad[notebook]" in shown["text/plain"] and "Forward 1 o
 assert 'class="tg-stepper"' in shown["text/html"]
 print("ok")
 """
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    tests = str(Path(__file__).resolve().parent)  # where graphs.py is
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": tests})
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
