@@ -155,14 +155,17 @@ def compute_leaky_relu(a, slope):
 class OpMethods:
     """``Value``'s op methods, generated from the op table."""
 
+    # Copied into Value (autograd.value), so self is a Value; mypy refuses a self type that is
+    # not a base of the class it is written in ([misc]), and checks each body with self: Value.
     __slots__ = ()
 
-    def __add__(self, other: Operand) -> Value:
+    def __add__(self: Value, other: Operand) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """Sum: ``self + other``; d(u + v)/du = 1, d(u + v)/dv = 1."""
         if type(other) is not Value:
-            other = _operand(other, "+")
-            if other is None:
+            operand = _operand(other, "+")
+            if operand is None:
                 return NotImplemented
+            other = operand
         a = self.data
         b = other.data
         out = a + b
@@ -177,10 +180,10 @@ class OpMethods:
         node._da = 1.0
         node._db = 1.0
         node._operation = ADD
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __radd__(self, other: Number) -> Value:
+    def __radd__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """``other + self`` for a number ``other``."""
         constant = _operand(other, "+")
         if constant is None:
@@ -199,15 +202,16 @@ class OpMethods:
         node._da = 1.0
         node._db = 1.0
         node._operation = ADD
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __sub__(self, other: Operand) -> Value:
+    def __sub__(self: Value, other: Operand) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """Difference: ``self - other``; d(u − v)/du = 1, d(u − v)/dv = −1."""
         if type(other) is not Value:
-            other = _operand(other, "-")
-            if other is None:
+            operand = _operand(other, "-")
+            if operand is None:
                 return NotImplemented
+            other = operand
         a = self.data
         b = other.data
         out = a - b
@@ -222,10 +226,10 @@ class OpMethods:
         node._da = 1.0
         node._db = -1.0
         node._operation = SUB
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __rsub__(self, other: Number) -> Value:
+    def __rsub__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """``other - self`` for a number ``other``."""
         constant = _operand(other, "-")
         if constant is None:
@@ -244,15 +248,16 @@ class OpMethods:
         node._da = 1.0
         node._db = -1.0
         node._operation = SUB
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __mul__(self, other: Operand) -> Value:
+    def __mul__(self: Value, other: Operand) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """Product: ``self * other``; d(u·v)/du = v, d(u·v)/dv = u."""
         if type(other) is not Value:
-            other = _operand(other, "*")
-            if other is None:
+            operand = _operand(other, "*")
+            if operand is None:
                 return NotImplemented
+            other = operand
         a = self.data
         b = other.data
         out = a * b
@@ -267,10 +272,10 @@ class OpMethods:
         node._da = b
         node._db = a
         node._operation = MUL
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __rmul__(self, other: Number) -> Value:
+    def __rmul__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """``other * self`` for a number ``other``."""
         constant = _operand(other, "*")
         if constant is None:
@@ -289,15 +294,16 @@ class OpMethods:
         node._da = b
         node._db = a
         node._operation = MUL
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __truediv__(self, other: Operand) -> Value:
+    def __truediv__(self: Value, other: Operand) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """Quotient (x/0 is +-inf, 0/0 is nan): ``self / other``; d(u/v)/du = 1/v, d(u/v)/dv = −u/v²."""
         if type(other) is not Value:
-            other = _operand(other, "/")
-            if other is None:
+            operand = _operand(other, "/")
+            if operand is None:
                 return NotImplemented
+            other = operand
         a = self.data
         b = other.data
         out = ieee_div(a, b)
@@ -314,10 +320,10 @@ class OpMethods:
         node._da = local_a
         node._db = local_b
         node._operation = DIV
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __rtruediv__(self, other: Number) -> Value:
+    def __rtruediv__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """``other / self`` for a number ``other``."""
         constant = _operand(other, "/")
         if constant is None:
@@ -338,10 +344,10 @@ class OpMethods:
         node._da = local_a
         node._db = local_b
         node._operation = DIV
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __rpow__(self, other: Number) -> Value:
+    def __rpow__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """``other ** self`` for a number ``other``."""
         constant = _operand(other, "**")
         if constant is None:
@@ -362,10 +368,10 @@ class OpMethods:
         node._da = local_a
         node._db = local_b
         node._operation = POW
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __neg__(self) -> Value:
+    def __neg__(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """-self: d(−u)/du = −1."""
         a = self.data
         out = -a
@@ -380,10 +386,10 @@ class OpMethods:
         node._da = -1.0
         node._db = 0.0
         node._operation = NEG
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def exp(self) -> Value:
+    def exp(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """e ** self: d exp(u)/du = exp(u)."""
         a = self.data
         out = ieee_exp(a)
@@ -398,10 +404,10 @@ class OpMethods:
         node._da = out
         node._db = 0.0
         node._operation = EXP
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def log(self) -> Value:
+    def log(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """Natural logarithm (log 0 = -inf, log of a negative = nan): d log(u)/du = 1/u."""
         a = self.data
         out = ieee_log(a)
@@ -417,10 +423,10 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = LOG
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def sqrt(self) -> Value:
+    def sqrt(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """Square root (nan for a negative): d sqrt(u)/du = 1/(2·sqrt(u))."""
         a = self.data
         out = ieee_sqrt(a)
@@ -436,10 +442,10 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = SQRT
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def __abs__(self) -> Value:
+    def __abs__(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """|self|, with derivative sign(self) (0 at 0): d|u|/du = sign(u)."""
         a = self.data
         out = abs(a)
@@ -455,12 +461,12 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = ABS
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
     abs = __abs__
 
-    def tanh(self) -> Value:
+    def tanh(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """(e^x - e^-x) / (e^x + e^-x): d tanh(u)/du = 1 − tanh(u)²."""
         a = self.data
         out = math.tanh(a)
@@ -476,10 +482,10 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = TANH
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def sigmoid(self) -> Value:
+    def sigmoid(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """1 / (1 + e^-x), stable for any x: d sigmoid(u)/du = sigmoid(u)·(1 − sigmoid(u))."""
         a = self.data
         out = stable_sigmoid(a)
@@ -495,10 +501,10 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = SIGMOID
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def relu(self) -> Value:
+    def relu(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """max(0, x), with derivative 0 at 0: d relu(u)/du = 1 (u > 0), 0 (u ≤ 0)."""
         a = self.data
         out = 0.0 if a <= 0.0 else a
@@ -514,10 +520,10 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = RELU
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def _power(self, n: float) -> Value:
+    def _power(self: Value, n: float) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """``self ** n`` for a number n: d(uⁿ)/du = n·uⁿ⁻¹."""
         a = self.data
         out = ieee_pow(a, n)
@@ -533,10 +539,10 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = power_op(n)
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
-    def _leaky_relu(self, slope: float) -> Value:
+    def _leaky_relu(self: Value, slope: float) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """x if x > 0 else slope * x: d leaky_relu(u)/du = 1 (u > 0), slope (u ≤ 0)."""
         a = self.data
         out = a if a > 0.0 else slope * a
@@ -552,7 +558,7 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = leaky_relu_op(slope)
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 
 

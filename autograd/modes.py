@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from contextlib import AbstractContextManager, ContextDecorator
 from contextvars import ContextVar
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from .validation import instance, integer
 
@@ -106,7 +106,7 @@ class _Shared:
     __slots__ = ("active",)
 
     def __init__(self) -> None:
-        self.active: bool | None = None
+        self.active: Literal[True] | None = None
 
 
 STATE = _Shared()

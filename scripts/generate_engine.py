@@ -48,7 +48,7 @@ from __future__ import annotations
 
 # A method of two inputs: ``x * y`` (binary) or ``2 * y`` (reflected, the number on the left).
 BINARY = '''\
-    def {method}(self, other: {other_type}) -> Value:
+    def {method}(self: Value, other: {other_type}) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """{doc}"""
 {operand}
         a = {left}.data
@@ -58,9 +58,10 @@ BINARY = '''\
 OPERAND = {
     "binary": '''\
         if type(other) is not Value:
-            other = _operand(other, {literal})
-            if other is None:
-                return NotImplemented''',
+            operand = _operand(other, {literal})
+            if operand is None:
+                return NotImplemented
+            other = operand''',
     "reflected": '''\
         constant = _operand(other, {literal})
         if constant is None:
@@ -68,7 +69,7 @@ OPERAND = {
 }
 
 UNARY = '''\
-    def {method}(self{parameter}) -> Value:
+    def {method}(self: Value{parameter}) -> Value:  # type: ignore[misc]  # self: see OpMethods
         """{doc}: {rules}."""
         a = self.data
 {body}'''
@@ -89,7 +90,7 @@ BODY = '''\
         node._da = {d_a}
         node._db = {d_b}
         node._operation = {op}
-        node._tag = modes and modes.scope
+        node._tag = modes.scope if modes else None
         return node
 '''
 
@@ -154,6 +155,8 @@ def generate(table: types.ModuleType) -> str:
     for kind in kinds:
         parts.append(f"\n\n# {kind.parameter}: bound per op, as the default of each op's copy\n{kind.source}")
     parts.append('\n\nclass OpMethods:\n    """``Value``\'s op methods, generated from the op table."""\n\n'
+                 "    # Copied into Value (autograd.value), so self is a Value; mypy refuses a self type that is\n"
+                 "    # not a base of the class it is written in ([misc]), and checks each body with self: Value.\n"
                  "    __slots__ = ()\n")
     for op, name in zip(ops, op_names):
         parts.extend(_op_methods(op, name))

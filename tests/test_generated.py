@@ -102,7 +102,7 @@ def test_a_traceback_points_at_the_generated_line():
     frames = traceback.extract_tb(error.value.__traceback__)
     generated = [frame for frame in frames if pathlib.Path(frame.filename) == GENERATED]
     assert generated and generated[-1].name == "__mul__"
-    assert generated[-1].line == 'other = _operand(other, "*")'
+    assert generated[-1].line == 'operand = _operand(other, "*")'
 
 
 def test_a_table_changed_without_regenerating_is_refused():
@@ -129,7 +129,7 @@ def test_an_op_added_to_the_table_gets_its_code(generator):
     table.OPS["sin"] = table.SIN
     text = generator.generate(table)
     assert "def compute_sin(a):\n    out = math.sin(a)\n" in text
-    assert "    def sin(self) -> Value:\n" in text and "node._operation = SIN\n" in text
+    assert "    def sin(self: Value) -> Value:" in text and "node._operation = SIN\n" in text
     assert "from .ops import (\n" in text and " SIN," in text
     compile(text, "_generated.py", "exec")  # valid Python
 
