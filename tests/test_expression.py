@@ -167,9 +167,13 @@ def test_nothing_is_ever_evaluated(monkeypatch):
 
 
 def test_limits_are_generous_enough_for_teaching_expressions():
-    parse("sigmoid(w1*x1 + w2*x2 + b) * tanh(v1*x1 + v2*x2 + c) + relu(x1)**2 / (1 + exp(-x2))")
-    parse("x ** " + str(int(MAX_EXPONENT)))
-    parse("+".join(["x"] * (MAX_NODES // 2)))
+    two_neurons = parse("sigmoid(w1*x1 + w2*x2 + b) * tanh(v1*x1 + v2*x2 + c) + relu(x1)**2 / (1 + exp(-x2))")
+    assert two_neurons.names == ("w1", "x1", "w2", "x2", "b", "v1", "v2", "c")
+    root, _ = parse("x ** " + str(int(MAX_EXPONENT))).build({"x": 1.001})
+    assert root.data == pytest.approx(1.001 ** MAX_EXPONENT)
+    root, leaves = parse("+".join(["x"] * (MAX_NODES // 2))).build({"x": 2.0})
+    root.backward()
+    assert root.data == MAX_NODES and leaves["x"].grad == MAX_NODES // 2
 
 
 def test_assignments():

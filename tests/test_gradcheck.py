@@ -74,7 +74,11 @@ def test_gradcheck_leaves_its_inputs_untouched():
 
 
 def test_gradcheck_takes_numbers_and_values():
-    gradcheck(lambda a, b: a * b + b, [Value(1.5), 2])
+    result = gradcheck(lambda a, b: a * b + b, [Value(1.5), 2])
+    # d(ab + b)/da = b = 2, d(ab + b)/db = a + 1 = 2.5: a Value and a plain number alike.
+    assert result.analytic == (2.0, 2.5)
+    assert result.numeric == pytest.approx((2.0, 2.5), rel=1e-6)
+    assert result.worst_error < 1e-6
 
 
 def test_central_difference_is_the_symmetric_quotient():
