@@ -26,7 +26,7 @@ from nn.app.cli.common import language_asked, wrap
 from nn.app.cli.train import DATASETS, OPTIMIZERS
 from nn.app.expression import FUNCTIONS
 
-COMMANDS = ["draw", "trace", "train", "demo", "glossary"]
+COMMANDS = ["draw", "trace", "train", "demo", "glossary", "course"]
 LOCALE_VARIABLES = ("TRACEGRAD_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
@@ -103,7 +103,7 @@ def check_chinese_help(result: subprocess.CompletedProcess, command: list[str]) 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"用法：tracegrad {' '.join(command)}".rstrip())
     assert "选项:" in result.stdout and "显示本帮助信息并退出" in result.stdout
-    assert ("位置参数:" in result.stdout) == (command not in (["demo"], ["glossary"]))
+    assert ("位置参数:" in result.stdout) == (command not in (["demo"], ["glossary"], ["course"]))
     assert english_words(result.stdout) == []
     # Chinese wrapped by its width: a Chinese character takes two columns.
     assert max(columns(line) for line in result.stdout.splitlines()) <= 100
