@@ -535,7 +535,7 @@ def _restore_node(cls: type) -> "Value":
     return _new_node(cls)
 
 
-class _Upstream(list):  # type: ignore[type-arg]
+class _Upstream(list):
     """The interior nodes a pickled node depends on that are not saved yet, inputs first."""
 
     def __reduce_ex__(self, protocol: object) -> tuple:

@@ -285,7 +285,7 @@ def _initial_gradient(gradient: object) -> float:
         kind = type(gradient).__name__
         raise TypeError(f"gradient must be a real number, got {kind} ({gradient!r})")
     try:
-        return float(gradient)  # type: ignore[arg-type]
+        return float(gradient)
     except OverflowError:
         raise ValueError(f"gradient is too large for a float, got {gradient!r}") from None
 
