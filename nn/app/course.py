@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from docutils import nodes
     from sphinx.application import Sphinx
 
-__all__ = ["COURSE_CONFIGURATION", "LANGUAGES", "Lesson", "build_site", "find_lessons", "front_page",
-           "landing_page", "lesson_folder", "print_pdfs", "setup", "site_size"]
+__all__ = ["COURSE_CONFIGURATION", "LANGUAGES", "CourseBuildError", "Lesson", "build_site", "files_of", "find_lessons",
+           "front_page", "landing_page", "lesson_folder", "print_pdfs", "setup", "to_mathml"]
 
 _ = Catalogue("app").gettext
 ngettext = Catalogue("app").ngettext
@@ -273,9 +273,9 @@ def _add_extras(site: Path, languages: Sequence[str]) -> None:
     from .demo import run_demo
     from .glossary import handout_files
 
-    for path, content in handout_files(site / "glossary").items():
+    for path, text in handout_files(site / "glossary").items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     for lang in languages:
         with language(lang):
             files = run_demo(site / lang / "demo", quiet=True)
@@ -339,12 +339,6 @@ def print_pdfs(site: Path, lessons: dict[str, list[Lesson]]) -> list[Path]:
                 raise CourseBuildError(f"Chromium could not print {page}:\n{_tail(finished.stderr)}")
             written.append(target)
     return written
-
-
-def site_size(site: Path) -> tuple[int, int]:
-    """The number of files under ``site`` and their total size in bytes."""
-    files = [path for path in site.rglob("*") if path.is_file()]
-    return len(files), sum(path.stat().st_size for path in files)
 
 
 # --- the Sphinx extension -------------------------------------------------------------
@@ -450,16 +444,6 @@ def _page_context(app: "Sphinx", pagename: str, templatename: str, context: dict
         script for script in scripts
         if not str(getattr(script, "filename", script) or "").startswith(("http:", "https:", "//"))
         and getattr(script, "attributes", {}).get("type") != "application/vnd.jupyter.widget-state+json"]
-
-
-def external_references(html_text: str) -> list[str]:
-    """Every ``http(s)://`` or protocol-relative URL a page loads (script, style sheet, image, font, frame)."""
-    found = re.findall(r"<(?:script|link|img|iframe|source|embed|audio|video)\b[^>]*?\b(?:src|href)\s*=\s*"
-                       r"[\"']((?:https?:)?//[^\"']+)", html_text, re.IGNORECASE)
-    found += re.findall(r"url\(\s*[\"']?((?:https?:)?//[^)\"']+)", html_text, re.IGNORECASE)
-    found += re.findall(r"@import\s+[\"']((?:https?:)?//[^\"']+)", html_text, re.IGNORECASE)
-    # A <link> that is only a relation to a page (rel="canonical") loads nothing; preconnect and preload do.
-    return found
 
 
 def files_of(site: Path) -> Iterable[Path]:
