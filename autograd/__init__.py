@@ -7,6 +7,8 @@ The views (``draw``, ``Stepper``, ``explain``, ``export_html``, ...) live in
 and works without graphviz or ipywidgets.
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
 from . import validation
 from .compiler import CompiledProgram, compile
 from .gradcheck import GradcheckError, GradcheckResult, central_difference, gradcheck
@@ -14,6 +16,19 @@ from .graph import Edge, edges, node_ids, topological_order
 from .modes import Scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, row, scope
 from .ops import OPS, Op, define_op
 from .value import Value
+
+if _TYPE_CHECKING:  # the views' names as type checkers see them; at run time __getattr__ loads them
+    from types import ModuleType
+
+    from .viz.dot import DotFailed
+    from .viz.draw import draw
+    from .viz.explain import chain_rule, explain
+    from .viz.files import write_atomically
+    from .viz.html import export_html, html_page
+    from .viz.network import NetworkPicture, NeuronPicture
+    from .viz.stepper import Stepper
+    from .viz.steps import BackwardStep, Contribution, ForwardStep, backward_steps, forward_steps
+    from .viz.update import Update
 
 __version__ = "0.1.0"
 
@@ -58,6 +73,7 @@ def __getattr__(name: str) -> object:
     Plain imports, one module at a time, so that import-linter sees them and
     drawing never loads the widget's dependencies.
     """
+    module: ModuleType  # (a local's annotation is never evaluated)
     if name in ("draw",):
         from .viz import draw as module
     elif name in ("backward_steps", "forward_steps", "ForwardStep", "BackwardStep", "Contribution"):

@@ -51,7 +51,7 @@ from typing import Callable, NamedTuple, Union
 from .graph import topological_order
 from .expressions import ATOM, Code, atom, derivative_reads, literal, product, template, variable
 from .modes import STATE, current_modes
-from .ops import EXPRESSION_NAMES, made_by_table
+from .ops import EXPRESSION_NAMES, Op, made_by_table
 from .validation import instance
 from .value import Value, _to_float
 
@@ -144,7 +144,7 @@ class CompiledProgram:
                 f"{self.line_count} lines>")
 
 
-def _input_list(input_values: object) -> list[object]:
+def _input_list(input_values: object) -> list[float]:
     """A program's input values as a list: a sequence of numbers (or a 1-D NumPy array), nothing else."""
     if isinstance(input_values, (str, bytes, bytearray, Mapping)) or not (
             isinstance(input_values, Sequence) or getattr(input_values, "ndim", None) == 1):
@@ -329,7 +329,9 @@ def _plan(root: Value, order: list[Value], wrt: list[Value]) -> _Plan:
                 else:
                     edges.append((node, position))  # type: ignore[union-attr]
                 for name in derivative_reads(op, position):
-                    read_by_backward.add(node if name == "out" else node._a if name == "a" else node._b)
+                    read = node if name == "out" else node._a if name == "a" else node._b
+                    if read is not None:  # (always: only an op of two inputs reads b)
+                        read_by_backward.add(read)
     return _Plan(uses, read_by_backward, contributions)
 
 
@@ -398,8 +400,9 @@ class _Writer:
     def _operands(self, node: Value) -> tuple[Code, Code | None, Code | None]:
         """The code of the node's inputs and of its own value (None where there is none yet)."""
         code = self.code
-        b = node._b
-        return code[node._a], None if b is None else code[b], code.get(node)
+        a, b = node._a, node._b
+        assert a is not None  # (only an interior node is written from its operands)
+        return code[a], None if b is None else code[b], code.get(node)
 
     # -- forward --
 
@@ -488,8 +491,8 @@ class _Writer:
         if self.root not in contributions:
             return statements, [atom("0.0")] * len(self.wrt)
         grad_uses: dict[Value, int] = {}
-        for edges in contributions.values():
-            for node, _ in ((edges,) if type(edges) is tuple else edges):  # type: ignore[attr-defined]
+        for consumers in contributions.values():
+            for node, _ in ((consumers,) if isinstance(consumers, tuple) else consumers):
                 grad_uses[node] = grad_uses.get(node, 0) + 1
         term = self._term
         root = self.root
@@ -501,12 +504,12 @@ class _Writer:
             if node is root:
                 grad[node] = atom("1.0")  # backward's initial gradient
                 continue
-            if type(edges) is tuple:
-                edges = [edges]  # type: ignore[list-item]
-            terms = [term(consumer, position) for consumer, position in edges]  # type: ignore[union-attr]
+            if isinstance(edges, tuple):
+                edges = [edges]
+            terms = [term(consumer, position) for consumer, position in edges]
             # A gradient's code is let go once its last user has it (a graph of 10^6
             # nodes would otherwise keep every nested expression to the end).
-            for consumer, _ in edges:  # type: ignore[union-attr]
+            for consumer, _ in edges:
                 left = grad_uses[consumer] - 1
                 if left:
                     grad_uses[consumer] = left
@@ -521,7 +524,7 @@ class _Writer:
                     grad[node] = only  # a copy, or used once: written where it is used
                     continue
             name = "g_" + self._variable(node)
-            comment = _comment(self._rules(edges))  # type: ignore[arg-type]
+            comment = _comment(self._rules(edges))
             for start in range(0, len(terms), MAX_TERMS):
                 chunk = terms[start:start + MAX_TERMS]
                 if start == 0:
@@ -539,7 +542,12 @@ class _Writer:
     @staticmethod
     def _rules(edges: list[tuple[Value, int]]) -> str:
         """The comment of a gradient's line: the rules of the local derivatives it sums."""
-        return "; ".join(dict.fromkeys(consumer._operation.rules[position] for consumer, position in edges))
+        rules = []
+        for consumer, position in edges:
+            op = consumer._operation
+            assert type(op) is Op  # (compile takes only nodes made by an op)
+            rules.append(op.rules[position])
+        return "; ".join(dict.fromkeys(rules))
 
     def _variable(self, node: Value) -> str:
         """The name a gradient's variable is made from: the node's variable, label or index."""
@@ -553,6 +561,7 @@ class _Writer:
         """local derivative * upstream gradient, simplified where that is exact (1.0 * g is g)."""
         upstream = self.grad[node]
         op = node._operation
+        assert type(op) is Op  # (compile takes only nodes made by an op)
         if op.derivatives is None or not made_by_table(op):
             return product(variable(f"{self.code[node].text}_d{position}"), None, upstream, ())
         local = template(op.derivatives[position], op.constants)

@@ -43,7 +43,7 @@ class Code(NamedTuple):
 
 
 # Building the tuple directly skips NamedTuple's Python-level __new__ (hot: once per node).
-new_code: Callable[[tuple[str, int, int, tuple[str, ...]]], Code] = functools.partial(  # type: ignore[assignment]
+new_code: Callable[[tuple[str, int, int, tuple[str, ...]]], Code] = functools.partial(
     tuple.__new__, Code)
 
 

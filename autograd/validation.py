@@ -63,7 +63,7 @@ def real(value: object, name: str, *, low: float | None = None, high: float | No
     if not is_real(value):
         raise TypeError(f"{name} must be a real number, got {_type_name(value)} ({_given(value)})")
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except OverflowError:
         raise ValueError(
             f"{name} is too large for a float (the largest is about 1.8e308), got {_given(value)}"
