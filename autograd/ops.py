@@ -67,7 +67,7 @@ import collections.abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, update_wrapper
-from typing import Callable, Union
+from typing import Callable, Union, cast
 
 INF = math.inf
 NAN = math.nan
@@ -498,6 +498,10 @@ def attach_generated_code(op_computes: Mapping[str, GeneratedEntry],
 Derivative = Union[str, Callable[..., float]]
 
 
+# What define_op takes for an expression (type checkers read the ABC Callable as a typing form, not a class).
+_text_or_function = (str, cast(type, collections.abc.Callable))
+
+
 def define_op(name: str, forward: str | Callable[..., float],
               derivatives: Derivative | Sequence[Derivative], rules: str | Sequence[str], *,
               symbol: str | None = None, formula: str | None = None) -> Op:
@@ -562,9 +566,9 @@ def define_op(name: str, forward: str | Callable[..., float],
     formula = _default_formula(name, arity) if formula is None else instance(formula, "formula", str)
     _check_line(name, formula, "the formula")
     _check_formula(name, formula, arity)
-    instance(forward, "forward", (str, collections.abc.Callable))
+    instance(forward, "forward", _text_or_function)
     for position, derivative in enumerate(derivatives):
-        instance(derivative, f"derivatives[{position}]", (str, collections.abc.Callable))
+        instance(derivative, f"derivatives[{position}]", _text_or_function)
     if isinstance(forward, str) and all(isinstance(derivative, str) for derivative in derivatives):
         texts: tuple[str, ...] = derivatives  # type: ignore[assignment]
         try:

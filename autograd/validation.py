@@ -14,6 +14,7 @@ from collections.abc import Collection
 from typing import TypeGuard, TypeVar, overload
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def _type_name(value: object) -> str:
@@ -102,6 +103,10 @@ def choice(value: object, name: str, choices: Collection[str]) -> str:
 
 @overload
 def instance(value: object, name: str, kind: type[T]) -> T: ...
+
+
+@overload
+def instance(value: object, name: str, kind: tuple[type[T], type[U]]) -> T | U: ...
 
 
 @overload
