@@ -17,7 +17,7 @@ import heapq
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Union
+from typing import Optional, Union
 
 from ..i18n import Catalogue, language
 from ..validation import instance, integer
@@ -136,6 +136,10 @@ def _magnitude(x: float) -> float:
     return math.inf if x != x else abs(x)  # nan sorts first: it is what needs seeing
 
 
+# A partial path from the loss: (product, the edge it ends with, the partial path before that edge).
+_Partial = tuple[float, Optional[PathEdge], Optional["_Partial"]]
+
+
 def _largest_paths(
     order: list[Value], loss: Value, wrt: Value, reaches: set[int], k: int
 ) -> tuple[ChainPath, ...]:
@@ -146,9 +150,8 @@ def _largest_paths(
     best paths to its consumers. A partial path is a linked list
     ``(product, edge, previous)`` so nothing is copied.
     """
-    Partial = tuple  # (product, PathEdge | None, previous Partial | None)
-    candidates: dict[int, list[Partial]] = {id(loss): [(1.0, None, None)]}
-    best: list[Partial] = []
+    candidates: dict[int, list[_Partial]] = {id(loss): [(1.0, None, None)]}
+    best: list[_Partial] = []
     for node in reversed(order):
         pending = candidates.pop(id(node), None)
         if not pending:
@@ -164,9 +167,10 @@ def _largest_paths(
             bucket = candidates.setdefault(id(node_input), [])
             bucket.extend((entry[0] * local_grad, edge, entry) for entry in kept)
     paths = []
-    for entry in best:
-        edges = []
-        product = entry[0]
+    for path in best:
+        edges: list[PathEdge] = []
+        product = path[0]
+        entry: _Partial | None = path
         while entry is not None and entry[1] is not None:
             edges.append(entry[1])
             entry = entry[2]
