@@ -11,7 +11,7 @@ import secrets
 import signal
 import stat
 import threading
-from typing import Callable, Iterator, TextIO, Union
+from typing import IO, Any, Callable, Iterator, TextIO, Union
 
 from ..validation import instance
 
@@ -29,6 +29,12 @@ class NotARegularFileError(OSError, ValueError):
     an ``OSError`` (the file system said so) and a ``ValueError`` (a path
     that cannot be saved to), like ``io.UnsupportedOperation``.
     """
+
+
+def _flush_to_disk(handle: IO[Any]) -> None:
+    """Everything written to ``handle`` on the disk, before the rename makes it the file."""
+    handle.flush()
+    os.fsync(handle.fileno())
 
 
 def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.Path:
@@ -63,15 +69,17 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
         mode = file_mode(target)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, creation_mode(target))
         try:
-            binary = isinstance(content, bytes)
-            with os.fdopen(descriptor, "wb" if binary else "w",
-                           **({} if binary else {"encoding": "utf-8"})) as handle:
-                if callable(content):
-                    content(handle)
-                else:
-                    handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
+            if isinstance(content, bytes):
+                with os.fdopen(descriptor, "wb") as binary_file:
+                    binary_file.write(content)
+                    _flush_to_disk(binary_file)
+            else:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as text_file:
+                    if callable(content):
+                        content(text_file)
+                    else:
+                        text_file.write(content)
+                    _flush_to_disk(text_file)
             if mode is not None:
                 os.chmod(temporary, mode)
             # Asked again just before the rename: what the path names may have changed while writing.

@@ -118,9 +118,9 @@ def inline_digraph_class() -> type:
     """The ``graphviz.Digraph`` subclass ``draw`` returns (made on first use: graphviz loads lazily)."""
     from .optional import import_graphviz
 
-    graphviz = import_graphviz()
+    digraph: Any = import_graphviz().Digraph  # graphviz ships no types
 
-    class InlineDigraph(graphviz.Digraph):
+    class InlineDigraph(digraph):
         """A ``graphviz.Digraph`` whose Jupyter display scrolls a wide drawing instead of shrinking it.
 
         Everything but the display (``source``, ``pipe``, ``render``, ``copy``) is graphviz's.
