@@ -32,14 +32,17 @@ class Scope:
 
     ``path`` is the scope's names from the outermost (``("L1", "N2")``), or
     ``()`` outside any ``scope``; ``row`` is the 1-based batch row set by
-    ``autograd.row``, or None.
+    ``autograd.row``, or None; ``kinds`` says what each scope of the path is,
+    as its maker named it (``("layer", "neuron")``; ``""`` when unnamed):
+    a drawing folds "every neuron" by kind, knowing nothing of networks.
     """
 
-    __slots__ = ("path", "row")
+    __slots__ = ("path", "row", "kinds")
 
-    def __init__(self, path: tuple[str, ...], row: int | None = None) -> None:
+    def __init__(self, path: tuple[str, ...], row: int | None = None, kinds: tuple[str, ...] | None = None) -> None:
         self.path = path
         self.row = row
+        self.kinds = kinds if kinds is not None else ("",) * len(path)
 
     @property
     def name(self) -> str:
@@ -183,7 +186,7 @@ class _RowBlock(_Block):
 
     def _scope_at(self, modes: Modes) -> Scope:
         outer = modes.scope
-        return Scope(outer.path if outer is not None else (), self._k)
+        return Scope(outer.path, self._k, outer.kinds) if outer is not None else Scope((), self._k, ())
 
 
 def _setting(field: str, value: object) -> _Block:
@@ -218,19 +221,26 @@ def detect_anomaly() -> AbstractContextManager[None]:
     return _setting("anomaly", True)
 
 
-def scope(name: str) -> AbstractContextManager[Scope]:
+def scope(name: str, kind: str = "") -> AbstractContextManager[Scope]:
     """Context manager: every node built inside (in this thread) is tagged with this scope.
 
     Scopes nest: ``scope("L1")`` then ``scope("N2")`` tags nodes ``L1.N2``.
-    A row set by ``autograd.row`` around it is kept. Drawing groups nodes by scope.
+    A row set by ``autograd.row`` around it is kept. Drawing groups nodes by
+    scope; ``kind`` says what the scope is (``nn`` says ``"layer"`` and
+    ``"neuron"``), so that ``draw(collapse="neurons")`` folds every scope of that kind.
     """
     instance(name, "a scope name", str)
     if not name or "." in name:
         raise ValueError(f"a scope name must be a non-empty string without '.', got {name!r}")
+    instance(kind, "a scope kind", str)
+    if "." in kind or kind != kind.strip():
+        raise ValueError(f"a scope kind must be a word such as 'layer', got {kind!r}")
 
     def inner(modes: Modes) -> Scope:
         outer = modes.scope
-        return Scope(outer.path + (name,), outer.row) if outer is not None else Scope((name,))
+        if outer is None:
+            return Scope((name,), None, (kind,))
+        return Scope(outer.path + (name,), outer.row, outer.kinds + (kind,))
 
     return _Block("scope", make=inner)
 

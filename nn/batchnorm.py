@@ -38,6 +38,8 @@ class BatchNorm(Module):
     least 2 samples (``min_batch_size``).
     """
 
+    _scope_kind = "layer"
+
     min_batch_size = 2
     compilable = False  # the running statistics are updated while the graph is built
 

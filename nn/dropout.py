@@ -22,6 +22,8 @@ from .module import Config, Module
 class Dropout(Module):
     """Zero each input with probability ``p`` in train mode, scaling the kept ones by 1/(1-p)."""
 
+    _scope_kind = "layer"
+
     def __init__(self, p: float = 0.5, *, seed: int = 0) -> None:
         self.p = real(p, "dropout probability p", low=0.0, high=1.0)
         self.seed = integer(seed, "seed")

@@ -66,6 +66,8 @@ class Neuron(Module):
     (relu) work too.
     """
 
+    _scope_kind = "neuron"
+
     def __init__(
         self,
         nin: int,
@@ -160,6 +162,7 @@ class Layer(Module):
     """
 
     _activation_layer = True
+    _scope_kind = "layer"
 
     def __init__(
         self,
@@ -292,6 +295,7 @@ class Activation(Module):
     """An activation applied to every input on its own (for use inside ``Sequential``)."""
 
     _activation_layer = True
+    _scope_kind = "layer"
 
     def __init__(self, activation: str = "relu") -> None:
         self._activate = activation_named(activation)

@@ -137,6 +137,8 @@ class Module:
     compilable: bool = True
     #: The name of the scope the nodes of this module are tagged with (None: no scope).
     _scope_name: str | None = None
+    #: What the drawings call this module's scope when they fold by kind (``collapse="neurons"``).
+    _scope_kind: str = ""
     #: Whether this module's outputs are a layer of activations (a Layer, an Activation, a lone Neuron):
     #: its k-th output is labelled h{k} while hidden, the model's output when it is the last such layer.
     _activation_layer: bool = False
@@ -220,7 +222,7 @@ class Module:
 
     def _scope(self) -> ContextManager[object]:
         """Context manager tagging the nodes built inside with this module's scope (if named)."""
-        return _NO_SCOPE if self._scope_name is None else scope(self._scope_name)
+        return _NO_SCOPE if self._scope_name is None else scope(self._scope_name, self._scope_kind)
 
     # --- calling --------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ def scoped_mlp(sizes: tuple[int, ...] = (2, 3, 1), seed: int = 0, samples: int =
         neurons = []
         for neuron_index in range(1, sizes[layer_index] + 1):
             prefix = f"L{layer_index}.N{neuron_index}"
-            with scope(f"L{layer_index}"), scope(f"N{neuron_index}"):
+            with scope(f"L{layer_index}", "layer"), scope(f"N{neuron_index}", "neuron"):
                 weights = [
                     Value(rng.uniform(-1, 1), label=f"{prefix}.w{i}") for i in range(1, sizes[layer_index - 1] + 1)
                 ]
@@ -47,7 +47,7 @@ def scoped_mlp(sizes: tuple[int, ...] = (2, 3, 1), seed: int = 0, samples: int =
         for layer_index, neurons in enumerate(layers, start=1):
             outputs = []
             for neuron_index, (weights, bias) in enumerate(neurons, start=1):
-                with scope(f"L{layer_index}"), scope(f"N{neuron_index}"):
+                with scope(f"L{layer_index}", "layer"), scope(f"N{neuron_index}", "neuron"):
                     total = bias
                     for weight, activation in zip(weights, activations):
                         total = total + weight * activation

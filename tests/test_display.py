@@ -121,7 +121,11 @@ def test_micrograds_65k_node_demo_loss_displays_as_a_summary_from_one_walk(monke
     note = bundle["text/plain"].splitlines()[1]
     nodes = len(topological_order(loss))
     assert nodes > 60_000 and f"a graph of {nodes:,} nodes, too big to draw inline" in note
-    assert "autograd.draw(value, collapse=\"layers\"" in note and "autograd.Stepper(value)" in note
+    # micrograd's graph has no scopes: nothing to fold by, the hint says so.
+    assert "autograd.draw(value, hide_constants=True)" in note and "autograd.Stepper(value)" in note
+    # A graph whose scopes name their kinds is told to fold the outermost kind.
+    scoped = display.summary(display.Snapshot(scoped_mlp((2, 3, 1))))
+    assert 'autograd.draw(value, collapse="layers", hide_constants=True)' in scoped
 
 
 def test_include_and_exclude_choose_the_mime_types():

@@ -431,3 +431,25 @@ def test_deltas_badge_the_nodes_the_caller_names_with_their_gradient():
         draw(loss, show_deltas=True)
     with pytest.raises(TypeError, match="unexpected keyword argument 'show_delta'"):
         build_scene(loss, show_delta=True)
+
+
+def test_collapse_folds_scopes_by_the_kind_their_maker_named_not_by_depth():
+    # The views know no networks: a kind is whatever autograd.scope was told.
+    x = Value(1.0, label="x")
+    total = x
+    for block in (1, 2):
+        with scope(f"B{block}", "block"):
+            for unit in (1, 2):
+                with scope(f"U{unit}", "unit"):
+                    total = (total * 0.5).tanh()
+    total.label = "out"
+    units = svg_groups(svg_of(draw(total, collapse="units")), "group")
+    blocks = svg_groups(svg_of(draw(total, collapse="block")), "group")
+    assert (len(units), len(blocks)) == (4, 2)
+    with pytest.raises(ValueError, match=r"no scope 'neurons' in this graph .*kinds: blocks, units"):
+        draw(total, collapse="neurons")
+    with scope("plain"):
+        unnamed = Value(2.0) * 3.0
+    with pytest.raises(ValueError, match=r"kinds: none"):
+        draw(unnamed, collapse="layers")
+    assert len(svg_groups(svg_of(draw(unnamed, collapse="plain")), "group")) == 1

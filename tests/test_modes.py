@@ -232,3 +232,15 @@ def test_a_row_is_an_int_from_1(k, error):
         with row(k):
             pass
     assert (Value(1.0) * 2.0).row is None
+
+
+def test_a_scope_carries_the_kind_its_maker_names_and_a_row_keeps_it():
+    with scope("L1", "layer"), scope("N2", "neuron"), row(3):
+        node = Value(1.0) * 2.0
+    assert node.scope.path == ("L1", "N2") and node.scope.kinds == ("layer", "neuron") and node.row == 3
+    with scope("X"):
+        plain = Value(1.0) * 2.0
+    assert plain.scope.kinds == ("",)
+    for bad, error in ((3, TypeError), ("a.b", ValueError), (" layer", ValueError)):
+        with pytest.raises(error, match="scope kind"):
+            scope("L1", bad)

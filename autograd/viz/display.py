@@ -25,7 +25,7 @@ from collections.abc import Container
 from ..i18n import N_, Catalogue
 from ..value import Value
 from .dot import INSTALL, DotFailed, render_svg
-from .draw import draw
+from .draw import draw, scope_kinds
 from .inline import READABLE_PX, readable_bundle, shown_text_px
 from .optional import GRAPHVIZ_HINT
 from .snapshot import Snapshot
@@ -77,9 +77,10 @@ def _svg(value: Value) -> tuple[str | None, str]:
         collapse = _collapse_within_budget(snapshot) if size <= SUMMARY_ABOVE else None
         if collapse is None:
             return None, summary(snapshot)
-        folds = [collapse] + (["layers"] if collapse == "neurons" else [])
+        kinds = _scoped_folds(snapshot)
+        folds: list[str | None] = list(kinds[kinds.index(collapse):])
     else:
-        folds = [None] + _scoped_folds(snapshot)
+        folds = [None, *_scoped_folds(snapshot)]
     # The least folded drawing that is readable at a notebook's width; failing that, the one with
     # the largest text there (it scrolls least), a further fold counting only if it gains FOLD_GAIN.
     best: tuple[str, float] | None = None
@@ -103,23 +104,24 @@ def _svg(value: Value) -> tuple[str | None, str]:
 
 
 def _scoped_folds(snapshot: Snapshot) -> list[str]:
-    """The folds a graph built in scopes allows, least folded first: ``["neurons", "layers"]``, or fewer."""
-    depths = {len(node.scope.path) for node in snapshot.order if node.scope is not None}
-    return [name for depth, name in ((2, "neurons"), (1, "layers")) if any(d >= depth for d in depths)]
+    """The kinds of scope the graph can fold by, least folded (deepest) first: ``["neuron", "layer"]``, or fewer."""
+    kinds = scope_kinds(snapshot.order)
+    return sorted(kinds, key=lambda kind: -kinds[kind])
 
 
 def _collapse_within_budget(snapshot: Snapshot) -> str | None:
-    """``"neurons"`` or ``"layers"`` if collapsing them leaves at most INLINE_LIMIT boxes, else None."""
-    paths = [node.scope.path if node.scope is not None else () for node in snapshot.order]
-    if not any(paths):
-        return None
-    for depth, name in ((2, "neurons"), (1, "layers")):
-        groups = {path[:depth] for path in paths if len(path) >= depth}
+    """The deepest kind of scope whose folding leaves at most INLINE_LIMIT boxes, else None."""
+    kinds = scope_kinds(snapshot.order)
+    scopes = [node.scope for node in snapshot.order]
+    for kind in sorted(kinds, key=lambda kind: -kinds[kind]):
+        depth = kinds[kind]
+        groups = {s.path[:depth] for s in scopes if s is not None and len(s.kinds) >= depth and s.kinds[depth - 1] == kind}
         # Nodes outside every group are drawn one by one (constants hidden); an op node adds one box.
-        loose = sum((1 if node.is_leaf else 2) for node, path in zip(snapshot.order, paths)
-                    if len(path) < depth and not node.is_constant)
+        loose = sum((1 if node.is_leaf else 2) for node, s in zip(snapshot.order, scopes)
+                    if not (s is not None and len(s.kinds) >= depth and s.kinds[depth - 1] == kind)
+                    and not node.is_constant)
         if groups and len(groups) + loose <= INLINE_LIMIT:
-            return name
+            return kind
     return None
 
 
@@ -143,9 +145,16 @@ def summary(snapshot: Snapshot) -> str:
     ).format(
         nodes=f"{len(order):,}", budget=INLINE_LIMIT, op_count=f"{sum(ops.values()):,}", ops=common,
         leaves=f"{leaves:,}", labelled=f"{labelled:,}", constants=f"{constants:,}",
-        draw='autograd.draw(value, collapse="layers", hide_constants=True).render("graph", format="svg")',
+        draw=_draw_hint(snapshot),
         explain="autograd.explain(value, wrt=parameter)", stepper="autograd.Stepper(value)",
     )
+
+
+def _draw_hint(snapshot: Snapshot) -> str:
+    """The call that draws the graph into a file, folding its outermost kind of scope if it has one."""
+    kinds = scope_kinds(snapshot.order)
+    folds = f'collapse="{min(kinds, key=lambda kind: kinds[kind])}s", ' if kinds else ""
+    return f'autograd.draw(value, {folds}hide_constants=True).render("graph", format="svg")'
 
 
 __all__ = ["INSTALL", "INSTALL_HINT", "mimebundle", "summary"]

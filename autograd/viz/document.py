@@ -120,6 +120,8 @@ class _Builder:
 
     def elements(self) -> list[dict[str, Any]]:
         timeline, scene = self.timeline, self.scene
+        if scene is None:  # a document without a drawing has no elements
+            return []
         names = timeline.snapshot.names
         computed_at = timeline.computed_at
         found = []
@@ -139,7 +141,9 @@ class _Builder:
     def edges(self) -> list[dict[str, Any]]:
         timeline = self.timeline
         computed_at = timeline.computed_at
-        found = []
+        found: list[dict[str, Any]] = []
+        if self.scene is None:  # nor edges
+            return found
         for edge_id, consumers in self.scene.edge_consumers.items():
             steps = [timeline.step_of[id(node)] for node in consumers]
             computed = [computed_at.get(id(node), -1) for node in consumers]
@@ -213,7 +217,7 @@ class _Builder:
 
     # --- the frames ---
 
-    def frames(self) -> list[dict[str, Any]]:
+    def frames(self) -> list[Optional[dict[str, Any]]]:
         timeline, scene = self.timeline, self.scene
         if scene is None:  # no drawing: each frame comes with its own (local_view)
             return [None] * self.count
@@ -245,11 +249,12 @@ class _Builder:
             current = reading = receiving = []
             edges: list[str] = []
             if kind == "forward":
-                step = timeline.forward[frame]
-                sentence = step.explanation if step.lang == timeline.lang else forward_sentence(step, names)
+                forward_step = timeline.forward[frame]
+                sentence = (forward_step.explanation if forward_step.lang == timeline.lang
+                            else forward_sentence(forward_step, names))
                 current = shown([node], scene.value_element) + shown([node], scene.op_element)
                 reading = shown([x for x in node.inputs if not x.is_constant], scene.value_element)
-                edges = forward_edges.get(step.index, [])
+                edges = forward_edges.get(forward_step.index, [])
             elif kind == "backward" and timeline.steps:
                 step = timeline.steps[timeline.backward_index(frame)]
                 sentence = step.explanation if step.lang == timeline.lang else backward_sentence(step, names)

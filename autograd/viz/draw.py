@@ -103,8 +103,9 @@ def draw(
     - ``group_scopes``: nodes built in ``autograd.scope`` (nn's layers and
       neurons) are drawn inside nested boxes.
     - ``collapse``: scopes folded into one box showing their inputs and
-      outputs: dotted names (``"L1.N2"``), path tuples, ``"neurons"`` (every
-      scope two deep, ``L1.N2``) or ``"layers"`` (every scope one deep).
+      outputs: dotted names (``"L1.N2"``), path tuples, or a kind of scope,
+      singular or plural, as the scopes' maker named it (``nn`` names
+      ``"neuron"`` and ``"layer"`` scopes: ``collapse="neurons"``).
     - ``hide_constants``: numbers written into an expression (the 2 of
       ``x * 2``) are shown inside the op node rather than as nodes.
     - ``edge_labels``: each edge shows its local derivative; ``"rules"`` adds
@@ -245,27 +246,48 @@ def _scope_path(node: Value) -> tuple[str, ...]:
     return node_scope.path if node_scope is not None else ()
 
 
+def scope_kinds(order: list[Value]) -> dict[str, int]:
+    """The kinds of scope in a graph (``autograd.scope(name, kind)``), each with the depth it is found at."""
+    kinds: dict[str, int] = {}
+    for node in order:
+        node_scope = node.scope
+        if node_scope is not None:
+            for depth, kind in enumerate(node_scope.kinds, start=1):
+                if kind:
+                    kinds.setdefault(kind, depth)
+    return kinds
+
+
 def _collapsed_paths(order: list[Value], collapse: CollapseSpec) -> list[tuple[str, ...]]:
     """The scope paths to fold, outermost first.
 
     ``collapse`` is a name or a collection of names: a dotted scope name
-    (``"L1.N2"``), a path tuple inside a collection (``[("L1", "N2")]``),
-    ``"neurons"`` (every scope two deep) or ``"layers"`` (every scope one deep).
+    (``"L1.N2"``), a path tuple inside a collection (``[("L1", "N2")]``), or
+    a kind of scope, singular or plural (``"neuron"``, ``"neurons"``): every
+    scope of that kind.
     """
     if not isinstance(collapse, (str, Iterable)):
         raise TypeError(f"collapse must be a scope name or a collection of them, got {type(collapse).__name__}")
     items = [collapse] if isinstance(collapse, str) else list(collapse)
     known: set[tuple[str, ...]] = set()
+    by_kind: dict[str, set[tuple[str, ...]]] = {}
     for node in order:
-        path = _scope_path(node)
-        for depth in range(1, len(path) + 1):
-            known.add(path[:depth])
+        node_scope = node.scope
+        if node_scope is None:
+            continue
+        for depth in range(1, len(node_scope.path) + 1):
+            path = node_scope.path[:depth]
+            known.add(path)
+            kind = node_scope.kinds[depth - 1] if depth <= len(node_scope.kinds) else ""
+            if kind:
+                by_kind.setdefault(kind, set()).add(path)
     chosen: set[tuple[str, ...]] = set()
     for item in items:
-        if item in ("neurons", "layers"):
-            depth = 2 if item == "neurons" else 1
-            chosen.update(path for path in known if len(path) == depth)
-            continue
+        if isinstance(item, str) and "." not in item:
+            kind = item if item in by_kind else item[:-1] if item.endswith("s") and item[:-1] in by_kind else None
+            if kind is not None and (item, ) not in known:
+                chosen.update(by_kind[kind])
+                continue
         if isinstance(item, str):
             path = tuple(item.split("."))
         elif isinstance(item, tuple) and all(isinstance(part, str) for part in item):
@@ -274,7 +296,9 @@ def _collapsed_paths(order: list[Value], collapse: CollapseSpec) -> list[tuple[s
             raise TypeError(f"collapse takes scope names or path tuples, got {item!r}")
         if path not in known:
             listed = ", ".join(sorted(".".join(p) for p in known)[:12]) or "none"
-            raise ValueError(f"collapse: no scope {'.'.join(path)!r} in this graph (scopes: {listed})")
+            kinds = ", ".join(f"{kind}s" for kind in sorted(by_kind)) or "none"
+            raise ValueError(f"collapse: no scope {'.'.join(path)!r} in this graph "
+                             f"(scopes: {listed}; kinds: {kinds})")
         chosen.add(path)
     return sorted(chosen, key=lambda path: (len(path), path))
 
