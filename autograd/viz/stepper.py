@@ -254,7 +254,7 @@ def _widget_base() -> type:
 _Base: Any = _widget_base()
 
 
-class Stepper(StepperCore, _Base):  # type: ignore[misc, valid-type]
+class Stepper(StepperCore, _Base):
     """A Jupyter widget stepping through ``loss``'s forward and backward passes node by node (see ``StepperCore``).
 
     With anywidget installed this is an ``anywidget.AnyWidget`` running the

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, TypeVar
 
 from ..i18n import Catalogue, current
 from ..validation import instance, real
@@ -136,8 +136,11 @@ def default_parameters(snapshot: Snapshot) -> list[Value]:
     return _candidates(snapshot)[0]
 
 
-def chosen_params(params: Iterable[Value] | Value | None, parameters: Iterable[Value] | Value | None,
-                  caller: str) -> Iterable[Value] | Value | None:
+# What a view takes as params: the leaves (or one leaf), as its caller typed them.
+Params = TypeVar("Params", bound="Iterable[Value] | Value")
+
+
+def chosen_params(params: Params | None, parameters: Params | None, caller: str) -> Params | None:
     """``params``, or the deprecated ``parameters=`` spelling of it (with a DeprecationWarning); both is a TypeError."""
     if parameters is None:
         return params
