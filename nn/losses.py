@@ -184,9 +184,10 @@ def _class_index(target: object, classes: int, index: int) -> int | None:
     if isinstance(target, bool):
         raise TypeError(f"target {index} is a bool; use a class index (int) or a one-hot list")
     if isinstance(target, numbers.Integral):
-        if not 0 <= target < classes:
+        class_index = int(target)
+        if not 0 <= class_index < classes:
             raise ValueError(f"target {index} is class {target}, but there are {classes} classes (0..{classes - 1})")
-        return int(target)
+        return class_index
     if isinstance(target, float) and target.is_integer():
         return _class_index(int(target), classes, index)
     return None
@@ -282,8 +283,9 @@ def hinge_loss(scores: Predictions, labels: Targets) -> Value:
 
 
 def _parameter_list(parameters: Union[Module, Iterable[Value]]) -> list[Value]:
-    if hasattr(type(parameters), "parameters") and callable(parameters.parameters):
-        parameters = parameters.parameters()
+    listed = getattr(parameters, "parameters", None)  # a Module's, or any model's that lists them
+    if hasattr(type(parameters), "parameters") and callable(listed):
+        parameters = listed()
     check_ordered(parameters, "parameters")
     values = list(parameters)
     if not values:

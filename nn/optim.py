@@ -27,8 +27,9 @@ class Optimizer:
     """What SGD and Adam share: the parameters, the step count and the learning rate."""
 
     def __init__(self, parameters: Union[Module, Iterable[Value]], lr: LearningRate) -> None:
-        if hasattr(type(parameters), "parameters") and callable(parameters.parameters):
-            parameters = parameters.parameters()
+        listed = getattr(parameters, "parameters", None)  # a Module's, or any model's that lists them
+        if hasattr(type(parameters), "parameters") and callable(listed):
+            parameters = listed()
         check_ordered(parameters, "parameters")
         self.parameters: list[Value] = list(parameters)
         if not self.parameters:

@@ -173,6 +173,7 @@ def from_torch(module: Any) -> MLP:
             layers.append((part, "linear"))
             continue
         name = _activation_name(torch, part)
+        assert name is not None  # (a known class other than Linear is an activation)
         if not layers or layers[-1][1] != "linear":
             raise ValueError(f"{path} ({kind}) must follow a Linear layer")
         layers[-1] = (layers[-1][0], name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Callable, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 from autograd import CompiledProgram, Value, no_grad
 from autograd import compile as compile_graph
@@ -87,6 +87,8 @@ def argmax_accuracy(outputs: Sequence[Output], labels: Sequence[Target]) -> floa
     """Fraction of samples whose largest output is the label's class (index or one-hot)."""
     hits = 0
     for out, label in zip(outputs, labels):
+        if isinstance(out, Value):
+            raise TypeError("argmax_accuracy takes one output per class for each sample, got a single Value")
         scores = [v.data if isinstance(v, Value) else float(v) for v in out]
         predicted = max(range(len(scores)), key=scores.__getitem__)
         if isinstance(label, (list, tuple)):
@@ -170,7 +172,7 @@ def _check_smallest_batch(model: Module, samples: int, batch_size: int | None) -
 #: The losses ``fit(compile=True)`` runs, each with how a target becomes its leaf's number:
 #: their graphs depend on nothing but the batch size (the targets enter as leaves).
 COMPILABLE_LOSSES: dict[Loss, Callable[[Target, int], float]] = {
-    losses.mse_loss: lambda target, index: float(target),
+    losses.mse_loss: lambda target, index: float(target),  # type: ignore[arg-type]  # a number, or float() refuses it
     losses.hinge_loss: signed_label,
 }
 
@@ -212,7 +214,7 @@ class _CompiledSteps:
         """(the batch's objective, its gradient for each of the model's parameters)."""
         numbers: list[float] = []
         for sample in batch_X:
-            items = sample if is_list_like(sample) else [sample]
+            items: Sequence[Any] = sample if is_list_like(sample) else [sample]  # (not checked yet)
             numbers.extend(float(item.data if isinstance(item, Value) else item) for item in items)
         numbers.extend(self.encode(target, index) for index, target in enumerate(batch_y))
         program = self.programs.get(len(batch_X))

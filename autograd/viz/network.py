@@ -55,10 +55,10 @@ def network_document(picture: NetworkPicture, snapshot: Snapshot) -> dict[str, A
                     for _label, node_id in kept:
                         owner[node_id] = [column_index, circle_index, row]
             for node in neuron.members:
-                node_id = ids.get(id(node))
-                if node_id is not None and node_id not in owner:
+                member_id = ids.get(id(node))
+                if member_id is not None and member_id not in owner:
                     scope = node.scope
-                    owner[node_id] = [column_index, circle_index, scope.row if scope is not None and scope.row else 0]
+                    owner[member_id] = [column_index, circle_index, scope.row if scope is not None and scope.row else 0]
             circles.append({"name": neuron.name, "rows": shown})
         columns.append(circles)
     return {"columns": columns, "rows": sorted(rows), "owner": owner}
