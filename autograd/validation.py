@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Collection
 from typing import TypeGuard, TypeVar, overload
 
@@ -119,4 +120,11 @@ def instance(value: object, name: str, kind: type | tuple[type, ...]) -> object:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         wanted = " or ".join(k.__name__ for k in kinds)
         raise TypeError(f"{name} must be {wanted}, got {_type_name(value)}")
+    return value
+
+
+def path_like(value: object, name: str) -> str | os.PathLike[str]:
+    """``value`` if it names a file (a str or an ``os.PathLike``), else a TypeError as ``instance`` words it."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be str or PathLike, got {_type_name(value)}")
     return value

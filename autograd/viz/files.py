@@ -13,7 +13,7 @@ import stat
 import threading
 from typing import IO, Any, Callable, Iterator, TextIO, Union
 
-from ..validation import instance
+from ..validation import instance, path_like
 
 Content = Union[str, bytes, Callable[[TextIO], None]]
 
@@ -60,7 +60,7 @@ def write_atomically(path: str | os.PathLike[str], content: Content) -> pathlib.
     """
     if not callable(content):
         instance(content, "content", (str, bytes))
-    given = pathlib.Path(instance(path, "path", (str, os.PathLike)))  # type: ignore[arg-type]
+    given = pathlib.Path(path_like(path, "path"))
     target = regular_target(given)
     directory = target.parent
     with _sigterm_cleans_up():

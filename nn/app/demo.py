@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from autograd import Value, no_grad
 from autograd.i18n import N_, Catalogue
-from autograd.validation import instance, integer, real
+from autograd.validation import instance, integer, path_like, real
 from nn import MLP, SGD, History, Naming, data, icecream_network, mse_loss, names, naming, network_picture
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def read_table(path: str | os.PathLike[str]) -> data.DataSet:
     more than 50 rows, more than 10 inputs. Blank lines are skipped; a UTF-8
     byte-order mark (Excel's "CSV UTF-8") is allowed.
     """
-    name = os.fspath(instance(path, "path", (str, os.PathLike)))
+    name = os.fspath(path_like(path, "path"))
     try:
         raw = Path(name).read_bytes()
     except OSError as error:
@@ -810,7 +810,7 @@ def run_demo(out: str | os.PathLike[str], quiet: bool = False, graphviz: bool = 
     from . import plots
     from ._language import with_language
 
-    out = Path(instance(out, "out", (str, os.PathLike)))
+    out = Path(path_like(out, "out"))
     instance(graphviz, "graphviz", bool)
 
     lines: list[str] = []

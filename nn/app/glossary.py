@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 
 from autograd.i18n import LOCALE_DIR
-from autograd.validation import instance
+from autograd.validation import path_like
 from autograd.viz.frontend import FONTS
 
 #: The one glossary file.
@@ -41,7 +41,7 @@ class Term(NamedTuple):
 
 def read_glossary(path: str | os.PathLike[str] = GLOSSARY) -> list[Term]:
     """The glossary's terms in the file's order; '#' lines and blank lines are skipped."""
-    text = Path(instance(path, "path", (str, os.PathLike))).read_text(encoding="utf-8")
+    text = Path(path_like(path, "path")).read_text(encoding="utf-8")
     terms = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
@@ -155,6 +155,6 @@ def _table(numbered: list[tuple[int, Term]]) -> str:
 
 def handout_files(out: str | os.PathLike[str]) -> dict[Path, str]:
     """``glossary.html`` and ``glossary.md`` in ``out``, rendered (nothing is written here)."""
-    out = Path(instance(out, "out", (str, os.PathLike)))
+    out = Path(path_like(out, "out"))
     terms = read_glossary()
     return {out / "glossary.html": handout_html(terms), out / "glossary.md": handout_markdown(terms)}
