@@ -453,7 +453,7 @@ class Module:
         """The equivalent ``torch.nn.Module`` in float64 (see ``nn.torch_bridge``; needs torch)."""
         from .torch_bridge import to_torch
 
-        return to_torch(self)  # type: ignore[no-any-return]
+        return to_torch(self)
 
     # --- errors for typos -----------------------------------------------------------------
 

@@ -56,7 +56,7 @@ $$\\frac{\\partial L}{\\partial b} = \\sum_{k} \\delta_k.$$
 ```{code-cell} ipython3
 import matplotlib.pyplot as plt
 from ipywidgets import FloatSlider
-from controls import live
+from nn.app.notebook import live
 
 
 def line(slope):
@@ -80,9 +80,9 @@ $$\\frac{\\partial L}{\\partial b} = \\sum_{k} \\delta_k.$$
 ```{code-cell} ipython3
 import matplotlib.pyplot as plt
 from ipywidgets import FloatSlider
-from controls import live
+from nn.app.notebook import live, setup
 
-import zh_plots
+setup("zh")
 
 
 def line(slope):

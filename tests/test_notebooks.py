@@ -1,11 +1,10 @@
 """The teaching notebooks: text and notebook in sync, committed clean, and each runs top to bottom.
 
 There are two editions: the English notebooks in ``notebooks/`` and the Chinese ones in
-``notebooks/zh/`` (same names, same structure, same code; their kernel runs in
-``notebooks/zh``, where ``exercise.py`` gives the check's messages in Chinese, ``controls.py``
-re-exports the sliders, both through ``english.py``, which loads the English helpers, and
-``zh_plots.py`` makes matplotlib draw with a CJK font). A notebook is
-named by its path without the suffix: ``05_icecream`` or ``zh/05_icecream``.
+``notebooks/zh/`` (same names, same structure, same code). Both import their helpers from
+the package, ``nn.app.notebook`` (the check, the sliders; ``setup("zh")`` makes the Chinese
+edition's messages Chinese and its plots draw with a CJK font), so no helper file sits beside
+them. A notebook is named by its path without the suffix: ``05_icecream`` or ``zh/05_icecream``.
 
 Each notebook is a MyST Markdown file (``notebooks/NN_name.md``, the text a teacher
 edits) paired by jupytext with an output-free ``.ipynb`` (what a student opens); a
@@ -14,7 +13,7 @@ that every pair is in sync, then execute every notebook with nbclient in a fresh
 kernel, in a temporary copy of ``notebooks/``, so that nothing is written into the
 repository (and check that nothing was). After the last cell, in the same kernel,
 the closing exercise is answered with the reference answer kept in the exercise
-cell's metadata (the shared check in ``notebooks/exercise.py`` must say
+cell's metadata (the shared check, ``nn.app.notebook.check``, must say
 "Correct!") and with a wrong one (it must say "Not quite", what was asked and a hint, as a
 message: no error, no traceback, no checking code), so the hidden check is checked too. A matplotlib warning that a glyph is missing from the
 font (a Chinese label drawn as a box) fails the notebook.
@@ -28,8 +27,6 @@ Chinese ones), so the suite takes about as long as the slowest notebook per core
 from __future__ import annotations
 
 import copy
-import math
-import importlib.util
 import os
 import shutil
 import sys
@@ -225,8 +222,8 @@ def test_every_notebook_is_a_text_file_and_a_notebook():
 def test_every_notebook_has_a_chinese_edition():
     assert sorted(path.stem for path in ZH_DIR.glob("[0-9][0-9]_*.md")) == EXPECTED
     assert sorted(path.stem for path in ZH_DIR.glob("[0-9][0-9]_*.ipynb")) == EXPECTED
-    for helper in ("exercise.py", "controls.py", "english.py", "zh_plots.py"):
-        assert (ZH_DIR / helper).is_file(), helper
+    # The helpers live in the package (nn.app.notebook): no module beside the notebooks.
+    assert sorted(path.name for path in [*NOTEBOOK_DIR.glob("*.py"), *ZH_DIR.glob("*.py")]) == []
 
 
 @pytest.mark.parametrize("stem", NOTEBOOKS)
@@ -270,9 +267,8 @@ def test_the_exercise_uses_the_shared_check(stem):
     assert "exercise" in exercise.metadata["tags"] and "answer = ..." in exercise.source
     assert set(exercise.metadata["tracegrad"]) == {"solution", "wrong"}
     assert "hide-input" in check.metadata["tags"] and check.metadata["jupyter"]["source_hidden"]
-    assert ("from nn.app.notebook import check" in check.source or "from exercise import check" in check.source) \
-        and "check(answer," in check.source
-    # The messages and the comparison live in exercise.py, not in copies in each notebook.
+    assert "from nn.app.notebook import check" in check.source and "check(answer," in check.source
+    # The messages and the comparison live in nn.app.notebook, not in copies in each notebook.
     for copied in [*MESSAGES["en"].values(), *MESSAGES["zh"].values(), "assert "]:
         assert copied not in check.source, copied
 
@@ -286,7 +282,7 @@ def test_a_chinese_edition_has_the_structure_of_the_english_notebook(stem):
     assert [(c.cell_type, c.metadata) for c in chinese.cells] == [
         (c.cell_type, c.metadata) for c in english.cells], f"{stem}: cells or their tags differ from the English"
     code = "\n".join(c.source for c in chinese.cells if c.cell_type == "code")
-    assert 'setup("zh")' in code or "import zh_plots" in code, f"{stem}: messages or plots not in Chinese"
+    assert 'setup("zh")' in code, f"{stem}: messages or plots not in Chinese"
     prose = "".join(c.source for c in chinese.cells if c.cell_type == "markdown")
     assert sum("\u4e00" <= ch <= "\u9fff" for ch in prose) > len(prose) / 4, f"{stem}: the prose is not Chinese"
 
@@ -327,7 +323,7 @@ def test_running_the_notebooks_wrote_nothing_into_the_repository(runs, repositor
 
 # --- the live controls -----------------------------------------------------------------------
 
-#: The notebooks with sliders, and the function each hands to ``controls.live``.
+#: The notebooks with sliders, and the function each hands to ``live``.
 LIVE = {
     "05_icecream": ("guess", "descent"),
     "06_gradient_descent_sgd_minibatch": ("train_and_watch",),
@@ -353,183 +349,3 @@ def test_live_controls_draw_their_figure_when_run_headless(runs, stem):
         assert not [output for output in cell.outputs if output.output_type == "execute_result"], (
             f"{name}: the cell shows a stray value after its figure")
 
-
-def _load(name: str, path: Path):
-    """The module in ``path``, loaded from its file as ``name`` with its folder on ``sys.path``.
-
-    So it finds its sibling helpers as in the notebooks' kernel, which runs in that folder.
-    """
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.parent))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(path.parent))
-    return module
-
-
-@pytest.fixture(scope="module")
-def controls():
-    """notebooks/controls.py: the live controls."""
-    return _load("controls", NOTEBOOK_DIR / "controls.py")
-
-
-@pytest.mark.widgets
-def test_moving_a_control_calls_the_function_again_with_the_new_value(controls, monkeypatch):
-    import IPython.display
-    import ipywidgets
-
-    shown, updated = [], []
-
-    class Handle:
-        def update(self, what):
-            updated.append(what)
-
-    def display(what, display_id=False):
-        shown.append(what)
-        return Handle() if display_id else None
-
-    monkeypatch.setattr(IPython.display, "display", display)
-    calls = []
-    slider = ipywidgets.FloatSlider(value=0.1, min=0.0, max=1.0, step=0.05, description="learning rate")
-    choice = ipywidgets.Dropdown(options=["L1", "L2"], value="L2")
-    controls.live(lambda lr, penalty: calls.append((lr, penalty)) or f"figure {len(calls)}", lr=slider, penalty=choice)
-    assert calls == [(0.1, "L2")] and shown[-1] == "figure 1" and updated == []
-    assert slider.continuous_update is False  # redraw when let go, not at every pixel
-    slider.value = 0.5
-    choice.value = "L1"
-    assert calls == [(0.1, "L2"), (0.5, "L2"), (0.5, "L1")]
-    assert updated == ["figure 2", "figure 3"]
-
-
-@pytest.mark.widgets
-def test_live_refuses_something_that_is_not_a_control(controls):
-    with pytest.raises(TypeError, match="control 'lr': expected an ipywidgets control, got float"):
-        controls.live(lambda lr: None, lr=0.1)
-
-
-# --- the shared exercise check --------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def exercise():
-    """notebooks/exercise.py: the shared check."""
-    return _load("exercise", NOTEBOOK_DIR / "exercise.py")
-
-
-def test_check_waits_for_an_answer(exercise, capsys):
-    exercise.check(..., 1.0, hint="h", success="s", what="tuple")
-    assert capsys.readouterr().out == "Not answered yet: replace ... with your tuple, then run this cell again.\n"
-
-
-def test_check_accepts_a_close_number_and_says_so(exercise, capsys):
-    exercise.check(0.1 + 0.2, 0.3, hint="h", success="three tenths.")
-    assert capsys.readouterr().out == "Correct! three tenths.\n"
-
-
-def test_a_wrong_answer_is_a_message_with_what_was_asked_and_the_hint_not_an_error(exercise, capsys):
-    exercise.check(0.31, 0.3, asked="the sum of the two numbers.", hint="Add the two.", success="s")
-    assert capsys.readouterr().out == (
-        "Not quite: you answered 0.31. Asked for: the sum of the two numbers. Hint: Add the two.\n")
-    assert not hasattr(exercise, "WrongAnswer")
-
-
-def test_in_a_notebook_the_message_is_a_coloured_box_with_its_plain_text(exercise, monkeypatch):
-    import IPython.display
-
-    shown = []
-    monkeypatch.setattr(exercise, "_show", lambda kind, text: shown.append(exercise._Box(kind, text)))
-    exercise.check(0.5, 0.3, asked="a <b> & c", hint="h", success="s")
-    exercise.check(0.3, 0.3, hint="h", success="done")
-    wrong, right = shown
-    assert "#c62828" in wrong._repr_html_() and "a &lt;b&gt; &amp; c" in wrong._repr_html_()
-    assert repr(wrong).startswith("Not quite: you answered 0.5.") and "#2e7d32" in right._repr_html_()
-    assert IPython.display is not None
-
-
-def test_hand_arithmetic_to_four_figures_is_right_and_a_count_must_be_exact(exercise, capsys):
-    # notebook 10: 0.04 x 0.7864 for 0.04 x (1 - tanh(0.5)**2); notebook 02: 9.54e-7 for 0.25**10.
-    for hand, exact in ((0.04 * 0.7864, 0.04 * (1 - math.tanh(0.5) ** 2)), (9.54e-7, 0.25 ** 10)):
-        exercise.check(hand, exact, hint="h", success="s")
-        assert capsys.readouterr().out.startswith("Correct!")
-    for wrong, exact in ((0.0320, 0.04 * (1 - math.tanh(0.5) ** 2)), (9.6e-7, 0.25 ** 10), (390, 391)):
-        exercise.check(wrong, exact, hint="h", success="s")
-        assert capsys.readouterr().out.startswith("Not quite")
-    exercise.check(1.0 + 1e-7, 1.0, hint="h", success="s", rel_tol=1e-9)
-    assert capsys.readouterr().out.startswith("Not quite")
-
-
-def test_check_compares_tuples_and_lists_element_by_element(exercise, capsys):
-    exercise.check(([3, 7.0], (2.5,)), [[3.0, 7.0], [2.5]], hint="h", success="s")
-    assert "Correct!" in capsys.readouterr().out
-    for wrong in ([[3.0, 7.0]], [[3.0, 7.0], [2.5], [0.0]], [[3.0, 6.0], [2.5]], "37", 3.0, [[3.0, 7.0], 2.5]):
-        exercise.check(wrong, [[3.0, 7.0], [2.5]], hint="h", success="s")
-        assert capsys.readouterr().out.startswith("Not quite"), wrong
-    assert exercise.matches([[1, 7.0], (2.5,)], [[1.0, 7.0], [2.5]])
-    assert not exercise.matches(True, 1)
-
-
-def test_check_asks_a_predicate_and_treats_an_unusable_answer_as_wrong(exercise, capsys):
-    exercise.check((1.0, 2.0), lambda corners: corners[0] < corners[1], hint="h", success="in order.")
-    assert capsys.readouterr().out == "Correct! in order.\n"
-    exercise.check((2.0, 1.0), lambda corners: corners[0] < corners[1], hint="h", success="s")
-    assert capsys.readouterr().out.startswith("Not quite: you answered (2, 1).")
-    exercise.check("a", lambda corners: corners[0] < corners[1], hint="h", success="s")
-    assert capsys.readouterr().out.startswith("Not quite: 'a' cannot be used as a number.")
-    exercise.check(3, lambda corners: corners[0] < corners[1], what="tuple", hint="h", success="s")
-    assert capsys.readouterr().out.startswith("Not quite: 3 cannot be used as a tuple.")
-
-
-def test_check_refuses_an_unknown_language(exercise):
-    with pytest.raises(ValueError, match="lang: expected one of \\['en', 'zh'\\], got 'fr'"):
-        exercise.check(1.0, 1.0, hint="h", success="s", lang="fr")
-
-
-# --- the Chinese edition's helpers ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def exercise_zh():
-    """notebooks/zh/exercise.py: the same check, its messages in Chinese."""
-    return _load("exercise_zh", ZH_DIR / "exercise.py")
-
-
-def test_the_chinese_check_speaks_chinese_and_compares_like_the_english_one(exercise_zh, exercise, capsys):
-    exercise_zh.check(..., 1.0, hint="h", success="s", what="元组")
-    assert capsys.readouterr().out == "还没有作答：把 ... 换成你的元组，然后再运行这个单元格。\n"
-    exercise_zh.check(([3, 7.0], (2.5,)), [[3.0, 7.0], [2.5]], hint="h", success="三十七。")
-    assert capsys.readouterr().out == "正确！三十七。\n"
-    exercise_zh.check(0.31, 0.3, asked="两个数之和", hint="两个相加。", success="s")
-    assert capsys.readouterr().out == "还差一点：你的答案是 0.31。要求的是：两个数之和。提示：两个相加。\n"
-    exercise_zh.check(3, lambda corners: corners[0] < corners[1], what="元组", hint="h", success="s")
-    assert capsys.readouterr().out.startswith("还差一点：3 不能当作元组来用。")
-    exercise_zh.check(1.0 + 1e-7, 1.0, hint="h", success="s", rel_tol=1e-9)
-    assert capsys.readouterr().out.startswith("还差一点")
-    assert exercise_zh.matches is exercise_zh._en.matches
-
-
-def test_zh_plots_draws_chinese_with_a_cjk_font(tmp_path):
-    """After ``import zh_plots`` a Chinese title draws without a missing-glyph warning."""
-    import warnings
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    saved = matplotlib.rcParams.copy()
-    try:
-        zh_plots = _load("zh_plots", ZH_DIR / "zh_plots.py")
-        assert zh_plots.FONT is not None and "CJK" in zh_plots.FONT
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # a "Glyph ... missing" warning fails
-            fig, ax = plt.subplots()
-            ax.set_title("损失函数与学习率 −0.5")
-            ax.set_xlabel("输出偏置 b")
-            ax.plot([0, 1], [1, 0], label="梯度下降")
-            ax.legend()
-            fig.savefig(tmp_path / "zh.png")
-            plt.close(fig)
-    finally:
-        matplotlib.rcParams.update(saved)

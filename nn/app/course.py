@@ -186,20 +186,14 @@ class CourseBuildError(RuntimeError):
 
 
 def stage(notebooks: Path, lang: str, lessons: Sequence[Lesson], staging: Path, extras: bool = False) -> Path:
-    """Copy ``lang``'s lessons and helper modules into ``staging`` (with the front page); the source folder.
+    """Copy ``lang``'s lessons into ``staging`` (with the front page); the source folder.
 
-    The Chinese helpers load their English originals from the folder above
-    (``english.py``), so the English helpers are staged above the Chinese ones,
-    as in the repository.
+    The lessons import their helpers from the package (``nn.app.notebook``):
+    nothing else is copied beside them.
     """
-    english_folder = lesson_folder(notebooks, "en")
     source = staging / "src" if lang == "en" else staging / "src" / "zh"
     source.mkdir(parents=True, exist_ok=True)
-    for helper in english_folder.glob("*.py"):
-        shutil.copy2(helper, staging / "src" / helper.name)
     folder = lesson_folder(notebooks, lang)
-    for helper in folder.glob("*.py"):
-        shutil.copy2(helper, source / helper.name)
     for lesson in lessons:
         shutil.copy2(folder / f"{lesson.name}.md", source / f"{lesson.name}.md")
     (source / "index.md").write_text(front_page(lessons, lang, extras), encoding="utf-8")

@@ -325,6 +325,7 @@ def _safe_lr(model: MLP, table: data.DataSet, names: Sequence[str] | None) -> fl
     for row in table.X:
         model.zero_grad()
         prediction = model.forward_batch([row])[0]
+        assert isinstance(prediction, Value)  # (the lessons' models have one output)
         prediction.backward()
         gradients.append([p.grad for p in followed])
     model.zero_grad()
@@ -429,6 +430,7 @@ def bias_gradient(bias: float, *, lesson: Lesson | None = None) -> BiasStep:
     n = len(X)
     terms = []
     for row, (prediction, sales) in enumerate(zip(predictions, y), start=1):
+        assert isinstance(prediction, Value)  # (the lessons' models have one output)
         z = prediction.inputs[0] if prediction.inputs else prediction  # relu's input
         error_factor = 2.0 / n * (prediction.data - sales)
         slope = 1.0 if z.data > 0 else 0.0

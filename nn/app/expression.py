@@ -42,7 +42,7 @@ import math
 import tokenize
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence, Union
+from typing import Callable, Mapping, NoReturn, Sequence, Union
 
 from autograd import Value, no_grad
 from autograd.i18n import N_, Catalogue
@@ -433,7 +433,7 @@ class _Checker(ast.NodeVisitor):
     def __init__(self, text: str, indent: int, source: str, names: list[str]) -> None:
         self.text, self.indent, self.source, self.names = text, indent, source, names
 
-    def refuse(self, node: ast.AST, message: str) -> None:
+    def refuse(self, node: ast.AST, message: str) -> NoReturn:
         raise ExpressionError(message, self.source, _column(node, self.text, self.indent))
 
     def generic_visit(self, node: ast.AST) -> None:
@@ -500,7 +500,7 @@ class _Checker(ast.NodeVisitor):
                 return before[index:], after
         return before, after
 
-    def refuse_at(self, column: int, message: str) -> None:
+    def refuse_at(self, column: int, message: str) -> NoReturn:
         raise ExpressionError(message, self.source, column)
 
     def between(self, left: ast.AST, right: ast.AST) -> int:
@@ -609,7 +609,9 @@ class _Builder:
 
     def visit(self, node: ast.AST) -> Operand:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            number = node.value
+            assert isinstance(number, (int, float))  # (the check let only real numbers through)
+            return float(number)
         if isinstance(node, ast.Name):
             return self.leaves[node.id]
         if isinstance(node, ast.UnaryOp):

@@ -262,7 +262,7 @@ def make_model(settings: TrainSettings) -> MLP:
                output_activation=settings.output_activation, seed=settings.seed)
 
 
-def _scores(model: Module, points: Samples) -> list[float]:
+def _scores(model: Module, points: Sequence[Sequence[float]]) -> list[float]:
     """One number per point: the output, or class 1's logit minus class 0's for two outputs."""
     predictions = model.predict(points)
     return [p[1] - p[0] if isinstance(p, list) else p for p in predictions]
@@ -372,7 +372,7 @@ def training_outputs(settings: TrainSettings, model: MLP, history: History, X: S
     elif settings.dataset == "tower":
         figure = _tower_figure(model)
     else:
-        figure = plots.predictions_vs_targets(y, model.predict(X),
+        figure = plots.predictions_vs_targets(y, _scores(model, X),
                                               title=_("{dataset}: predictions after training").format(
                                                   dataset=settings.dataset))
     outputs[plot_png] = plots.png_bytes(figure)
