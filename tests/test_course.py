@@ -416,6 +416,13 @@ def test_chinese_pages_draw_their_text_in_a_cjk_font_without_tofu(built, offline
 # --- refusals: exit 2, nothing written ------------------------------------------------------------
 
 
+def test_a_hat_is_the_modifier_letter_that_sits_on_its_letter():
+    from nn.app.course import to_mathml
+
+    mathml = to_mathml(r"\hat{r} = \hat{y}", display=False)
+    assert mathml.count("&#x002C6;") == 2 and "&#x0005E;" not in mathml
+
+
 def test_an_unknown_language_is_refused(tmp_path):
     result = tracegrad("--lang", "fr", "--out", "site", cwd=tmp_path)
     assert result.returncode == 2 and "--lang" in result.stderr and "'fr'" in result.stderr

@@ -350,11 +350,19 @@ def setup(app: "Sphinx") -> dict[str, Any]:
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
+# latex2mathml writes \hat as the spacing ASCII ^, which Chromium draws as a caret floating
+# above the letter (r̂ in the ice-cream lesson): the modifier letter ˆ sits on it.
+ACCENTS = {"<mo>&#x0005E;</mo></mover>": "<mo>&#x002C6;</mo></mover>"}
+
+
 def to_mathml(latex: str, display: bool) -> str:
     """``latex`` as a MathML element (``display="block"`` for a displayed formula)."""
     from latex2mathml.converter import convert
 
-    return convert(latex.strip(), display="block" if display else "inline")
+    mathml = convert(latex.strip(), display="block" if display else "inline")
+    for spacing, modifier in ACCENTS.items():
+        mathml = mathml.replace(spacing, modifier)
+    return mathml
 
 
 def _visit_math(translator: Any, node: "nodes.Element") -> None:
