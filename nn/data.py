@@ -31,7 +31,7 @@ Sample = TypeVar("Sample")
 Label = TypeVar("Label")
 
 
-class DataSet(tuple):  # type: ignore[type-arg]
+class DataSet(tuple):
     """``(X, y)`` that also names its columns: ``X, y = make_moons()`` still unpacks.
 
     * ``feature_names``: one short name per input column, used as the input

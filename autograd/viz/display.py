@@ -25,7 +25,7 @@ from collections.abc import Container
 from ..i18n import N_, Catalogue
 from ..value import Value
 from .dot import INSTALL, DotFailed, render_svg
-from .draw import draw, scope_kinds
+from .draw import DrawOptions, draw, scope_kinds
 from .inline import READABLE_PX, readable_bundle, shown_text_px
 from .optional import GRAPHVIZ_HINT
 from .snapshot import Snapshot
@@ -51,8 +51,10 @@ def mimebundle(value: Value, include: Container[str] | None = None,
     text = repr(value)
     bundle: dict[str, str] = {"text/plain": text}
     shown = {"image/svg+xml", "text/html"}
-    wanted = shown if include is None else shown & set(include)
-    if wanted - set(exclude or ()):
+    wanted = shown if include is None else {mimetype for mimetype in shown if mimetype in include}
+    if exclude is not None:
+        wanted = {mimetype for mimetype in wanted if mimetype not in exclude}
+    if wanted:
         svg, note = _svg(value)
         if svg is not None:
             bundle.update(readable_bundle(svg))
@@ -85,7 +87,7 @@ def _svg(value: Value) -> tuple[str | None, str]:
     # the largest text there (it scrolls least), a further fold counting only if it gains FOLD_GAIN.
     best: tuple[str, float] | None = None
     for fold in folds:
-        options: dict[str, object] = {} if fold is None else {"collapse": fold, "hide_constants": True}
+        options: DrawOptions = {} if fold is None else {"collapse": fold, "hide_constants": True}
         try:
             svg = render_svg(draw(snapshot, **options), timeout=DISPLAY_TIMEOUT)
         except DotFailed as error:

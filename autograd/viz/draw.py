@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 import inspect
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict, Union
+from typing import TYPE_CHECKING, Any, TypedDict, Union
 
 from ..i18n import language
 from ..validation import choice, instance
@@ -142,7 +142,7 @@ def draw(
     ).graph)
 
 
-def _draw_defaults() -> dict[str, object]:
+def _draw_defaults() -> dict[str, Any]:
     """``draw``'s options and their defaults, read from its signature (the one place they are written)."""
     return {name: parameter.default for name, parameter in inspect.signature(draw).parameters.items()
             if parameter.kind is inspect.Parameter.KEYWORD_ONLY}
@@ -170,13 +170,14 @@ def build_scene(
         # The drawing cannot tell a weighted sum from its name: the caller lists the nodes.
         raise TypeError("show_deltas is gone: pass deltas=[the nodes to badge], "
                         "e.g. deltas=nn.weighted_sums(loss, model) for a network's weighted sums")
-    with language(settings.pop("lang")):  # type: ignore[arg-type]
+    with language(settings.pop("lang")):
         return _build_scene(root, grads, only, settings)
 
 
 def _build_scene(
-    root: Union[Value, Snapshot], grads: dict[int, float] | None, only: set[int] | None, settings: dict[str, object]
+    root: Union[Value, Snapshot], grads: dict[int, float] | None, only: set[int] | None, settings: dict[str, Any]
 ) -> Scene:
+    # The settings are draw's options, given or defaulted: not checked yet (Any), each is just below.
     show_grads, highlight, group_scopes, collapse, hide_constants, edge_labels, check_grads, rankdir, deltas = (
         settings[name] for name in ("show_grads", "highlight", "group_scopes", "collapse", "hide_constants",
                                     "edge_labels", "check_grads", "rankdir", "deltas"))
@@ -284,9 +285,9 @@ def _collapsed_paths(order: list[Value], collapse: CollapseSpec) -> list[tuple[s
     chosen: set[tuple[str, ...]] = set()
     for item in items:
         if isinstance(item, str) and "." not in item:
-            kind = item if item in by_kind else item[:-1] if item.endswith("s") and item[:-1] in by_kind else None
-            if kind is not None and (item, ) not in known:
-                chosen.update(by_kind[kind])
+            named = item if item in by_kind else item[:-1] if item.endswith("s") and item[:-1] in by_kind else None
+            if named is not None and (item, ) not in known:
+                chosen.update(by_kind[named])
                 continue
         if isinstance(item, str):
             path = tuple(item.split("."))
