@@ -4,11 +4,12 @@
 blocks for long:
 
 * up to ``INLINE_LIMIT`` nodes (400), the whole graph is drawn;
-* a bigger graph built in ``nn``'s scopes is drawn with its neurons (or
-  layers) collapsed and constants hidden, when that leaves at most
-  ``INLINE_LIMIT`` boxes; up to ``SUMMARY_ABOVE`` nodes are looked at for it;
+* a bigger graph built in scopes of named kinds (``autograd.scope(name, kind)``;
+  nn's neurons and layers) is drawn with the deepest kind that fits folded and
+  constants hidden, when that leaves at most ``INLINE_LIMIT`` boxes; up to
+  ``SUMMARY_ABOVE`` nodes are looked at for it;
 * a drawing whose text would shrink below ``inline.READABLE_PX`` at a
-  960-px output is folded further (neurons, then layers) while the graph
+  960-px output is folded further (the next kind outwards) while the graph
   has scopes to fold; what is still too wide scrolls sideways at a readable
   size (``text/html``, see ``autograd.viz.inline``), never shrinks;
 * anything else shows as a text summary (node count, ops, parameters, and how
