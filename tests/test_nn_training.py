@@ -318,3 +318,13 @@ def test_value_targets_give_the_accuracy_of_number_targets(loss, labels):
         histories.append(model.fit(X, targets, loss=loss, epochs=2, verbose=False))
     assert histories[0].accuracy == histories[1].accuracy
     assert histories[0].loss == histories[1].loss
+
+
+def test_argmax_accuracy_reads_one_output_per_class_and_refuses_a_single_value():
+    from nn.training import argmax_accuracy
+
+    outputs = [[Value(0.1), Value(2.0), Value(-1.0)], [Value(3.0), Value(0.0), Value(0.5)]]
+    assert argmax_accuracy(outputs, [1, 2]) == 0.5  # the second's largest output is class 0
+    assert argmax_accuracy(outputs, [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]) == 1.0  # one-hot labels
+    with pytest.raises(TypeError, match="one output per class"):
+        argmax_accuracy([Value(1.0)], [0])
