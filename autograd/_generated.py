@@ -180,7 +180,7 @@ class OpMethods:
         node._da = 1.0
         node._db = 1.0
         node._operation = ADD
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __radd__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -202,7 +202,7 @@ class OpMethods:
         node._da = 1.0
         node._db = 1.0
         node._operation = ADD
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __sub__(self: Value, other: Operand) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -226,7 +226,7 @@ class OpMethods:
         node._da = 1.0
         node._db = -1.0
         node._operation = SUB
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __rsub__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -248,7 +248,7 @@ class OpMethods:
         node._da = 1.0
         node._db = -1.0
         node._operation = SUB
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __mul__(self: Value, other: Operand) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -272,7 +272,7 @@ class OpMethods:
         node._da = b
         node._db = a
         node._operation = MUL
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __rmul__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -294,7 +294,7 @@ class OpMethods:
         node._da = b
         node._db = a
         node._operation = MUL
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __truediv__(self: Value, other: Operand) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -320,7 +320,7 @@ class OpMethods:
         node._da = local_a
         node._db = local_b
         node._operation = DIV
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __rtruediv__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -344,7 +344,7 @@ class OpMethods:
         node._da = local_a
         node._db = local_b
         node._operation = DIV
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __rpow__(self: Value, other: Number) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -368,7 +368,7 @@ class OpMethods:
         node._da = local_a
         node._db = local_b
         node._operation = POW
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __neg__(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -386,7 +386,7 @@ class OpMethods:
         node._da = -1.0
         node._db = 0.0
         node._operation = NEG
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def exp(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -404,7 +404,7 @@ class OpMethods:
         node._da = out
         node._db = 0.0
         node._operation = EXP
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def log(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -423,7 +423,7 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = LOG
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def sqrt(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -442,7 +442,7 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = SQRT
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def __abs__(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -461,7 +461,7 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = ABS
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     abs = __abs__
@@ -482,7 +482,7 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = TANH
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def sigmoid(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -501,7 +501,7 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = SIGMOID
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def relu(self: Value) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -520,7 +520,7 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = RELU
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def _power(self: Value, n: float) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -539,7 +539,7 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = power_op(n)
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
     def _leaky_relu(self: Value, slope: float) -> Value:  # type: ignore[misc]  # self: see OpMethods
@@ -558,7 +558,7 @@ class OpMethods:
         node._da = local_a
         node._db = 0.0
         node._operation = leaky_relu_op(slope)
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from contextlib import AbstractContextManager, ContextDecorator
 from contextvars import ContextVar
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from .validation import instance, integer
 
@@ -82,6 +82,9 @@ class Modes:
         self.scope: Scope | None = values["scope"]  # type: ignore[assignment]
         self.fast = self.grad_enabled and not self.anomaly
         self.settings = settings
+
+    if TYPE_CHECKING:  # a Modes is always true ('modes and modes.scope' is a Scope or None), at no run-time cost
+        def __bool__(self) -> Literal[True]: ...
 
     def extended(self, setting: _Setting) -> "Modes":
         """These modes with one more (innermost) setting: ``Modes(self.settings + (setting,))``, faster."""

@@ -90,7 +90,7 @@ BODY = '''\
         node._da = {d_a}
         node._db = {d_b}
         node._operation = {op}
-        node._tag = modes.scope if modes else None
+        node._tag = modes and modes.scope
         return node
 '''
 
