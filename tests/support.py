@@ -95,3 +95,14 @@ def value_at(changes: list, frame: int):
         else:
             break
     return found
+
+
+def platform_fonts(page, selector: str) -> dict[str, int]:
+    """The fonts Chromium really drew a node's text with, and how many glyphs each (DevTools' CSS domain)."""
+    session = page.context.new_cdp_session(page)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    document = session.send("DOM.getDocument", {"depth": -1, "pierce": True})
+    node = session.send("DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": selector})
+    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+    return {font["familyName"]: font["glyphCount"] for font in fonts}

@@ -20,6 +20,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from support import platform_fonts
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPOSITORY / "notebooks"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -300,17 +302,6 @@ def test_the_glossary_and_the_demo_pages_are_on_the_site(built):
 
 
 # --- in a browser, offline --------------------------------------------------------------------
-
-
-def platform_fonts(page, selector: str) -> dict[str, int]:
-    """The fonts Chromium really drew a node's text with, and how many glyphs each (DevTools' CSS domain)."""
-    session = page.context.new_cdp_session(page)
-    session.send("DOM.enable")
-    session.send("CSS.enable")
-    document = session.send("DOM.getDocument", {"depth": -1, "pierce": True})
-    node = session.send("DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": selector})
-    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
-    return {font["familyName"]: font["glyphCount"] for font in fonts}
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from autograd.viz.draw import build_scene
 from autograd.viz.dot import render_svg
 from graphs import neuron, scoped_mlp
 from autograd.viz.palette import legend
-from support import page_document
+from support import page_document, platform_fonts
 from autograd.viz.snapshot import Snapshot
 from autograd.viz.steps import backward_steps, forward_steps
 from autograd.viz.timeline import Timeline
@@ -411,17 +411,6 @@ def test_chinese_drawing_renders_with_a_cjk_font(tmp_path):
 
 # --- the Chinese page in a real browser ---
 
-
-
-def platform_fonts(page, selector: str) -> dict[str, int]:
-    """The fonts Chromium really drew a node's text with, and how many glyphs each (DevTools' CSS domain)."""
-    session = page.context.new_cdp_session(page)
-    session.send("DOM.enable")
-    session.send("CSS.enable")
-    document = session.send("DOM.getDocument", {"depth": -1, "pierce": True})
-    node = session.send("DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": selector})
-    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
-    return {font["familyName"]: font["glyphCount"] for font in fonts}
 
 
 @pytest.mark.browser
