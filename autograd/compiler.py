@@ -324,10 +324,10 @@ def _plan(root: Value, order: list[Value], wrt: list[Value]) -> _Plan:
                 edges = contributions.get(node_input)
                 if edges is None:
                     contributions[node_input] = (node, position)
-                elif type(edges) is tuple:
+                elif isinstance(edges, tuple):
                     contributions[node_input] = [edges, (node, position)]
                 else:
-                    edges.append((node, position))  # type: ignore[union-attr]
+                    edges.append((node, position))
                 for name in derivative_reads(op, position):
                     read = node if name == "out" else node._a if name == "a" else node._b
                     if read is not None:  # (always: only an op of two inputs reads b)
