@@ -46,7 +46,7 @@ def test_an_unknown_language_is_one_clear_message_with_exit_2(tmp_path, args):
     assert result.stderr == f"tracegrad: error: {BAD_LANGUAGE}: unset it, or give --lang en or --lang zh\n"
 
 
-@pytest.mark.parametrize("lang, first_line", [("en", "f = x*y = 6"), ("zh", "f = x*y = 6")])
+@pytest.mark.parametrize("lang, first_line", [("en", "out = x*y = 6"), ("zh", "out = x*y = 6")])
 @pytest.mark.parametrize("where", ["top", "command"])
 def test_lang_works_whatever_the_environment_says(tmp_path, lang, first_line, where):
     args = ["draw", "x*y", "--set", "x=2", "y=3"]
@@ -81,7 +81,7 @@ def test_main_in_process(monkeypatch, capsys):
     assert main(["draw", "x", "--set", "x=1"]) == 2
     assert BAD_LANGUAGE in capsys.readouterr().err
     assert main(["draw", "x", "--set", "x=1", "--lang", "en"]) == 0
-    assert capsys.readouterr().out.startswith("f = x = 1")
+    assert capsys.readouterr().out.startswith("out = x = 1")
 
 
 def test_the_library_names_the_variable_and_an_explicit_language_wins(monkeypatch):
