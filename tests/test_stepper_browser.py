@@ -400,3 +400,41 @@ def test_hostile_labels_stay_text(browser, tmp_path):
         assert dialogs == [] and errors == [] and leaks == []
     finally:
         context.close()
+
+
+# For every frame: each drawn value whose text runs past its box (svg units), as [frame, node, text].
+TEXT_OUTSIDE_ITS_BOX = """() => {
+  const c = window.tracegrad, spills = [];
+  const boxes = [...document.querySelectorAll('.tg-view svg g.node.value')].map(g => {
+    const shape = g.querySelector('path, polygon');
+    return { g, shape, texts: [...g.querySelectorAll('text')] };
+  });
+  for (let i = 0; i < c.count; i++) {
+    c.show(i);
+    for (const { g, shape, texts } of boxes) {
+      const edge = shape.getBBox();
+      for (const t of texts) {
+        const b = t.getBBox();
+        if (b.x < edge.x - 0.5 || b.x + b.width > edge.x + edge.width + 0.5)
+          spills.push([i, g.getAttribute('data-name'), t.textContent]);
+      }
+    }
+  }
+  return spills;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_number_runs_past_its_box_in_any_frame(browser, demo_pages, lang):
+    # dot sizes a grad cell for the widest text its frames show ("grad -0.1808 (partial)", "梯度 -0.1808（部分和）").
+    demo = demo_pages[lang]
+    context, page, leaks, errors = open_page(browser, demo["path"].as_uri())
+    try:
+        partial = page.evaluate("""() => { const c = window.tracegrad; c.show(c.document.follow.frames[2]);
+          return document.querySelector('.tg-view svg [data-followed]').textContent; }""")
+        assert ("(partial)" if lang == "en" else "部分和") in partial
+        spills = page.evaluate(TEXT_OUTSIDE_ITS_BOX)
+        assert spills == [], f"{len(spills)} texts past their box, first: {spills[:5]}"
+        assert errors == [] and leaks == []
+    finally:
+        context.close()

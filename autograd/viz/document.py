@@ -359,8 +359,9 @@ def local_view(timeline: Timeline, draw_options: DrawOptions, index: int) -> dic
     """Frame ``index`` with its own small drawing: ``{"frame": entry, "view": {"svg", "elements", "edges"}}``."""
     options = dict(draw_options)
     options.pop("collapse", None)  # a neighbourhood is small already
-    scene = build_scene(timeline.snapshot, grads=timeline.grads_at(timeline.backward_index(index)),
-                        only=neighbourhood(timeline, index), lang=timeline.lang, **options)
+    near = neighbourhood(timeline, index)
+    scene = build_scene(timeline.snapshot, grads=timeline.grads_at(timeline.backward_index(index)), only=near,
+                        grad_texts=timeline.widest_grad_texts(near), lang=timeline.lang, **options)
     document = stepper_document(timeline, scene, render_svg(scene.graph), frames=[index])
     return {"frame": document["frames"][index],
             "view": {key: document[key] for key in ("svg", "elements", "edges")}}
@@ -415,7 +416,8 @@ def timeline_document(timeline: Timeline, draw_options: DrawOptions,
     """
     if network is not None:
         instance(network, "network", NetworkPicture)
-    scene = build_scene(timeline.snapshot, grads=timeline.final_grads, lang=timeline.lang, **draw_options)
+    scene = build_scene(timeline.snapshot, grads=timeline.final_grads, grad_texts=timeline.widest_grad_texts(),
+                        lang=timeline.lang, **draw_options)
     document = stepper_document(timeline, scene, render_svg(scene.graph))
     if network is not None:
         document["network"] = network_document(network, timeline.snapshot)

@@ -153,13 +153,16 @@ def build_scene(
     *,
     grads: dict[int, float] | None = None,
     only: set[int] | None = None,
+    grad_texts: dict[int, str] | None = None,
     **options: object,
 ) -> Scene:
     """``draw``'s work, keeping the element ids; ``options`` are ``draw``'s, with its defaults.
 
     ``grads`` (by ``id(node)``) replaces ``node.grad``; ``only`` (a set of
     ``id(node)``) draws just those nodes and the edges between them, with
-    the ids they have in the whole graph.
+    the ids they have in the whole graph. ``grad_texts`` (by ``id(node)``)
+    is the text a value's grad cell is laid out for: a stepper gives the
+    widest its frames will show, so ``(partial)`` stays inside the box.
     """
     settings = _draw_defaults()
     unknown = sorted(set(options) - set(settings))
@@ -171,11 +174,12 @@ def build_scene(
         raise TypeError("show_deltas is gone: pass deltas=[the nodes to badge], "
                         "e.g. deltas=nn.weighted_sums(loss, model) for a network's weighted sums")
     with language(settings.pop("lang")):
-        return _build_scene(root, grads, only, settings)
+        return _build_scene(root, grads, only, settings, grad_texts)
 
 
 def _build_scene(
-    root: Union[Value, Snapshot], grads: dict[int, float] | None, only: set[int] | None, settings: dict[str, Any]
+    root: Union[Value, Snapshot], grads: dict[int, float] | None, only: set[int] | None, settings: dict[str, Any],
+    grad_texts: dict[int, str] | None = None,
 ) -> Scene:
     # The settings are draw's options, given or defaulted: not checked yet (Any), each is just below.
     show_grads, highlight, group_scopes, collapse, hide_constants, edge_labels, check_grads, rankdir, deltas = (
@@ -196,6 +200,7 @@ def _build_scene(
         snapshot, show_grads, _chosen(highlight, "highlight"), group_scopes, hide_constants, edge_labels, grads, only,
     )
     builder.deltas = _chosen(deltas, "deltas", snapshot)
+    builder.grad_texts = grad_texts or {}
     builder.fold(_collapsed_paths(order, collapse))
     if check_grads:
         builder.check()
@@ -323,6 +328,7 @@ class _Builder:
         self.hide_constants = hide_constants
         self.edge_labels = edge_labels
         self.grads = grads
+        self.grad_texts: dict[int, str] = {}  # id(node) -> the grad text its cell is laid out for
         self.only = only
         self.group_of: dict[int, int] = {}  # id(node) -> index of its collapsed group
         self.groups: list[tuple[str, ...]] = []
@@ -463,7 +469,7 @@ class _Builder:
                 kind = "root" if node is self.root else "leaf" if node.is_leaf else "inner"
                 delta = self.names(self.root) if key in self.deltas else None
                 label = value_label(node, self.names(node), self.grad(node), self.show_grads, delta,
-                                    self.checks.get(key))
+                                    self.checks.get(key), self.grad_texts.get(key))
                 highlighted = key in self.highlight
                 attrs = {
                     "id": node_id, "class": f"value {kind}", "shape": "box", "style": "rounded,filled",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import unicodedata
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -24,7 +23,7 @@ from ..validation import instance, integer
 from ..value import Value
 from .snapshot import Snapshot
 from .steps import rules_of
-from .text import Names, factor, grad_of, number, partial
+from .text import Names, columns, factor, grad_of, number, partial
 
 _catalogue = Catalogue("views")
 _ = _catalogue.gettext
@@ -232,10 +231,10 @@ def _explain(loss: Union[Value, Snapshot], wrt: Value, max_paths: int) -> str:
             symbols.insert(PATH_ENDS, skipped)
             factors.insert(PATH_ENDS, skipped)
         numbers = " · ".join(factors)
-        indent = " " * (_width(head) + len(target))
+        indent = " " * (columns(head) + len(target))
         lines.append("")
         lines.append(head + " ← ".join(chain))
-        lines.append(f"{' ' * _width(head)}{target} = {' · '.join(symbols)}")
+        lines.append(f"{' ' * columns(head)}{target} = {' · '.join(symbols)}")
         if len(path.edges) > 1:
             lines.append(f"{indent} = {numbers}")
         lines.append(f"{indent} = {number(path.product)}")
@@ -309,7 +308,3 @@ def _grad_note(wrt: Value, node_name: str, gradient: float) -> str:
     return _("backward() gives {gradient}; {grad} holds {held} "
              "(a leaf's grad accumulates over backward() calls until it is zeroed).").format(**values)
 
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a monospaced font: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)

@@ -32,16 +32,20 @@ def data_cell(data: float) -> str:
     return f'<FONT COLOR="{DATA_COLOR}">{html_label_text(text)}</FONT>'
 
 
-def grad_cell(grad: float) -> str:
-    """``grad -1.5`` in the gradient colour."""
-    text = _("grad {value}").format(value=number(grad))
+def grad_cell(grad: float, shown: str | None = None) -> str:
+    """``grad -1.5`` in the gradient colour (``shown`` in place of the number, if given)."""
+    text = _("grad {value}").format(value=number(grad) if shown is None else shown)
     return f'<FONT COLOR="{GRAD_COLOR}">{html_label_text(text)}</FONT>'
 
 
 def value_label(
     node: Value, name: str, grad: float, show_grads: bool, delta_of: str | None, check: LeafCheck | None,
+    grad_shown: str | None = None,
 ) -> str:
     """A value's box: its label (else ``name``, muted), data, ``grad`` if ``show_grads``, δ badge, check mark.
+
+    ``grad_shown`` replaces the grad's number in its cell (a stepper lays the
+    cell out for the widest text it will show).
 
     With ``delta_of`` (the root's name, ``L``) the node carries the badge
     δ = ∂L/∂z, its ``grad``; ``check`` is the leaf's central-difference check, if any.
@@ -54,7 +58,7 @@ def value_label(
         rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{html_label_text(name)}</FONT>')
     rows.append(data_cell(node.data))
     if show_grads:
-        rows.append(grad_cell(grad))
+        rows.append(grad_cell(grad, grad_shown))
     if delta_of is not None:
         badge = f"δ = {partial(delta_of, name)} = {number(grad)}"
         rows.append(f'<FONT COLOR="{DELTA_COLOR}"><B>{html_label_text(badge)}</B></FONT>')

@@ -12,6 +12,7 @@ import html
 import math
 import re
 import string
+import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
 
@@ -31,6 +32,12 @@ CJK_FONT_STACK = ", ".join(f'"{name}"' for name in CJK_FONTS) + ", sans-serif"
 _ = Catalogue("views").gettext
 DIGITS = 4
 
+
+
+def columns(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font: a Chinese character two, a combining mark (the hat of r̂) none."""
+    return sum(0 if unicodedata.combining(character) else 2 if unicodedata.east_asian_width(character) in "WF"
+               else 1 for character in text)
 
 def number(x: float, digits: int = DIGITS) -> str:
     """A number as a reader wants it: 4 significant digits, ``-3`` not ``-3.0``."""

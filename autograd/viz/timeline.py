@@ -23,7 +23,7 @@ from ..validation import instance
 from ..value import Value
 from .snapshot import Snapshot
 from .steps import BackwardStep, ForwardStep, backward_steps, forward_steps
-from .text import Names, grad_of, number, partial
+from .text import Names, columns, grad_of, number, partial
 from .update import Update, chosen_params, sgd_update
 
 BEFORE_FIRST_STEP = -1  # the loss's initial gradient, set before backward's first step
@@ -139,6 +139,22 @@ class Timeline:
             with language(self.lang):
                 return _("{value} (partial)").format(value=text)
         return text
+
+    def widest_grad_texts(self, only: set[int] | None = None) -> dict[int, str]:
+        """Each node's widest grad text over the steps (``(partial)`` marks included), by ``id(node)``.
+
+        A stepper's drawing sizes each grad cell for it, so no frame's text
+        runs past its box; ``only`` limits it to those nodes (by ``id``).
+        """
+        widest: dict[int, str] = {}
+        for key, grads in self.change_grads.items():
+            if only is not None and key not in only:
+                continue
+            with language(self.lang):
+                texts = [_("{value} (partial)").format(value=number(grad)) for grad in grads[:-1]]
+            texts.append(number(grads[-1]))
+            widest[key] = max(texts, key=columns)
+        return widest
 
     def grads_at(self, index: int) -> dict[int, float]:
         """Every node's grad once backward step ``index`` is done, by ``id(node)``."""

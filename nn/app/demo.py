@@ -33,7 +33,6 @@ import io
 import math
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +41,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from autograd import Value, no_grad
 from autograd.i18n import N_, Catalogue
 from autograd.validation import instance, integer, path_like, real
+from autograd.viz.text import columns
 from nn import MLP, SGD, History, Naming, data, icecream_network, mse_loss, names, naming, network_picture
 
 if TYPE_CHECKING:
@@ -514,17 +514,12 @@ class Walkthrough:
     history: History  # all 9 parameters trained
 
 
-def _columns(text: str) -> int:
-    """How many terminal columns ``text`` takes (a Chinese character takes two, the hat of r̂ none)."""
-    return sum(0 if unicodedata.combining(character) else 2 if unicodedata.east_asian_width(character) in "WF"
-               else 1 for character in text)
-
 
 def _row_text(row: Sequence[float]) -> str:
     temperature, weekday = row
     text = _("{temperature} C, {weekday}").format(temperature=f"{temperature:4.0f}",
                                                   weekday=_(WEEKDAYS[int(weekday)]))
-    return text + " " * max(0, 11 - _columns(text))
+    return text + " " * max(0, 11 - columns(text))
 
 
 def _step_row(step: BiasStep, taken: bool) -> str:
@@ -540,17 +535,17 @@ def _step_row(step: BiasStep, taken: bool) -> str:
 
 def _padded(text: str, width: int) -> str:
     """``text`` right-aligned in ``width`` terminal columns."""
-    return " " * max(0, width - _columns(text)) + text
+    return " " * max(0, width - columns(text)) + text
 
 
 def _table_header(lesson: Lesson) -> str:
     """Step 1's column heads for a teacher's table: row, each input's name, y, the prediction ŷ."""
-    names = [_padded(name, max(10, _columns(name))) for name in lesson.table.feature_names]
+    names = [_padded(name, max(10, columns(name))) for name in lesson.table.feature_names]
     return "   " + _padded(_("row"), 3) + "  " + "  ".join(names) + "  " + _padded("y", 10) + "  " + _padded("ŷ", 9)
 
 
 def _table_row(term: RowTerm, row: Sequence[float], lesson: Lesson) -> str:
-    widths = [max(10, _columns(name)) for name in lesson.table.feature_names]
+    widths = [max(10, columns(name)) for name in lesson.table.feature_names]
     inputs = "  ".join(_padded(f"{value:.6g}", width) for value, width in zip(row, widths))
     return f"   {term.row:>3}  {inputs}  {_padded(f'{term.sales:.6g}', 10)}  {term.prediction:9.4g}"
 

@@ -47,6 +47,7 @@ from typing import Callable, Mapping, NoReturn, Sequence, Union
 from autograd import Value, no_grad
 from autograd.i18n import N_, Catalogue
 from autograd.validation import instance, real
+from autograd.viz.text import columns
 
 _ = Catalogue("app").gettext
 
@@ -138,7 +139,7 @@ class ExpressionError(ValueError):
         """The message with the expression and a caret pointing at the column."""
         shown, caret = _excerpt(self.source, self.column)
         # Wide (CJK) characters take two cells in a terminal: pad the caret to match.
-        padding = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in shown[:caret])
+        padding = columns(shown[:caret])
         where = _("{message} at column {column}").format(message=self.message, column=self.column)
         return f"{where}\n  {shown}\n  {' ' * padding}^"
 

@@ -372,10 +372,9 @@ export function mount(root, doc, options = {}) {
     const box = painter.box([doc.follow.element]);
     const copy = document.createElementNS(SVG_NS, "svg");
     const pad = 4;
-    // A running sum marked "(partial)" (longer still in Chinese) is wider than the box dot measured for the final grad.
-    const spill = box.width * 0.5;
-    copy.setAttribute("viewBox", `${box.x - pad} ${box.y - pad} ${box.width + 2 * pad + spill} ${box.height + 2 * pad}`);
-    copy.setAttribute("width", String(Math.round((box.width + 2 * pad + spill) * PIN_SCALE)));
+    // dot sized the box for the widest grad it will show ("(partial)" included): the copy needs no spare room.
+    copy.setAttribute("viewBox", `${box.x - pad} ${box.y - pad} ${box.width + 2 * pad} ${box.height + 2 * pad}`);
+    copy.setAttribute("width", String(Math.round((box.width + 2 * pad) * PIN_SCALE)));
     copy.setAttribute("height", String(Math.round((box.height + 2 * pad) * PIN_SCALE)));
     const graph = svg.querySelector("g.graph");
     const holder = document.createElementNS(SVG_NS, "g");

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NoReturn, Sequence
 
 from autograd.i18n import LANGUAGES, N_, Catalogue, current
+from autograd.viz.text import columns
 
 from .._language import with_language
 from ..expression import parse, parse_assignments
@@ -322,7 +323,7 @@ def wrap(text: str, width: int = 78) -> str:
     for token in _tokens(text):
         if token == " " and not line:
             continue
-        if line and _columns("".join(line) + token) > width:
+        if line and columns("".join(line) + token) > width:
             # A closing mark may not start a line: the character before it goes down with it.
             carried = [line.pop()] if token in _NO_LINE_START and len(line) > 1 else []
             lines.append("".join(line).rstrip())
@@ -351,10 +352,6 @@ def _tokens(text: str) -> list[str]:
 
 def _is_wide(character: str) -> bool:
     return unicodedata.east_asian_width(character) in "WF"
-
-
-def _columns(text: str) -> int:
-    return sum(2 if _is_wide(character) else 1 for character in text)
 
 
 def add_command(commands: "Subcommands", name: str, run: Callable[[argparse.Namespace], int], *,
