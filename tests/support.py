@@ -106,3 +106,14 @@ def platform_fonts(page, selector: str) -> dict[str, int]:
     node = session.send("DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": selector})
     fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
     return {font["familyName"]: font["glyphCount"] for font in fonts}
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The number of pages of a PDF: pypdf when installed, else its /Type /Page objects."""
+    try:
+        import pypdf
+    except ImportError:
+        return len(_re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+    import io
+
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)

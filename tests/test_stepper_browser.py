@@ -21,7 +21,7 @@ from autograd import html_page
 from autograd.viz import frontend
 from graphs import neuron, scoped_mlp
 from autograd.viz.stepper import Stepper
-from support import page_document, shown_number
+from support import page_document, pdf_pages, shown_number
 
 pytestmark = pytest.mark.browser
 
@@ -209,17 +209,6 @@ def test_the_address_opens_a_frame_and_slides(browser, demo_pages):
         assert leaks == [] and errors == []
     finally:
         context.close()
-
-
-def pdf_pages(pdf: bytes) -> int:
-    """The number of pages of a PDF: pypdf when installed, else its /Type /Page objects."""
-    try:
-        import pypdf
-    except ImportError:
-        return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
-    import io
-
-    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
 SHEETS = """() => [...document.querySelectorAll('.tg-handout section.tg-sheet')].map(s => {

@@ -15,6 +15,8 @@ const SLIDE_MIN_SCALE = 1.7;
 const ABSOLUTE_MIN_SCALE = 1.15; // 9-unit names at 10.4 px: the least a camera ever shows
 const PIN_SCALE = 1.3; // the pinned followed parameter: its 11-unit text at 14 px
 const PADDING = 28; // drawing units around the step's neighbourhood
+// The first words of stepper.css: how a printing frame finds the stepper's style among a notebook's.
+const SHEET_MARK = "tracegrad's stepper: the page, the Jupyter widget and static pages share this sheet.";
 const PRINT_WIDTH = 560; // drawing units across a printed page: 11-unit text at about 10 pt
 const PRINT_HEIGHT = 450; // with the width, the A4 sheet's graph box (186 x 150 mm)
 const QUIZ_TOLERANCE = 0.005; // relative: a hand answer from 4-digit numbers passes
@@ -687,8 +689,41 @@ export function mount(root, doc, options = {}) {
   }
   function printHandout(variant) {
     prepareHandout(variant);
-    preparedByButton = true;
-    window.print();
+    if (page || !printApart()) {
+      preparedByButton = true;
+      window.print();
+    }
+  }
+  /* Inside a notebook or a course page, window.print() would print every cell around the stepper: the
+   * sheets are printed from a hidden frame holding only them and the stepper's style. False when the
+   * style cannot be found (the caller prints the whole page instead). */
+  function printApart() {
+    const sheet = [...document.querySelectorAll("style")].map((style) => style.textContent)
+      .filter((text) => text.includes(SHEET_MARK)).join("\n");
+    if (!sheet) return false;
+    const old = root.querySelector("iframe.tg-print-frame");
+    if (old) old.remove();
+    const frame = h("iframe", { class: "tg-print-frame", "aria-hidden": "true", tabindex: "-1", title: words.print });
+    root.append(frame);
+    const sheets = frame.contentDocument;
+    sheets.open();
+    sheets.write("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title></title></head><body></body></html>");
+    sheets.close();
+    sheets.documentElement.lang = root.getAttribute("lang");
+    sheets.title = options.title || "";
+    sheets.head.append(Object.assign(sheets.createElement("style"), { textContent: sheet }));
+    const holder = sheets.createElement("div");
+    holder.className = "tg-stepper";
+    holder.setAttribute("lang", root.getAttribute("lang"));
+    // This stepper's fonts (its language), whichever stepper's style came last on the page.
+    const computed = getComputedStyle(root);
+    for (const name of ["--tg-font", "--tg-mono-font"]) holder.style.setProperty(name, computed.getPropertyValue(name));
+    holder.append(sheets.importNode(handout, true));
+    sheets.body.className = "tg-page-body";
+    sheets.body.append(holder);
+    frame.contentWindow.focus();
+    frame.contentWindow.print();
+    return true;
   }
   let preparedByButton = false;
   const beforePrint = () => { if (!preparedByButton) prepareHandout(handout.getAttribute("data-variant") || "handout"); };
