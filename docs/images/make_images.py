@@ -8,6 +8,7 @@
                        same with ``--lang zh``;
 * ``stepper.projector.png`` -- the same page on a 1024x768 projector, in slide mode (key S);
 * ``stepper.handout.png``   -- one printed handout sheet of it (the page under print media);
+  ``stepper.projector.zh.png`` and ``stepper.handout.zh.png`` the same in Chinese;
 * ``loss_curve.png`` and ``moons_boundary.png`` -- from ``tracegrad train moons``.
 
 Screenshots are taken with headless Chromium through Playwright (the
@@ -76,7 +77,11 @@ def main() -> int:
             (HERE / "stepper.projector.png", 1024, 768, "slides"),
             (HERE / "stepper.handout.png", 640, 900, "handout"),
         ])
-        screenshots(work / "walk.zh" / "icecream_stepper.html", [(HERE / "stepper.zh.png", 1280, 800, "")])
+        screenshots(work / "walk.zh" / "icecream_stepper.html", [
+            (HERE / "stepper.zh.png", 1280, 800, ""),
+            (HERE / "stepper.projector.zh.png", 1024, 768, "slides"),
+            (HERE / "stepper.handout.zh.png", 640, 900, "handout"),
+        ])
         tracegrad("train", "moons", "--out", "moons", "-q", cwd=work)
         shutil.copyfile(work / "moons" / "loss.png", HERE / "loss_curve.png")
         shutil.copyfile(work / "moons" / "boundary.png", HERE / "moons_boundary.png")
