@@ -213,6 +213,30 @@ def test_a_small_drawing_is_graphvizs_own_svg_and_a_wide_one_scrolls_at_a_readab
     assert _svg_numbers(bundle["image/svg+xml"]) == pytest.approx((shown_width, shown_text))
 
 
+def test_the_svg_is_read_as_xml_hostile_labels_and_all():
+    # Measured and resized through its XML tree: a label that looks like an attribute is text, not a size.
+    from autograd.viz.inline import measure, readable_bundle
+
+    x = Value(2.0, label='width="9999pt" font-size="1" <svg> & ]]>')
+    wide = x
+    for k in range(12):
+        wide = wide + Value(float(k), label=f'font-size="0.1" viewBox="0 0 1 1" {k}')
+    svg = draw(wide, rankdir="LR").pipe(format="svg", encoding="utf-8")
+    size = measure(svg)
+    assert size.smallest_text is not None and size.smallest_text > 5  # no label's text counted as a size
+    bundle = readable_bundle(svg)
+    for content in bundle.values():
+        shown = ET.fromstring(content[content.index("<svg"):content.rindex("</svg>") + 6])  # well-formed
+        texts = "".join(shown.itertext())
+        assert 'width="9999pt"' in texts and 'font-size="0.1"' in texts
+    with pytest.raises(ValueError, match="not well-formed"):
+        measure('<svg width="10pt" height="10pt"><g></svg>')
+    with pytest.raises(ValueError, match="width is '10em'"):
+        measure('<svg width="10em" height="10pt"></svg>')
+    with pytest.raises(ValueError, match="no <svg> element"):
+        measure("<html></html>")
+
+
 def test_source_pipe_render_and_copy_are_graphvizs():
     graph = draw(scoped_mlp((2, 3, 1)))
     plain = graphviz.Digraph(name=graph.name, graph_attr=graph.graph_attr, node_attr=graph.node_attr,

@@ -21,7 +21,7 @@ wide scoped graph first and scrolls what is still too wide.
 
 from __future__ import annotations
 
-import re
+import xml.etree.ElementTree as ET
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -33,11 +33,10 @@ READABLE_PX = 9.0  # the smallest text a learner can read on screen
 SCROLL_TEXT_PX = 10.0  # the smallest text of a drawing that scrolls
 PX_PER_PT = 4 / 3  # Graphviz writes SVG sizes in points
 
-_SVG_TAG = re.compile(r"<svg\b[^>]*>", re.S)
-_LENGTH = re.compile(r'(?<![\w-])(width|height)="([0-9.]+)(pt|px)?"')
-_FONT_SIZE = re.compile(r'font-size="([0-9.]+)"')
-_VIEW_BOX = re.compile(r'viewBox="\s*[-0-9.]+[\s,]+[-0-9.]+[\s,]+([0-9.]+)[\s,]+[0-9.]+\s*"')
-_SCALE = re.compile(r'<g id="graph0"[^>]*transform="scale\(([0-9.]+)')
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+# SVG read and written back keeps its plain prefixes (not ns0:): this module's and the stepper's.
+ET.register_namespace("", SVG_NAMESPACE)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 _SHOWN = frozenset({"image/svg+xml", "text/html"})  # what an InlineDigraph shows in its own way
 
 
@@ -49,28 +48,43 @@ class SvgSize(NamedTuple):
     smallest_text: float | None  # None: no text at all
 
 
+def _root(svg: str) -> ET.Element:
+    """The ``<svg>`` element of ``svg`` (read from ``<svg`` on: Graphviz's prolog and doctype are left out)."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError(f"svg: no <svg> element in {svg[:80]!r}")
+    try:
+        return ET.fromstring(svg[start:])
+    except ET.ParseError as error:
+        raise ValueError(f"svg: not well-formed XML ({error})") from None
+
+
+def _length_px(root: ET.Element, name: str) -> float:
+    """The root's ``width`` or ``height`` in px (Graphviz writes points: ``"62pt"``)."""
+    text = (root.get(name) or "").strip()
+    number, unit = (text[:-2], PX_PER_PT) if text.endswith("pt") else (text.removesuffix("px"), 1.0)
+    try:
+        return float(number) * unit
+    except ValueError:
+        raise ValueError(f"svg: the <svg> element's {name} is {text!r}, not a length in pt or px") from None
+
+
 def measure(svg: str) -> SvgSize:
     """The width, height and smallest ``font-size`` of an SVG, in CSS px (1 pt = 4/3 px)."""
-    tag = _SVG_TAG.search(svg)
-    if tag is None:
-        raise ValueError(f"svg: no <svg> element in {svg[:80]!r}")
-    lengths = {name: _px(number, unit) for name, number, unit in _LENGTH.findall(tag.group(0))}
-    if "width" not in lengths or "height" not in lengths:
-        raise ValueError(f"svg: the <svg> element has no width and height: {tag.group(0)[:120]!r}")
+    root = _root(svg)
+    width, height = _length_px(root, "width"), _length_px(root, "height")
     # A font-size is in the drawing's units: the viewBox maps them onto the element's width
     # (Graphviz: points, 4/3 px each, until the width is set otherwise), and Graphviz's
     # outermost group may scale them again (a graph with a size attribute).
-    view_box = _VIEW_BOX.search(tag.group(0))
-    px_per_unit = lengths["width"] / float(view_box.group(1)) if view_box and float(view_box.group(1)) else 1.0
-    scale = _SCALE.search(svg, tag.end())
-    if scale is not None:
-        px_per_unit *= float(scale.group(1))
-    sizes = [float(size) * px_per_unit for size in _FONT_SIZE.findall(svg, tag.end())]
-    return SvgSize(lengths["width"], lengths["height"], min(sizes) if sizes else None)
-
-
-def _px(number: str, unit: str) -> float:
-    return float(number) * (PX_PER_PT if unit == "pt" else 1.0)
+    view_box = (root.get("viewBox") or "").replace(",", " ").split()
+    view_width = float(view_box[2]) if len(view_box) == 4 else 0.0
+    px_per_unit = width / view_width if view_width else 1.0
+    outermost = root.find(f"{{{SVG_NAMESPACE}}}g")
+    transform = outermost.get("transform", "") if outermost is not None else ""
+    if transform.startswith("scale("):
+        px_per_unit *= float(transform[len("scale("):].replace(",", " ").replace(")", " ").split()[0])
+    sizes = [float(size) * px_per_unit for element in root.iter() if (size := element.get("font-size"))]
+    return SvgSize(width, height, min(sizes) if sizes else None)
 
 
 def shown_text_px(svg: str, width: float = OUTPUT_WIDTH) -> float | None:
@@ -90,21 +104,19 @@ def readable_bundle(svg: str) -> dict[str, str]:
     assert size.smallest_text is not None  # a drawing with text
     scale = min(1.0, SCROLL_TEXT_PX / size.smallest_text)
     sized = _sized(svg, size.width * scale, size.height * scale)
-    start = sized.index("<svg")
     # Jupyter's own CSS gives every svg in an output max-width: 100%; the inline style outranks it.
-    element = sized[start:].replace("<svg", '<svg style="max-width:none;height:auto"', 1)
+    element = sized.replace("<svg", '<svg style="max-width:none;height:auto"', 1)
     html = ('<div class="tracegrad-graph" style="overflow-x:auto;max-width:100%;padding-bottom:4px">'
             f"{element}</div>")
     return {"text/html": html, "image/svg+xml": sized}
 
 
 def _sized(svg: str, width: float, height: float) -> str:
-    """``svg`` with its root's width and height set in px (its viewBox scales the drawing with them)."""
-    tag = _SVG_TAG.search(svg)
-    assert tag is not None  # measured before
-    lengths = {"width": f"{width:.0f}px", "height": f"{height:.0f}px"}
-    root = _LENGTH.sub(lambda match: f'{match.group(1)}="{lengths[match.group(1)]}"', tag.group(0))
-    return svg[:tag.start()] + root + svg[tag.end():]
+    """``svg``'s element with its width and height set in px (its viewBox scales the drawing with them)."""
+    root = _root(svg)
+    root.set("width", f"{width:.0f}px")
+    root.set("height", f"{height:.0f}px")
+    return ET.tostring(root, encoding="unicode")
 
 
 def inline(graph: "graphviz.Digraph") -> "graphviz.Digraph":
@@ -149,5 +161,5 @@ def inline_digraph_class() -> type:
     return InlineDigraph
 
 
-__all__ = ["OUTPUT_WIDTH", "READABLE_PX", "SCROLL_TEXT_PX", "SvgSize", "inline", "inline_digraph_class",
+__all__ = ["OUTPUT_WIDTH", "READABLE_PX", "SCROLL_TEXT_PX", "SVG_NAMESPACE", "SvgSize", "inline", "inline_digraph_class",
            "measure", "readable_bundle", "shown_text_px"]

@@ -49,6 +49,7 @@ from .document import (
     shipped_frames, timeline_document,
 )
 from .dot import DotFailed
+from .inline import SVG_NAMESPACE
 from .draw import DrawOptions
 from .network import NetworkPicture
 from .optional import IPYWIDGETS_HINT, import_anywidget
@@ -64,9 +65,6 @@ _ = Catalogue("views").gettext
 LOCAL_VIEW_ABOVE = WHOLE_GRAPH_BUDGET  # nodes; past this, each frame draws the current node's neighbourhood
 CACHED_FRAMES = 64
 VIEWS = ("auto", "graph", "local")
-SVG_NAMESPACE = "http://www.w3.org/2000/svg"
-ET.register_namespace("", SVG_NAMESPACE)
-ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
 
 class StepperCore:
