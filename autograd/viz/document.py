@@ -453,7 +453,7 @@ def interface_words() -> dict[str, str]:
         "wrong": _("Not yet: {given} is not it. Try again, or press Reveal."), "your_answer": _("your answer"),
         "following": _("Following {name}"), "contribution": _("contribution"), "row": _("row"),
         "row_n": _("row {row}"),
-        "running_sum": _("running sum"), "added": _("adds"), "answer_key": _("Answer key"),
+        "running_sum": _("running sum"), "sum_of_count": _("{sum} ({done}/{count})"), "added": _("adds"), "answer_key": _("Answer key"),
         "question": _("question"), "answer": _("answer"),
         "quiz_prompt": _("What does {name} receive from this step (local derivative × upstream)?"), "network": _("The network"),
         "keys": _("Keys: ← → step, Home/End first/last, [ ] the followed parameter's steps, S slides, Q quiz"),

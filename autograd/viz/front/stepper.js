@@ -571,8 +571,8 @@ export function mount(root, doc, options = {}) {
         if (shownYet) done += 1;
       }
       pinned.replaceChildren(h("b", {}, fill(words.following, { name: follow.name })), " ",
-        done ? `${words.running_sum} ${follow.sums[done - 1]} (${done}/${follow.frames.length})`
-          : `${words.running_sum} ? (0/${follow.frames.length})`);
+        `${words.running_sum} `
+          + fill(words.sum_of_count, { sum: done ? follow.sums[done - 1] : "?", done, count: follow.frames.length }));
     }
     renderQuiz(open);
     repin();
