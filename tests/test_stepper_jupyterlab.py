@@ -135,6 +135,15 @@ def test_the_widget_steps_in_the_browser_without_the_kernel(jupyterlab):
         stepped = [frame for frame in sent[before:] if "comm_msg" in frame or "execute_request" in frame]
         assert stepped == [], f"stepping sent kernel messages: {stepped[:3]}"
 
+        # Print handout prints the sheets alone (a frame with anywidget's copy of the style), not the notebook.
+        page.evaluate("() => { window.printedWholePage = 0; window.print = () => { window.printedWholePage += 1; }; }")
+        stepper.locator(".tg-print-buttons button").first.click()
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.printedWholePage") == 0
+        sheets = stepper.locator("iframe.tg-print-frame").element_handle().content_frame()
+        assert sheets.locator("section.tg-sheet").count() == stepper.locator(".tg-handout section.tg-sheet").count() >= 2
+        assert "tracegrad's stepper" in sheets.text_content("head style")
+
         # The kernel stops; the widget keeps stepping in the browser.
         with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=10) as answer:
             sessions = json.load(answer)
