@@ -21,7 +21,7 @@ from autograd import html_page, topological_order
 from autograd.viz import frontend
 from graphs import neuron, scoped_mlp
 from autograd.viz.stepper import Stepper
-from support import CHROMIUM_ARGS, find_chromium, page_document, pdf_pages
+from support import page_document, pdf_pages
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -133,97 +133,88 @@ def test_a_saved_notebook_keeps_the_steppers_outputs(converted_notebook):
     assert body.count('class="tg-stepper"') == 1
 
 
-@pytest.mark.notebooks
-@pytest.mark.widgets
-@pytest.mark.browser
-def test_nbconvert_html_shows_a_stepper_that_steps_offline(converted_notebook):
-    from playwright import sync_api
+def open_offline(browser, page_path):
+    """nbconvert's page in a fresh context with the network off, once its stepper is mounted.
 
-    _, _, page_path = converted_notebook
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
-            page = context.new_page()
-            blocked = []
+    Returns (context, page, blocked requests, page errors).
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    page = context.new_page()
+    blocked: list[str] = []
+    errors: list[str] = []
 
-            def block(route):
-                if route.request.url.startswith("file:"):
-                    route.continue_()
-                else:  # require.js, MathJax, the widget manager from a CDN: the network is off
-                    blocked.append(route.request.url)
-                    route.abort()
+    def block(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:  # require.js, MathJax, the widget manager from a CDN: the network is off
+            blocked.append(route.request.url)
+            route.abort()
 
-            page.route("**/*", block)
-            errors = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(page_path.as_uri())
-            page.wait_for_function("() => { const r = document.querySelector('.tg-stepper');"
-                                   " return r && r.tracegrad && r.tracegrad.count > 0; }")
-            root = page.locator(".tg-stepper")
-            assert root.count() == 1 and root.is_visible()
-            counter = root.locator(".tg-counter")
-            first = counter.inner_text()
-            assert first.startswith("Forward 1 of 3")
-            root.focus()
-            page.keyboard.press("ArrowRight")
-            assert counter.inner_text().startswith("Forward 2 of 3") and counter.inner_text() != first
-            assert page.evaluate("document.querySelector('.tg-stepper').tracegrad.index") == 1
-            root.locator("button.tg-nav").nth(1).click()  # Next ▶
-            assert counter.inner_text().startswith("Forward 3 of 3")
-            assert page.locator(".tg-view svg [data-current]").count() == 1
-            assert "VBox(" not in page.inner_text("body")
-            assert not [error for error in errors if "tg-" in error or "mount" in error], errors
-        finally:
-            browser.close()
+    page.route("**/*", block)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_path.as_uri())
+    page.wait_for_function("() => { const r = document.querySelector('.tg-stepper');"
+                           " return r && r.tracegrad && r.tracegrad.count > 0; }")
+    return context, page, blocked, errors
 
 
 @pytest.mark.notebooks
 @pytest.mark.widgets
 @pytest.mark.browser
-def test_printing_from_a_notebook_prints_the_handout_alone(converted_notebook, tmp_path):
+def test_nbconvert_html_shows_a_stepper_that_steps_offline(converted_notebook, browser):
+    context, page, _, errors = open_offline(browser, converted_notebook[2])
+    try:
+        root = page.locator(".tg-stepper")
+        assert root.count() == 1 and root.is_visible()
+        counter = root.locator(".tg-counter")
+        first = counter.inner_text()
+        assert first.startswith("Forward 1 of 3")
+        root.focus()
+        page.keyboard.press("ArrowRight")
+        assert counter.inner_text().startswith("Forward 2 of 3") and counter.inner_text() != first
+        assert page.evaluate("document.querySelector('.tg-stepper').tracegrad.index") == 1
+        root.locator("button.tg-nav").nth(1).click()  # Next ▶
+        assert counter.inner_text().startswith("Forward 3 of 3")
+        assert page.locator(".tg-view svg [data-current]").count() == 1
+        assert "VBox(" not in page.inner_text("body")
+        assert not [error for error in errors if "tg-" in error or "mount" in error], errors
+    finally:
+        context.close()
+
+
+@pytest.mark.notebooks
+@pytest.mark.widgets
+@pytest.mark.browser
+def test_printing_from_a_notebook_prints_the_handout_alone(converted_notebook, browser, tmp_path):
     # window.print() would print every cell around the stepper: the sheets go to a frame of their own.
-    from playwright import sync_api
-
-    _, _, page_path = converted_notebook
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
-            page = context.new_page()
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                       else route.abort())
-            errors = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(page_path.as_uri())
-            page.wait_for_function("() => { const r = document.querySelector('.tg-stepper');"
-                                   " return r && r.tracegrad && r.tracegrad.count > 0; }")
-            page.evaluate("() => { window.printedWholePage = 0; window.print = () => { window.printedWholePage += 1; }; }")
-            root = page.locator(".tg-stepper")
-            root.locator(".tg-print-buttons button").first.click()  # Print handout
-            assert page.evaluate("window.printedWholePage") == 0
-            frames = root.locator("iframe.tg-print-frame")
-            assert frames.count() == 1
-            sheets = frames.element_handle().content_frame()
-            html = sheets.content()
-            count = html.count('class="tg-sheet"')
-            assert count == page.evaluate("document.querySelector('.tg-stepper .tg-handout').children.length") > 2
-            assert "from autograd import Stepper" in page.inner_text("body")
-            assert sheets.text_content("body").count("Forward") >= 1  # the sheets' titles, hidden on screen
-            assert "from autograd import Stepper" not in sheets.text_content("body")  # no notebook cell in it
-            assert sheets.evaluate("getComputedStyle(document.querySelector('.tg-stepper')).getPropertyValue("
-                                   "'--tg-font')").strip()
-            # Printed, the frame gives one A4 page per sheet, each with its graph.
-            printer = context.new_page()
-            printer.set_content(html)
-            printer.emulate_media(media="print")
-            pdf = tmp_path / "handout.pdf"
-            printer.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
-            assert pdf_pages(pdf.read_bytes()) == count
-            assert printer.locator("svg.tg-sheet-graph").count() == count
-            # A second print replaces the frame rather than adding one.
-            root.locator(".tg-print-buttons button").nth(1).click()  # Print fill-in
-            assert frames.count() == 1 and "______" in frames.element_handle().content_frame().text_content("body")
-            assert errors == []
-        finally:
-            browser.close()
+    context, page, _, errors = open_offline(browser, converted_notebook[2])
+    try:
+        page.evaluate("() => { window.printedWholePage = 0; window.print = () => { window.printedWholePage += 1; }; }")
+        root = page.locator(".tg-stepper")
+        root.locator(".tg-print-buttons button").first.click()  # Print handout
+        assert page.evaluate("window.printedWholePage") == 0
+        frames = root.locator("iframe.tg-print-frame")
+        assert frames.count() == 1
+        sheets = frames.element_handle().content_frame()
+        html = sheets.content()
+        count = html.count('class="tg-sheet"')
+        assert count == page.evaluate("document.querySelector('.tg-stepper .tg-handout').children.length") > 2
+        assert "from autograd import Stepper" in page.inner_text("body")
+        assert sheets.text_content("body").count("Forward") >= 1  # the sheets' titles, hidden on screen
+        assert "from autograd import Stepper" not in sheets.text_content("body")  # no notebook cell in it
+        assert sheets.evaluate("getComputedStyle(document.querySelector('.tg-stepper')).getPropertyValue("
+                               "'--tg-font')").strip()
+        # Printed, the frame gives one A4 page per sheet, each with its graph.
+        printer = context.new_page()
+        printer.set_content(html)
+        printer.emulate_media(media="print")
+        pdf = tmp_path / "handout.pdf"
+        printer.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+        assert pdf_pages(pdf.read_bytes()) == count
+        assert printer.locator("svg.tg-sheet-graph").count() == count
+        # A second print replaces the frame rather than adding one.
+        root.locator(".tg-print-buttons button").nth(1).click()  # Print fill-in
+        assert frames.count() == 1 and "______" in frames.element_handle().content_frame().text_content("body")
+        assert errors == []
+    finally:
+        context.close()
