@@ -71,7 +71,10 @@ def _length_px(root: ET.Element, name: str) -> float:
 
 def measure(svg: str) -> SvgSize:
     """The width, height and smallest ``font-size`` of an SVG, in CSS px (1 pt = 4/3 px)."""
-    root = _root(svg)
+    return _measured(_root(svg))
+
+
+def _measured(root: ET.Element) -> SvgSize:
     width, height = _length_px(root, "width"), _length_px(root, "height")
     # A font-size is in the drawing's units: the viewBox maps them onto the element's width
     # (Graphviz: points, 4/3 px each, until the width is set otherwise), and Graphviz's
@@ -89,7 +92,10 @@ def measure(svg: str) -> SvgSize:
 
 def shown_text_px(svg: str, width: float = OUTPUT_WIDTH) -> float | None:
     """The smallest text of ``svg`` on screen when it is scaled to fit an output ``width`` px wide."""
-    size = measure(svg)
+    return _shown_px(measure(svg), width)
+
+
+def _shown_px(size: SvgSize, width: float = OUTPUT_WIDTH) -> float | None:
     if size.smallest_text is None:
         return None
     return size.smallest_text * min(1.0, width / size.width)
@@ -97,26 +103,21 @@ def shown_text_px(svg: str, width: float = OUTPUT_WIDTH) -> float | None:
 
 def readable_bundle(svg: str) -> dict[str, str]:
     """The MIME bundle that shows ``svg`` with text of at least READABLE_PX at OUTPUT_WIDTH."""
-    size = measure(svg)
-    smallest = shown_text_px(svg)
+    root = _root(svg)  # parsed once: measured, then sized
+    size = _measured(root)
+    smallest = _shown_px(size)
     if smallest is None or smallest >= READABLE_PX:
         return {"image/svg+xml": svg}
     assert size.smallest_text is not None  # a drawing with text
     scale = min(1.0, SCROLL_TEXT_PX / size.smallest_text)
-    sized = _sized(svg, size.width * scale, size.height * scale)
+    root.set("width", f"{size.width * scale:.0f}px")  # the viewBox scales the drawing with them
+    root.set("height", f"{size.height * scale:.0f}px")
+    sized = ET.tostring(root, encoding="unicode")
     # Jupyter's own CSS gives every svg in an output max-width: 100%; the inline style outranks it.
     element = sized.replace("<svg", '<svg style="max-width:none;height:auto"', 1)
     html = ('<div class="tracegrad-graph" style="overflow-x:auto;max-width:100%;padding-bottom:4px">'
             f"{element}</div>")
     return {"text/html": html, "image/svg+xml": sized}
-
-
-def _sized(svg: str, width: float, height: float) -> str:
-    """``svg``'s element with its width and height set in px (its viewBox scales the drawing with them)."""
-    root = _root(svg)
-    root.set("width", f"{width:.0f}px")
-    root.set("height", f"{height:.0f}px")
-    return ET.tostring(root, encoding="unicode")
 
 
 def inline(graph: "graphviz.Digraph") -> "graphviz.Digraph":
